@@ -1,0 +1,185 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace GanService.Contracts;
+
+public enum ImageRejection { UnsupportedFormat, TooLarge, MultipleFrames, Undecodable }
+
+/// <summary>Why an image was refused; the API maps each reason to its status (415, 413, 413, 422).</summary>
+public sealed class ImageRejectedException(ImageRejection reason, string detail) : Exception(detail)
+{
+    public ImageRejection Reason { get; } = reason;
+}
+
+public enum OutputFormat { Png, Jpeg, Webp }
+
+/// <summary>How an input image is brought to the model's size. Fit: scale to fit inside, letterbox with black (the
+/// output keeps the letterbox). Crop: scale to cover, then centre-crop. Stretch: resize ignoring aspect.</summary>
+public enum ResizePolicy { Fit, Crop, Stretch }
+
+public sealed record ImageLimits(long MaxPixels = 16_000_000, int AllocationLimitMegabytes = 512);
+
+/// <summary>
+/// Hardened decode (PNG, JPEG, WebP only; identify first; pixel cap and single-frame check before decoding; an allocation
+/// limit as a backstop) and deterministic encode. Both the CLI and the API use this so the same pixels give the same
+/// PNG bytes.
+/// </summary>
+public static class ImageCodec
+{
+    private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
+    private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
+    private static readonly WebpEncoder Webp = new() { Quality = 90, FileFormat = WebpFileFormatType.Lossy };
+
+    public static Configuration CreateConfiguration(ImageLimits limits)
+    {
+        var config = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new WebpConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limits.AllocationLimitMegabytes }),
+        };
+        return config;
+    }
+
+    /// <summary>Checks format, size and frame count without decoding pixels; returns (format name, width, height).</summary>
+    public static (string Format, int Width, int Height) Probe(byte[] data, ImageLimits limits, Configuration? config = null)
+    {
+        config ??= CreateConfiguration(limits);
+        IImageInfo? info;
+        IImageFormat? format;
+        try { info = Image.Identify(config, data, out format); }
+        catch (Exception e) when (e is InvalidImageContentException or ImageFormatException or NotSupportedException or InvalidMemoryOperationException)
+        { throw new ImageRejectedException(ImageRejection.Undecodable, $"the image header could not be read: {e.Message}"); }
+        if (info is null || format is null)
+            throw new ImageRejectedException(ImageRejection.UnsupportedFormat, "not a PNG, JPEG or WebP image");
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new ImageRejectedException(ImageRejection.Undecodable, "the image has no pixels");
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > limits.MaxPixels)
+            throw new ImageRejectedException(ImageRejection.TooLarge, $"{info.Width}×{info.Height} = {pixels:N0} pixels exceeds the cap of {limits.MaxPixels:N0}");
+        if (IsAnimated(data, format))
+            throw new ImageRejectedException(ImageRejection.MultipleFrames, "animated images (more than one frame) are not accepted");
+        return (format.Name, info.Width, info.Height);
+    }
+
+    /// <summary>Probe, then decode to RGB.</summary>
+    public static Image<Rgb24> Decode(byte[] data, ImageLimits limits)
+    {
+        var config = CreateConfiguration(limits);
+        Probe(data, limits, config);
+        try
+        {
+            var image = Image.Load<Rgb24>(config, data);
+            if (image.Frames.Count > 1)
+            {
+                image.Dispose();
+                throw new ImageRejectedException(ImageRejection.MultipleFrames, "animated images (more than one frame) are not accepted");
+            }
+            return image;
+        }
+        catch (InvalidMemoryOperationException e) { throw new ImageRejectedException(ImageRejection.TooLarge, $"decoding would exceed the memory limit: {e.Message}"); }
+        catch (Exception e) when (e is InvalidImageContentException or ImageFormatException or UnknownImageFormatException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        { throw new ImageRejectedException(ImageRejection.Undecodable, $"the image could not be decoded: {e.Message}"); }
+    }
+
+    /// <summary>APNG (acTL chunk before IDAT) and animated WebP (VP8X animation flag) are refused before decoding.</summary>
+    private static bool IsAnimated(byte[] d, IImageFormat format)
+    {
+        if (format is PngFormat)
+        {
+            int p = 8;
+            while (p + 8 <= d.Length)
+            {
+                int len = (d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3];
+                var type = System.Text.Encoding.ASCII.GetString(d, p + 4, 4);
+                if (type == "acTL") return true;
+                if (type == "IDAT" || len < 0) return false;
+                p += 12 + len;
+            }
+            return false;
+        }
+        if (format is WebpFormat && d.Length >= 21 && d[12] == 'V' && d[13] == 'P' && d[14] == '8' && d[15] == 'X')
+            return (d[20] & 0x02) != 0;
+        return false;
+    }
+
+    /// <summary>Resizes to (width, height) under a policy. Returns a new image.</summary>
+    public static Image<Rgb24> Resize(Image<Rgb24> source, int width, int height, ResizePolicy policy)
+    {
+        var mode = policy switch { ResizePolicy.Fit => ResizeMode.Pad, ResizePolicy.Crop => ResizeMode.Crop, _ => ResizeMode.Stretch };
+        return source.Clone(ctx => ctx.Resize(new ResizeOptions
+        {
+            Size = new Size(width, height), Mode = mode, Position = AnchorPositionMode.Center,
+            PadColor = Color.Black, Sampler = KnownResamplers.Bicubic,
+        }));
+    }
+
+    /// <summary>Image → (C, H, W) floats for a model (grey models take the luminance).</summary>
+    public static float[] ToTensor(Image<Rgb24> image, ImageSpec spec)
+    {
+        if (image.Width != spec.Width || image.Height != spec.Height)
+            throw new ArgumentException($"image is {image.Width}×{image.Height}, model wants {spec.Width}×{spec.Height}");
+        var rgb = new byte[spec.Width * spec.Height * 3];
+        image.CopyPixelDataTo(rgb);
+        byte[] hwc = rgb;
+        if (spec.Channels == 1)
+        {
+            hwc = new byte[spec.Width * spec.Height];
+            for (int i = 0; i < hwc.Length; i++)
+                hwc[i] = (byte)Math.Clamp(Math.Round(0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]), 0, 255);
+        }
+        var chw = new float[hwc.Length];
+        PixelNormalization.ToTensor(hwc, chw, spec.Channels, spec.Height, spec.Width, spec.RangeMin, spec.RangeMax);
+        return chw;
+    }
+
+    /// <summary>(C, H, W) model output → RGB image (grey replicated to three channels).</summary>
+    public static Image<Rgb24> FromTensor(ReadOnlySpan<float> chw, ImageSpec spec)
+    {
+        int plane = spec.Width * spec.Height;
+        var hwc = new byte[plane * spec.Channels];
+        PixelNormalization.ToBytes(chw[..(plane * spec.Channels)], hwc, spec.Channels, spec.Height, spec.Width, spec.RangeMin, spec.RangeMax);
+        if (spec.Channels == 1)
+        {
+            var rgb = new byte[plane * 3];
+            for (int i = 0; i < plane; i++) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = hwc[i];
+            hwc = rgb;
+        }
+        return Image.LoadPixelData<Rgb24>(hwc, spec.Width, spec.Height);
+    }
+
+    /// <summary>Tiles equally sized images row-major into a grid with <paramref name="padding"/> pixels of white between.</summary>
+    public static Image<Rgb24> Grid(IReadOnlyList<Image<Rgb24>> tiles, int columns, int padding = 2)
+    {
+        if (tiles.Count == 0) throw new ArgumentException("no images to tile");
+        columns = Math.Clamp(columns, 1, tiles.Count);
+        int rows = (tiles.Count + columns - 1) / columns;
+        int w = tiles[0].Width, h = tiles[0].Height;
+        var grid = new Image<Rgb24>(columns * w + (columns + 1) * padding, rows * h + (rows + 1) * padding, new Rgb24(255, 255, 255));
+        grid.Mutate(ctx =>
+        {
+            for (int i = 0; i < tiles.Count; i++)
+                ctx.DrawImage(tiles[i], new Point(padding + (i % columns) * (w + padding), padding + (i / columns) * (h + padding)), 1f);
+        });
+        return grid;
+    }
+
+    public static byte[] Encode(Image<Rgb24> image, OutputFormat format = OutputFormat.Png)
+    {
+        using var ms = new MemoryStream();
+        IImageEncoder encoder = format switch { OutputFormat.Jpeg => Jpeg, OutputFormat.Webp => Webp, _ => Png };
+        image.Save(ms, encoder);
+        return ms.ToArray();
+    }
+
+    public static string ContentType(OutputFormat format) => format switch
+    {
+        OutputFormat.Jpeg => "image/jpeg",
+        OutputFormat.Webp => "image/webp",
+        _ => "image/png",
+    };
+}

@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GanService.Contracts;
+
+/// <summary>What a model is for. <c>translate</c>: image → image. <c>generate</c>: seed (→ latent) → image.</summary>
+public static class ModelTasks
+{
+    public const string Translate = "translate";
+    public const string Generate = "generate";
+}
+
+/// <summary>The role an ONNX graph input or output plays, so the API knows what to feed it.</summary>
+public static class TensorRoles
+{
+    public const string Image = "image";        // (B, C, H, W) float32, normalised per ModelManifest.Image
+    public const string Latent = "latent";      // (B, Z) float32, from SeedLatent
+    public const string Label = "label";        // (B,) int64 class index
+    public const string LabelVector = "label_vector"; // (B, K) float32 one-hot / multi-hot (StarGAN target domain)
+    public const string Psi = "psi";            // (1,) float32 truncation
+    public const string Ws = "ws";              // (B, num_ws, w_dim) float32 (StyleGAN synthesis input)
+    public const string W = "w";                // (B, w_dim) float32 (StyleGAN mapping output)
+    public const string Noise = "noise";        // float32 noise map (StyleGAN random noise mode)
+}
+
+/// <summary>One named tensor of a graph. Shape uses -1 for the dynamic batch dimension.</summary>
+public sealed record TensorSpec(
+    string Name,
+    long[] Shape,
+    string DataType = "float32",
+    string Role = TensorRoles.Image);
+
+/// <summary>One ONNX file of a model and the hash that authenticates it.</summary>
+public sealed record GraphSpec(
+    string Role,              // "model" for single-graph models; "mapping" / "synthesis" for StyleGAN
+    string File,              // file name relative to the model folder (no directories)
+    string Sha256,
+    TensorSpec[] Inputs,
+    TensorSpec[] Outputs);
+
+/// <summary>Pixel layout and value range of image tensors. All shipped models: NCHW, RGB or grey, [-1, 1].</summary>
+public sealed record ImageSpec(int Channels, int Height, int Width, float RangeMin = -1f, float RangeMax = 1f, string Layout = "NCHW");
+
+public sealed record LatentSpec(int Size, string Distribution = "normal");
+
+public sealed record StyleSpec(int NumWs, int WDim, float DefaultPsi = 0.7f, int NumNoiseInputs = 0);
+
+public sealed record TrainingInfo(
+    string Data,              // what it was trained on (dataset + how it was built)
+    string DataLicense,
+    string? Duration = null,  // e.g. "12 min on 2 CPU cores"
+    string? Steps = null,
+    string? TrainerVersion = null);
+
+/// <summary>
+/// model.json: everything the API needs to serve a model, and nothing it has to guess. The API trusts only this file and
+/// the SHA-256 of each ONNX file it names.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required string Name { get; init; }
+    public required string Family { get; init; }           // pix2pix, cyclegan, stargan, dcgan, cgan, gan, stylegan2, …
+    public required string Task { get; init; }             // ModelTasks
+    public required GraphSpec[] Graphs { get; init; }
+    public required ImageSpec Image { get; init; }         // the image the model produces (and, for translate, takes)
+    public LatentSpec? Latent { get; init; }
+    public string[] Labels { get; init; } = [];            // class names (cGAN) or domain names (StarGAN)
+    public StyleSpec? Style { get; init; }
+    public string License { get; init; } = "unspecified";
+    public TrainingInfo? Training { get; init; }
+    public string? Description { get; init; }
+
+    public GraphSpec MainGraph => Graphs.Length == 1 ? Graphs[0] : Graphs.First(g => g.Role is "synthesis" or "model");
+    public GraphSpec? Graph(string role) => Graphs.FirstOrDefault(g => g.Role == role);
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses and validates; every problem is reported in one <see cref="ManifestException"/>.</summary>
+    public static ModelManifest Parse(string json, string source = "model.json")
+    {
+        ModelManifest? m;
+        try { m = JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions); }
+        catch (JsonException e) { throw new ManifestException(source, [$"not valid manifest JSON: {e.Message}"]); }
+        if (m is null) throw new ManifestException(source, ["empty manifest"]);
+        var errors = m.Validate();
+        if (errors.Count > 0) throw new ManifestException(source, errors);
+        return m;
+    }
+
+    public static ModelManifest Load(string path) => Parse(File.ReadAllText(path), path);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (SchemaVersion != CurrentSchemaVersion) e.Add($"schemaVersion {SchemaVersion} is not supported (expected {CurrentSchemaVersion})");
+        if (!ModelName.IsValid(Name)) e.Add($"name '{Name}' must match {ModelName.Pattern}");
+        if (string.IsNullOrWhiteSpace(Family)) e.Add("family is required");
+        if (Task is not (ModelTasks.Translate or ModelTasks.Generate)) e.Add($"task '{Task}' must be 'translate' or 'generate'");
+        if (Graphs is null || Graphs.Length == 0) e.Add("graphs: at least one ONNX graph is required");
+        else
+        {
+            foreach (var g in Graphs)
+            {
+                if (g.File is null || g.File.Length == 0 || g.File != Path.GetFileName(g.File) || g.File.StartsWith('.'))
+                    e.Add($"graph '{g.Role}': file '{g.File}' must be a plain file name inside the model folder");
+                if (g.Sha256 is null || g.Sha256.Length != 64 || !g.Sha256.All(Uri.IsHexDigit))
+                    e.Add($"graph '{g.Role}': sha256 must be 64 hex digits");
+                if (g.Inputs is null || g.Inputs.Length == 0) e.Add($"graph '{g.Role}': no inputs");
+                if (g.Outputs is null || g.Outputs.Length == 0) e.Add($"graph '{g.Role}': no outputs");
+                foreach (var t in (g.Inputs ?? []).Concat(g.Outputs ?? []))
+                {
+                    if (string.IsNullOrWhiteSpace(t.Name)) e.Add($"graph '{g.Role}': a tensor has no name");
+                    if (t.Shape is null || t.Shape.Length == 0 || t.Shape.Any(d => d < -1 || d == 0))
+                        e.Add($"graph '{g.Role}': tensor '{t.Name}' has an invalid shape");
+                    if (t.DataType is not ("float32" or "int64")) e.Add($"graph '{g.Role}': tensor '{t.Name}' data type '{t.DataType}' is not float32 or int64");
+                }
+            }
+        }
+        if (Image is null) e.Add("image: required");
+        else
+        {
+            if (Image.Channels is not (1 or 3)) e.Add($"image.channels {Image.Channels} must be 1 or 3");
+            if (Image.Height is < 1 or > 4096 || Image.Width is < 1 or > 4096) e.Add("image: height and width must be 1…4096");
+            if (!(Image.RangeMax > Image.RangeMin)) e.Add("image: rangeMax must exceed rangeMin");
+            if (Image.Layout != "NCHW") e.Add($"image.layout '{Image.Layout}' is not supported (NCHW)");
+        }
+        if (Task == ModelTasks.Generate && Latent is null) e.Add("latent: a generate model needs a latent size");
+        if (Latent is not null && Latent.Size < 1) e.Add("latent.size must be positive");
+        if (Graphs is not null && Graphs.Any(g => g.Inputs?.Any(t => t.Role is TensorRoles.Label or TensorRoles.LabelVector) == true) && Labels.Length == 0)
+            e.Add("labels: the model takes a label input but lists no labels");
+        if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Length) e.Add("labels must be unique");
+        return e;
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+}
+
+public sealed class ManifestException(string source, IReadOnlyList<string> errors)
+    : Exception($"{source}: {string.Join("; ", errors)}")
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>Model names are identifiers, never paths.</summary>
+public static class ModelName
+{
+    public const string Pattern = "^[a-z0-9][a-z0-9._-]{0,63}$";
+    private static readonly System.Text.RegularExpressions.Regex Regex = new(Pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    public static bool IsValid(string? name) => name is not null && Regex.IsMatch(name) && !name.Contains("..");
+}
