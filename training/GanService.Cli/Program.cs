@@ -1,1 +1,8 @@
-Console.WriteLine("gan");
+using System.CommandLine;
+using GanService.Cli.Commands;
+
+// `gan` — train, export, generate, translate, evaluate. The CLI only validates and resolves options; the work lives in
+// GanService.Training. Each command group is one file under Commands/.
+var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
+root.Subcommands.Add(ExportCommand.Create());
+return root.Parse(args).Invoke();

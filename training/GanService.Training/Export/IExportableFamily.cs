@@ -1,0 +1,36 @@
+using GanService.Contracts;
+
+namespace GanService.Training.Export;
+
+/// <summary>
+/// What `gan export` needs from a family: rebuild the generator(s) from a checkpoint (or randomly initialised from
+/// options), and produce the ONNX graphs + manifest draft. Registered by name in <see cref="FamilyRegistry"/>.
+/// </summary>
+public interface IExportableFamily
+{
+    string Name { get; }
+    string Description { get; }
+
+    /// <summary>Builds the graphs to package. <paramref name="checkpoint"/> null = random init with default options
+    /// (optionally overridden by <paramref name="overrides"/>, e.g. "size=64").</summary>
+    (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides);
+}
+
+/// <summary>The explicit registry of families (no reflection, no string-built type names).</summary>
+public static class FamilyRegistry
+{
+    private static readonly Dictionary<string, IExportableFamily> Families = new(StringComparer.OrdinalIgnoreCase);
+
+    static FamilyRegistry()
+    {
+        Register(new Families.Pix2Pix.UnetExportFamily());
+    }
+
+    public static void Register(IExportableFamily family) => Families[family.Name] = family;
+    public static IReadOnlyCollection<IExportableFamily> All => Families.Values;
+
+    public static IExportableFamily Get(string name) =>
+        Families.TryGetValue(name, out var f) ? f
+            : throw new ArgumentException($"unknown family '{name}'; known: {string.Join(", ", Families.Keys.Order())}");
+}
