@@ -59,7 +59,6 @@ public static class InferenceProtocolEndpoints
         group.MapGet("/models/{name}", ModelMetadata).WithName("OipModelMetadata").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/models/{name}/ready", ModelReady).WithName("OipModelReady").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/models/{name}/infer", Infer).WithName("OipInfer")
-            .Accepts<OipInferRequest>("application/json")
             .AddEndpointFilter(new RequestMetricsFilter("v2_infer"))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

@@ -18,34 +18,53 @@ public static class GanApiDocs
             });
             var xml = Path.Combine(AppContext.BaseDirectory, "GanService.Api.xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
-            o.OperationFilter<TranslateUploadFilter>();
+            o.OperationFilter<BinaryBodiesFilter>();
         });
         return services;
     }
 
-    /// <summary>The translate handler reads the body itself (multipart or raw image), so describe both forms here.</summary>
-    private sealed class TranslateUploadFilter : IOperationFilter
+    /// <summary>Handlers that read the body themselves (translate: multipart or raw image; OIP infer: JSON) and image
+    /// responses are described here, since no bound parameter or typed result tells Swashbuckle about them.</summary>
+    private sealed class BinaryBodiesFilter : IOperationFilter
     {
+        private static readonly string[] ImageOperations = ["Translate", "Generate", "Interpolate", "GetModelSample"];
+
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
-            if (operation.OperationId != "Translate") return;
             var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
-            var content = new Dictionary<string, OpenApiMediaType>
+            if (operation.OperationId == "Translate")
             {
-                ["multipart/form-data"] = new()
+                var content = new Dictionary<string, OpenApiMediaType>
                 {
-                    Schema = new OpenApiSchema
+                    ["multipart/form-data"] = new()
                     {
-                        Type = JsonSchemaType.Object,
-                        Properties = new Dictionary<string, IOpenApiSchema> { ["image"] = binary },
-                        Required = new HashSet<string> { "image" },
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Properties = new Dictionary<string, IOpenApiSchema> { ["image"] = binary },
+                            Required = new HashSet<string> { "image" },
+                        },
                     },
-                },
-            };
-            foreach (var type in Endpoints.TranslateEndpoints.ImageMediaTypes) content[type] = new() { Schema = binary };
-            operation.RequestBody = new OpenApiRequestBody { Required = true, Description = "The image (PNG, JPEG or WebP; at most 16 MP, one frame).", Content = content };
-            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok.Content is not null)
-                foreach (var media in ok.Content.Values) media.Schema = binary;
+                };
+                foreach (var type in Endpoints.TranslateEndpoints.ImageMediaTypes) content[type] = new() { Schema = binary };
+                operation.RequestBody = new OpenApiRequestBody { Required = true, Description = "The image (PNG, JPEG or WebP; at most 16 MP, one frame).", Content = content };
+            }
+            if (operation.OperationId == "OipInfer")
+            {
+                var schema = context.SchemaGenerator.GenerateSchema(typeof(Endpoints.OipInferRequest), context.SchemaRepository);
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "OIP V2 inference request: JSON tensors (FP32, INT64), data flat or nested row-major.",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+                };
+            }
+            if (ImageOperations.Contains(operation.OperationId) && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+            {
+                var types = operation.OperationId is "Translate" or "Generate" ? Endpoints.TranslateEndpoints.ImageMediaTypes : ["image/png"];
+                response.Description = "The image";
+                response.Content = types.ToDictionary(t => t, _ => new OpenApiMediaType { Schema = binary });
+            }
         }
     }
 }
