@@ -21,10 +21,43 @@ public static class FixtureModels
     public static readonly string[] All = [Translate, StarGan, Dcgan, Cgan, StyleGan];
     public const int Z = 8, NumWs = 4, WDim = 4;
 
+    /// <summary>Everything this test run writes lives under one folder, removed when the run ends.</summary>
+    public static readonly string RunRoot = CreateRunRoot();
+
+    private static string CreateRunRoot()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "gan-api-tests");
+        RemoveStaleRuns(parent);
+        var root = Path.Combine(parent, $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..20]);
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { } };
+        return root;
+    }
+
+    /// <summary>The test host is not always given time for ProcessExit: remove folders of runs whose process is gone.</summary>
+    private static void RemoveStaleRuns(string parent)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var dir in Directory.EnumerateDirectories(parent))
+        {
+            if (!int.TryParse(Path.GetFileName(dir).Split('-')[0], out var pid)) continue;
+            bool alive;
+            try { using var p = System.Diagnostics.Process.GetProcessById(pid); alive = !p.HasExited; }
+            catch (ArgumentException) { alive = false; }
+            if (!alive) try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    public static string NewFolder()
+    {
+        var dir = Path.Combine(RunRoot, Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
     public static string CreateFolder(params string[] models)
     {
-        var root = Path.Combine(Path.GetTempPath(), "gan-api-tests", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
+        var root = NewFolder();
         foreach (var m in models.Length == 0 ? All : models) Write(root, m);
         return root;
     }

@@ -69,8 +69,7 @@ public sealed class ModelRepositoryTests
     [Fact]
     public async Task Empty_models_folder_starts_live_but_not_ready_with_reason()
     {
-        var root = Path.Combine(Path.GetTempPath(), "gan-api-tests", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
+        var root = FixtureModels.NewFolder();
         using var factory = new GanApiFactory(root);
         var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
@@ -119,7 +118,7 @@ public sealed class ModelRepositoryTests
     [Fact]
     public void Relative_models_path_walks_up_to_the_folder_next_to_the_solution()
     {
-        var repo = Path.Combine(Path.GetTempPath(), "gan-api-tests", Guid.NewGuid().ToString("N")[..12]);
+        var repo = FixtureModels.NewFolder();
         var contentRoot = Path.Combine(repo, "src", "GanService.Api");
         Directory.CreateDirectory(contentRoot);
         Directory.CreateDirectory(Path.Combine(repo, "models"));

@@ -28,7 +28,7 @@ public sealed class WebPageTests
 
         // Translate: upload a file, press Translate, a PNG appears.
         await page.SelectOptionAsync("#model", FixtureModels.Translate);
-        var upload = Path.Combine(Path.GetTempPath(), $"upload-{Guid.NewGuid():N}.png");
+        var upload = Path.Combine(FixtureModels.NewFolder(), "upload.png");
         await File.WriteAllBytesAsync(upload, FixtureModels.Png(48, 32));
         await page.SetInputFilesAsync("#upload", upload);
         await page.ClickAsync("#translate");
