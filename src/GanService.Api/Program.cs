@@ -3,6 +3,7 @@ using GanService.Api.Hosting;
 using Prometheus;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.UseGanDefaultPort();
 builder.AddGanLogging();
 builder.Services.AddGanInference(builder.Configuration);
 builder.Services.AddGanApiDocs();

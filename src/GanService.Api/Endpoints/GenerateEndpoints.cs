@@ -44,11 +44,13 @@ public static class GenerateEndpoints
     /// <param name="mixCutoff">StyleGAN: first layer taken from mix_seed (default num_ws / 2).</param>
     /// <param name="noise">StyleGAN: const (default) or random (seeded by seed).</param>
     /// <param name="format">png (default), jpeg, webp.</param>
+    /// <param name="class">Alias of label.</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
         [FromQuery] string? model, [FromQuery] string? seed, [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? count,
         [FromQuery(Name = "mix_seed")] string? mixSeed, [FromQuery(Name = "mix_cutoff")] string? mixCutoff, [FromQuery] string? noise,
-        [FromQuery] string? format, HttpContext context, ModelRepository models, InferenceGate gate, CancellationToken cancellation)
+        [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate, CancellationToken cancellation)
     {
+        label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
             !QueryValues.TryInt(count, "count", 1, QueryValues.MaxCount, 1, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
@@ -95,12 +97,7 @@ public static class GenerateEndpoints
             using var slot = await gate.EnterAsync(cancellation);
             if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
             var bytes = ImageResults.Encode(run(m, settings, cancellation), format, columns);
-            return ImageResults.Cached(context, bytes, format).Result switch
-            {
-                FileContentHttpResult file => file,
-                StatusCodeHttpResult status => status,
-                _ => throw new InvalidOperationException(),
-            };
+            return ImageResults.Cached(context, bytes, format);
         }
     }
 

@@ -26,7 +26,7 @@ public static class ImageResults
     }
 
     /// <summary>Strong ETag = hash of the bytes (same query ⇒ same bytes); If-None-Match → 304.</summary>
-    public static Results<FileContentHttpResult, StatusCodeHttpResult> Cached(HttpContext context, byte[] bytes, OutputFormat format)
+    public static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Cached(HttpContext context, byte[] bytes, OutputFormat format)
     {
         var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..32]}\"";
         context.Response.Headers.ETag = etag;

@@ -8,6 +8,19 @@ namespace GanService.Api.Hosting;
 
 public static class GanInferenceServiceCollectionExtensions
 {
+    public const int DefaultPort = 5080;
+
+    /// <summary>Listens on http://localhost:5080 unless URLs or ports are configured (ASPNETCORE_URLS, --urls,
+    /// ASPNETCORE_HTTP_PORTS, Kestrel:Endpoints), whatever the working directory or launch profile.</summary>
+    public static WebApplicationBuilder UseGanDefaultPort(this WebApplicationBuilder builder)
+    {
+        var c = builder.Configuration;
+        bool configured = !string.IsNullOrEmpty(c["urls"]) || !string.IsNullOrEmpty(c["http_ports"]) || !string.IsNullOrEmpty(c["https_ports"])
+                          || c.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (!configured) builder.WebHost.UseUrls($"http://localhost:{DefaultPort}");
+        return builder;
+    }
+
     /// <summary>Options (validated at start), the model repository (hosted: loads and watches models), sessions,
     /// the concurrency gate, body limits, request timeouts and problem details.</summary>
     public static IServiceCollection AddGanInference(this IServiceCollection services, IConfiguration configuration)

@@ -92,6 +92,7 @@ public sealed class GenerateEndpointsTests(SharedApi api)
     {
         var dog = await Bytes("/generate?model=cgan&seed=3&label=dog");
         Assert.Equal(dog, await Bytes("/generate?model=cgan&seed=3&label=1"));
+        Assert.Equal(dog, await Bytes("/generate?model=cgan&seed=3&class=dog"));
         Assert.NotEqual(dog, await Bytes("/generate?model=cgan&seed=3&label=cat"));
     }
 
