@@ -49,14 +49,15 @@ const ctx = canvas.getContext('2d');
 function clearCanvas() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, canvas.width, canvas.height); }
 clearCanvas();
 let drawing = false;
-canvas.addEventListener('pointerdown', e => { drawing = true; ctx.beginPath(); ctx.moveTo(e.offsetX, e.offsetY); });
+// Drawing after an upload draws over it; from then on the canvas (not the file) is what gets translated.
+canvas.addEventListener('pointerdown', e => { drawing = true; $('upload').value = ''; ctx.beginPath(); ctx.moveTo(e.offsetX, e.offsetY); });
 canvas.addEventListener('pointermove', e => {
   if (!drawing) return;
   ctx.strokeStyle = $('pen').value; ctx.lineWidth = 4; ctx.lineCap = 'round';
   ctx.lineTo(e.offsetX, e.offsetY); ctx.stroke();
 });
 window.addEventListener('pointerup', () => { drawing = false; });
-$('clear').addEventListener('click', clearCanvas);
+$('clear').addEventListener('click', () => { $('upload').value = ''; clearCanvas(); });
 $('upload').addEventListener('change', async () => {
   const file = $('upload').files[0];
   if (!file) return;

@@ -34,6 +34,8 @@ public sealed class WebPageTests
         await page.ClickAsync("#translate");
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("image/png");
         Assert.Equal(16, await page.EvalOnSelectorAsync<int>("#translate-result", "img => img.naturalWidth"));
+        var screenshots = Environment.GetEnvironmentVariable("GAN_SCREENSHOT_DIR");
+        if (!string.IsNullOrEmpty(screenshots)) await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "web-translate.png"), FullPage = true });
 
         // Generate with a seed.
         await page.SelectOptionAsync("#model", FixtureModels.Dcgan);
@@ -42,8 +44,7 @@ public sealed class WebPageTests
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("image/png");
         Assert.Equal(8, await page.EvalOnSelectorAsync<int>("#generate-result", "img => img.naturalWidth"));
 
-        var screenshots = Environment.GetEnvironmentVariable("GAN_SCREENSHOT_DIR");
-        if (!string.IsNullOrEmpty(screenshots)) await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "web-page.png"), FullPage = true });
+        if (!string.IsNullOrEmpty(screenshots)) await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "web-generate.png"), FullPage = true });
     }
 }
 
