@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using GanService.Api.Tests.Fixtures;
+using GanService.Contracts;
 
 namespace GanService.Api.Tests.Endpoints;
 
@@ -125,6 +126,41 @@ public sealed class TranslateEndpointsTests(SharedApi api)
     [Fact]
     public async Task Translate_rejects_multipart_without_image_field_with_400() =>
         await TestHttp.AssertProblem(await _client.PostAsync("/translate/sketch", TestHttp.Multipart(FixtureModels.Png(8, 8), field: "file")), HttpStatusCode.BadRequest, "'image'");
+
+    [Theory]
+    [InlineData(OutputFormat.Jpeg, "image/jpeg")]
+    [InlineData(OutputFormat.Webp, "image/webp")]
+    public async Task Translate_decodes_jpeg_and_webp_uploads(OutputFormat format, string mediaType)
+    {
+        using var source = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(FixtureModels.Png(24, 24));
+        var response = await _client.PostAsync("/translate/sketch", TestHttp.Multipart(ImageCodec.Encode(source, format), mediaType: mediaType));
+        using var image = await TestHttp.AssertImage(response);
+        Assert.Equal(16, image.Width);
+    }
+
+    [Fact]
+    public async Task Translate_rejects_animated_png_with_413() =>
+        await TestHttp.AssertProblem(await _client.PostAsync("/translate/sketch", TestHttp.Raw(Apng(FixtureModels.Png(8, 8)), "image/png")), HttpStatusCode.RequestEntityTooLarge, "animated");
+
+    /// <summary>Marks a PNG as animated by inserting an acTL chunk right after IHDR (8-byte signature + 25-byte IHDR).</summary>
+    private static byte[] Apng(byte[] png)
+    {
+        byte[] body = [.. "acTL"u8, 0, 0, 0, 2, 0, 0, 0, 0];
+        uint crc = Crc32(body);
+        byte[] chunk = [0, 0, 0, 8, .. body, (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc];
+        return [.. png[..33], .. chunk, .. png[33..]];
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        return ~crc;
+    }
 
     [Fact]
     public async Task Translate_rejects_empty_body_with_400() =>
