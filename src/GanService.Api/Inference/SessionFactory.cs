@@ -86,5 +86,8 @@ public sealed class SessionFactory(IOptions<GanOptions> options, ILogger<Session
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         IntraOpNumThreads = Environment.ProcessorCount,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        // ORT writes its own log to stderr, outside Serilog; keep it to errors (e.g. not the warning every const-noise
+        // input triggers: an initializer listed as a graph input is exactly how callers may override it).
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
     };
 }
