@@ -1,0 +1,72 @@
+using GanService.Api.Inference;
+using GanService.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GanService.Api.Endpoints;
+
+/// <summary>What each capability flag means for the query parameters a client may send.</summary>
+public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate);
+
+public sealed record ModelSummary(
+    string Name, string Status, string? Family, string? Task, string? Description, string[] Labels,
+    ImageSpec? Image, ModelCapabilities? Capabilities, string? Reason, string Url, string? SampleUrl);
+
+public sealed record ModelList(ProviderStatus Provider, ModelSummary[] Models);
+
+public sealed record ModelDetail(ModelSummary Summary, ModelManifest? Manifest, string? Card, ProviderStatus Provider);
+
+/// <summary>GET /models, /models/{name}, /models/{name}/sample.png.</summary>
+public static class ModelsEndpoints
+{
+    public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/models").WithTags("Models");
+        group.MapGet("", List).WithName("ListModels").WithSummary("Loaded models, and folders that failed to load with the reason");
+        group.MapGet("/{name}", Get).WithName("GetModel").WithSummary("A model's manifest, card (card.md) and sample link").ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{name}/sample.png", Sample).WithName("GetModelSample").WithSummary("The model folder's samples.png")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    public static Ok<ModelList> List(ModelRepository models, SessionFactory sessions) =>
+        TypedResults.Ok(new ModelList(sessions.Status, [.. Summaries(models)]));
+
+    public static Results<Ok<ModelDetail>, ProblemHttpResult> Get(string name, ModelRepository models, SessionFactory sessions)
+    {
+        if (models.TryAcquire(name, out var lease))
+            using (lease)
+                return TypedResults.Ok(new ModelDetail(Summary(lease.Model), lease.Model.Manifest, lease.Model.Card, sessions.Status));
+        if (models.FailureOf(name) is { } failure)
+            return TypedResults.Ok(new ModelDetail(Summary(failure), null, null, sessions.Status));
+        return Problems.UnknownModel(name, models);
+    }
+
+    public static Results<FileContentHttpResult, ProblemHttpResult> Sample(string name, ModelRepository models)
+    {
+        if (!models.TryAcquire(name, out var lease)) return Problems.UnknownModel(name, models);
+        using (lease)
+            return lease.Model.Sample is { } png
+                ? TypedResults.File(png, "image/png")
+                : Problems.Of(StatusCodes.Status404NotFound, "No sample image", $"model '{name}' has no samples.png");
+    }
+
+    private static IEnumerable<ModelSummary> Summaries(ModelRepository models) =>
+        models.Loaded.Select(Summary).Concat(models.Failed.Select(Summary)).OrderBy(s => s.Name, StringComparer.Ordinal);
+
+    private static ModelSummary Summary(LoadedModel m)
+    {
+        var conditioning = m.Mapping ?? m.Main;
+        var capabilities = new ModelCapabilities(
+            Psi: conditioning.Input(TensorRoles.Psi) is not null,
+            Label: conditioning.Input(TensorRoles.Label) is not null,
+            Target: m.Main.Input(TensorRoles.LabelVector) is not null,
+            Noise: m.IsStyleBased && m.Main.Inputs(TensorRoles.Noise).Any(),
+            Mixing: m.IsStyleBased,
+            Interpolate: m.Manifest.Task == ModelTasks.Generate);
+        return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,
+            capabilities, null, $"/models/{m.Name}", m.Sample is null ? null : $"/models/{m.Name}/sample.png");
+    }
+
+    private static ModelSummary Summary(ModelFailure f) =>
+        new(f.Name, "failed", null, null, null, [], null, null, f.Reason, $"/models/{f.Name}", null);
+}

@@ -1,0 +1,47 @@
+using GanService.Api.Inference;
+using GanService.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GanService.Api.Endpoints;
+
+/// <summary>RFC 9457 problem+json for every refusal, each with a detail that says what to change.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Of(int status, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, extensions: extensions);
+
+    public static ProblemHttpResult BadQuery(string detail) => Of(StatusCodes.Status400BadRequest, "Invalid request", detail);
+
+    public static ProblemHttpResult UnknownModel(string? requested, ModelRepository models)
+    {
+        var available = models.Names;
+        var shown = requested is null ? "(none)" : $"'{Shorten(requested)}'";
+        var detail = $"no model {shown} is loaded; available: {(available.Count == 0 ? "none" : string.Join(", ", available))}";
+        if (requested is not null && models.FailureOf(requested) is { } failure) detail += $". '{failure.Name}' failed to load: {failure.Reason}";
+        return Of(StatusCodes.Status404NotFound, "Unknown model", detail, new Dictionary<string, object?> { ["available"] = available });
+    }
+
+    public static ProblemHttpResult WrongTask(LoadedModel model, string wanted) =>
+        BadQueryTitled("Wrong model task", $"model '{model.Name}' is a '{model.Manifest.Task}' model; this endpoint needs a '{wanted}' model");
+
+    public static ProblemHttpResult Busy(HttpContext context, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Of(StatusCodes.Status429TooManyRequests, "Too many requests", $"all inference slots and the wait queue are full; retry after {retryAfterSeconds} s");
+    }
+
+    public static ProblemHttpResult TooLarge(long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "Request too large", $"the request body exceeds the limit of {limit:N0} bytes");
+
+    public static ProblemHttpResult FromImage(ImageRejectedException e) => e.Reason switch
+    {
+        ImageRejection.UnsupportedFormat => Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported image format", $"{e.Message}; send PNG, JPEG or WebP"),
+        ImageRejection.TooLarge or ImageRejection.MultipleFrames => Of(StatusCodes.Status413PayloadTooLarge, "Image too large", e.Message),
+        _ => Of(StatusCodes.Status422UnprocessableEntity, "Undecodable image", e.Message),
+    };
+
+    private static ProblemHttpResult BadQueryTitled(string title, string detail) => Of(StatusCodes.Status400BadRequest, title, detail);
+
+    /// <summary>Echoed user input is cut short: a 10 kB name should not come back as a 10 kB detail.</summary>
+    public static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}

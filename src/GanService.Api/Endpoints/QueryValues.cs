@@ -1,0 +1,98 @@
+using System.Globalization;
+using GanService.Contracts;
+using Microsoft.Net.Http.Headers;
+
+namespace GanService.Api.Endpoints;
+
+/// <summary>
+/// Query strings are bound as text and parsed here, so a bad value gets a problem+json 400 that names the parameter and
+/// its range instead of the framework's empty 400.
+/// </summary>
+public static class QueryValues
+{
+    public const int MaxCount = 64, MaxSteps = 32;
+    public const float MinPsi = -1f, MaxPsi = 2f;
+
+    public static bool TrySeed(string? text, string name, uint fallback, out uint seed, out string? error)
+    {
+        seed = fallback;
+        error = null;
+        if (string.IsNullOrEmpty(text)) return true;
+        if (text.Length <= 10 && text.All(char.IsAsciiDigit) && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v <= SeedLatent.MaxSeed)
+        { seed = (uint)v; return true; }
+        error = $"{name} must be an integer in 0…{SeedLatent.MaxSeed}, got '{Problems.Shorten(text)}'";
+        return false;
+    }
+
+    public static bool TryInt(string? text, string name, int min, int max, int fallback, out int value, out string? error)
+    {
+        value = fallback;
+        error = null;
+        if (string.IsNullOrEmpty(text)) return true;
+        if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= min && value <= max) return true;
+        error = $"{name} must be an integer in {min}…{max}, got '{Problems.Shorten(text)}'";
+        return false;
+    }
+
+    public static bool TryPsi(string? text, out float? psi, out string? error)
+    {
+        psi = null;
+        error = null;
+        if (string.IsNullOrEmpty(text)) return true;
+        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) && v >= MinPsi && v <= MaxPsi)
+        { psi = v; return true; }
+        error = $"psi must be a number in [{MinPsi}, {MaxPsi}], got '{Problems.Shorten(text)}'";
+        return false;
+    }
+
+    /// <summary>A label by name (exact) or by index into the manifest's labels.</summary>
+    public static bool TryLabel(string text, string[] labels, string name, out int index, out string? error)
+    {
+        error = null;
+        index = Array.IndexOf(labels, text);
+        if (index >= 0) return true;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out index) && index < labels.Length) return true;
+        error = $"{name} '{Problems.Shorten(text)}' is not one of this model's labels: {string.Join(", ", labels.Select((l, i) => $"{i}={l}"))}";
+        return false;
+    }
+
+    public static bool TryResize(string? text, out ResizePolicy policy, out string? error)
+    {
+        error = null;
+        policy = ResizePolicy.Fit;
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "" or "fit": return true;
+            case "crop": policy = ResizePolicy.Crop; return true;
+            case "stretch": policy = ResizePolicy.Stretch; return true;
+        }
+        error = $"size must be fit, crop or stretch, got '{Problems.Shorten(text)}'";
+        return false;
+    }
+
+    /// <summary>format= wins; otherwise the first supported image type in Accept (by quality); otherwise PNG.</summary>
+    public static bool TryFormat(string? text, HttpRequest request, out OutputFormat format, out string? error)
+    {
+        error = null;
+        format = OutputFormat.Png;
+        switch (text?.ToLowerInvariant())
+        {
+            case "png": return true;
+            case "jpeg" or "jpg": format = OutputFormat.Jpeg; return true;
+            case "webp": format = OutputFormat.Webp; return true;
+            case null or "": break;
+            default:
+                error = $"format must be png, jpeg or webp, got '{Problems.Shorten(text)}'";
+                return false;
+        }
+        if (MediaTypeHeaderValue.TryParseList(request.Headers.Accept.Where(a => a is not null).Select(a => a!).ToList(), out var accepted))
+            foreach (var media in accepted.OrderByDescending(m => m.Quality ?? 1.0))
+            {
+                var type = media.MediaType.Value?.ToLowerInvariant();
+                if (type is "image/png" or "image/*" or "*/*") return true;
+                if (type == "image/jpeg") { format = OutputFormat.Jpeg; return true; }
+                if (type == "image/webp") { format = OutputFormat.Webp; return true; }
+            }
+        return true;
+    }
+}

@@ -1,0 +1,29 @@
+using Prometheus;
+
+namespace GanService.Api;
+
+/// <summary>Prometheus series beyond prometheus-net's HTTP ones. Model labels only ever hold loaded model names
+/// (anything else is "unknown"), so hostile requests cannot grow the label set.</summary>
+public static class GanMetrics
+{
+    private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.001, 2, 16); // 1 ms … 33 s
+
+    public static readonly Counter Requests = Metrics.CreateCounter("gan_requests_total",
+        "Requests per model, endpoint and status code.", new CounterConfiguration { LabelNames = ["model", "endpoint", "code"] });
+
+    public static readonly Histogram RequestSeconds = Metrics.CreateHistogram("gan_request_duration_seconds",
+        "End-to-end handler latency per model and endpoint.", new HistogramConfiguration { LabelNames = ["model", "endpoint"], Buckets = LatencyBuckets });
+
+    public static readonly Histogram InferenceSeconds = Metrics.CreateHistogram("gan_inference_duration_seconds",
+        "ONNX Runtime Run time per model and graph.", new HistogramConfiguration { LabelNames = ["model", "graph"], Buckets = LatencyBuckets });
+
+    public static readonly Gauge QueueLength = Metrics.CreateGauge("gan_queue_length", "Requests waiting for an inference slot.");
+
+    public static readonly Gauge InFlight = Metrics.CreateGauge("gan_inferences_in_flight", "Requests holding an inference slot (decode + inference).");
+
+    public static readonly Counter Rejected = Metrics.CreateCounter("gan_rejected_requests_total",
+        "Requests refused before inference: queue_full, timeout.", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("gan_models_loaded", "Models being served.");
+    public static readonly Gauge ModelsFailed = Metrics.CreateGauge("gan_models_failed", "Model folders that failed to load.");
+}

@@ -1,0 +1,62 @@
+using GanService.Api.Inference;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace GanService.Api.Hosting;
+
+public static class GanInferenceServiceCollectionExtensions
+{
+    public const int DefaultPort = 5080;
+
+    /// <summary>Listens on http://localhost:5080 unless URLs or ports are configured (ASPNETCORE_URLS, --urls,
+    /// ASPNETCORE_HTTP_PORTS, Kestrel:Endpoints), whatever the working directory or launch profile.</summary>
+    public static WebApplicationBuilder UseGanDefaultPort(this WebApplicationBuilder builder)
+    {
+        var c = builder.Configuration;
+        bool configured = !string.IsNullOrEmpty(c["urls"]) || !string.IsNullOrEmpty(c["http_ports"]) || !string.IsNullOrEmpty(c["https_ports"])
+                          || c.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (!configured) builder.WebHost.UseUrls($"http://localhost:{DefaultPort}");
+        return builder;
+    }
+
+    /// <summary>Options (validated at start), the model repository (hosted: loads and watches models), sessions,
+    /// the concurrency gate, body limits, request timeouts and problem details.</summary>
+    public static IServiceCollection AddGanInference(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SessionFactory>();
+        services.AddSingleton<ModelRepository>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelRepository>());
+        services.AddSingleton<InferenceGate>();
+
+        // Kestrel's own limit leaves room for multipart framing; handlers enforce MaxRequestBytes on the image itself.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GanOptions>>((kestrel, gan) =>
+            kestrel.Limits.MaxRequestBodySize = gan.Value.MaxRequestBytes + 64 * 1024);
+        services.AddOptions<FormOptions>().Configure<IOptions<GanOptions>>((form, gan) =>
+        {
+            form.MultipartBodyLengthLimit = gan.Value.MaxRequestBytes + 64 * 1024;
+            form.ValueCountLimit = 16;
+        });
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<GanOptions>>((timeouts, gan) =>
+            timeouts.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(gan.Value.RequestTimeoutSeconds),
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                WriteTimeoutResponse = async context =>
+                {
+                    GanMetrics.Rejected.WithLabels("timeout").Inc();
+                    context.Response.Headers.RetryAfter = gan.Value.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                    {
+                        HttpContext = context,
+                        ProblemDetails = { Status = StatusCodes.Status503ServiceUnavailable, Title = "Request timed out", Detail = $"the request took longer than {gan.Value.RequestTimeoutSeconds} s" },
+                    });
+                },
+            });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Extensions["requestId"] = c.HttpContext.TraceIdentifier);
+        return services;
+    }
+}

@@ -1,0 +1,255 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using GanService.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace GanService.Api.Inference;
+
+/// <summary>
+/// models/&lt;name&gt;/model.json (+ ONNX files, card.md, samples.png). Every folder with a manifest is loaded; one that
+/// fails is reported while the others keep serving. The folder is watched (debounced) and rescanned periodically, so
+/// adding, replacing or removing a model needs no restart. Requests look models up by name in the loaded set only;
+/// no file path is ever built from user input.
+/// </summary>
+public sealed class ModelRepository : IHostedService, IDisposable
+{
+    public const string ManifestFile = "model.json";
+    private const long MaxCardBytes = 256 * 1024, MaxSampleBytes = 16 * 1024 * 1024;
+
+    private sealed record Snapshot(
+        ImmutableSortedDictionary<string, LoadedModel> Loaded,
+        ImmutableSortedDictionary<string, ModelFailure> Failed);
+
+    private readonly GanOptions _options;
+    private readonly SessionFactory _sessions;
+    private readonly ILogger<ModelRepository> _logger;
+    private readonly SemaphoreSlim _scanLock = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile Snapshot _snapshot = new(ImmutableSortedDictionary<string, LoadedModel>.Empty, ImmutableSortedDictionary<string, ModelFailure>.Empty);
+    private FileSystemWatcher? _watcher;
+    private Timer? _debounce;
+    private Task? _periodic;
+
+    public ModelRepository(IOptions<GanOptions> options, IHostEnvironment environment, SessionFactory sessions, ILogger<ModelRepository> logger)
+    {
+        _options = options.Value;
+        _sessions = sessions;
+        _logger = logger;
+        Root = ResolveRoot(_options.ModelsPath, environment.ContentRootPath);
+    }
+
+    /// <summary>The folder being served (absolute).</summary>
+    public string Root { get; }
+
+    public DateTimeOffset? LastScan { get; private set; }
+
+    public IReadOnlyCollection<LoadedModel> Loaded => _snapshot.Loaded.Values.ToList();
+    public IReadOnlyCollection<ModelFailure> Failed => _snapshot.Failed.Values.ToList();
+    public IReadOnlyList<string> Names => _snapshot.Loaded.Keys.ToList();
+
+    /// <summary>Finds a loaded model by exact name and holds it until the lease is disposed.</summary>
+    public bool TryAcquire(string? name, out ModelLease lease)
+    {
+        lease = default;
+        if (name is null) return false;
+        // A model retired between the lookup and the reference is replaced by the next snapshot: retry once.
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            if (!_snapshot.Loaded.TryGetValue(name, out var model)) return false;
+            if (model.TryAddReference()) { lease = new ModelLease(model); return true; }
+        }
+        return false;
+    }
+
+    public ModelFailure? FailureOf(string name) => _snapshot.Failed.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Relative paths resolve against the content root; if that folder does not exist, walk up from the content root to
+    /// the first folder holding GanService.sln and a models/ folder.
+    /// </summary>
+    public static string ResolveRoot(string configured, string contentRoot)
+    {
+        if (Path.IsPathRooted(configured)) return Path.GetFullPath(configured);
+        var direct = Path.GetFullPath(Path.Combine(contentRoot, configured));
+        if (Directory.Exists(direct)) return direct;
+        string? besideSolution = null;
+        for (var dir = new DirectoryInfo(contentRoot); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "GanService.sln"))) continue;
+            var candidate = Path.GetFullPath(Path.Combine(dir.FullName, configured));
+            if (Directory.Exists(candidate)) return candidate;
+            besideSolution ??= candidate;
+        }
+        // Nothing exists yet: watch where a checkout would put it, so creating it later is picked up by the rescan.
+        return besideSolution ?? direct;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _logger.LogInformation("Serving models from {ModelsPath}", Root);
+        await RescanAsync(cancellationToken);
+        StartWatching();
+        _periodic = RescanPeriodicallyAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _watcher?.Dispose();
+        _watcher = null;
+        if (_periodic is not null) await _periodic.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private void StartWatching()
+    {
+        if (!Directory.Exists(Root))
+        {
+            _logger.LogWarning("Models folder {ModelsPath} does not exist; it is rescanned every {Seconds} s", Root, _options.RescanSeconds);
+            return;
+        }
+        _debounce ??= new Timer(_ => _ = RescanQuietlyAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        _watcher = new FileSystemWatcher(Root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+        };
+        FileSystemEventHandler changed = (_, _) => _debounce.Change(_options.WatchDebounceMilliseconds, Timeout.Infinite);
+        _watcher.Created += changed;
+        _watcher.Changed += changed;
+        _watcher.Deleted += changed;
+        _watcher.Renamed += (_, _) => _debounce.Change(_options.WatchDebounceMilliseconds, Timeout.Infinite);
+        _watcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "Model folder watcher failed; relying on the periodic rescan");
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    private async Task RescanPeriodicallyAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.RescanSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping)) await RescanQuietlyAsync();
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task RescanQuietlyAsync()
+    {
+        try
+        {
+            await RescanAsync(_stopping.Token);
+            if (_watcher is null && !_stopping.IsCancellationRequested && Directory.Exists(Root)) StartWatching();
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) { _logger.LogError(e, "Rescanning {ModelsPath} failed", Root); }
+    }
+
+    /// <summary>Brings the loaded set in line with the folder. Unchanged folders (same file names, sizes, times) are kept.</summary>
+    public async Task RescanAsync(CancellationToken cancellationToken = default)
+    {
+        await _scanLock.WaitAsync(cancellationToken);
+        try
+        {
+            var old = _snapshot;
+            var loaded = ImmutableSortedDictionary.CreateBuilder<string, LoadedModel>(StringComparer.Ordinal);
+            var failed = ImmutableSortedDictionary.CreateBuilder<string, ModelFailure>(StringComparer.Ordinal);
+            foreach (var folder in ModelFolders())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var name = Path.GetFileName(folder);
+                var fingerprint = Fingerprint(folder);
+                if (old.Loaded.TryGetValue(name, out var current) && current.Fingerprint == fingerprint) { loaded[name] = current; continue; }
+                if (old.Failed.TryGetValue(name, out var failure) && failure.Fingerprint == fingerprint) { failed[name] = failure; continue; }
+                try
+                {
+                    var model = await Task.Run(() => Load(folder, name, fingerprint), cancellationToken);
+                    loaded[name] = model;
+                    _logger.LogInformation("Loaded model {Model} ({Family}, {Task}) from {Folder}", name, model.Manifest.Family, model.Manifest.Task, folder);
+                }
+                catch (Exception e) when (e is ModelLoadException or ManifestException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+                {
+                    var reason = e is ModelLoadException or ManifestException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                    failed[name] = new ModelFailure(name, reason, fingerprint, DateTimeOffset.UtcNow);
+                    _logger.LogWarning("Model {Model} could not be loaded: {Reason}", name, reason);
+                }
+            }
+            _snapshot = new Snapshot(loaded.ToImmutable(), failed.ToImmutable());
+            LastScan = DateTimeOffset.UtcNow;
+            foreach (var (name, model) in old.Loaded)
+                if (!_snapshot.Loaded.TryGetValue(name, out var now) || !ReferenceEquals(now, model))
+                {
+                    if (now is null) _logger.LogInformation("Model {Model} is no longer served", name);
+                    model.Retire();
+                }
+            GanMetrics.ModelsLoaded.Set(_snapshot.Loaded.Count);
+            GanMetrics.ModelsFailed.Set(_snapshot.Failed.Count);
+        }
+        finally { _scanLock.Release(); }
+    }
+
+    private IEnumerable<string> ModelFolders()
+    {
+        if (!Directory.Exists(Root)) return [];
+        return Directory.EnumerateDirectories(Root)
+            .Where(d => !Path.GetFileName(d).StartsWith('.') && File.Exists(Path.Combine(d, ManifestFile)))
+            .Order(StringComparer.Ordinal);
+    }
+
+    /// <summary>Names, sizes and write times of the folder's files: cheap, and changes whenever a model is replaced.</summary>
+    private static string Fingerprint(string folder)
+    {
+        var parts = new DirectoryInfo(folder).EnumerateFiles()
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}");
+        return string.Join('|', parts);
+    }
+
+    private LoadedModel Load(string folder, string name, string fingerprint)
+    {
+        var manifest = ModelManifest.Load(Path.Combine(folder, ManifestFile));
+        if (manifest.Name != name)
+            throw new ModelLoadException($"manifest name '{manifest.Name}' does not match its folder '{name}'");
+        var graphs = new Dictionary<string, OnnxGraph>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var spec in manifest.Graphs)
+            {
+                // spec.File is validated by the manifest as a plain file name (no directories, no leading dot).
+                var path = Path.Combine(folder, spec.File);
+                if (!File.Exists(path)) throw new ModelLoadException($"graph '{spec.Role}': file '{spec.File}' is missing");
+                // Hash the very bytes the session is built from, so the file cannot change in between.
+                var bytes = File.ReadAllBytes(path);
+                var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                if (!string.Equals(sha, spec.Sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new ModelLoadException($"graph '{spec.Role}': SHA-256 of '{spec.File}' is {sha}, the manifest says {spec.Sha256.ToLowerInvariant()}");
+                var (session, options) = _sessions.Create(bytes, $"{name}/{spec.File}");
+                graphs[spec.Role] = new OnnxGraph(name, spec, session, options);
+            }
+            var errors = graphs.Values.SelectMany(g => g.CheckAgainstManifest()).Concat(ModelShapes.Check(manifest, graphs)).ToList();
+            if (errors.Count > 0) throw new ModelLoadException(string.Join("; ", errors));
+            return new LoadedModel(manifest, graphs, fingerprint, ReadSmall(folder, "card.md", MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
+                ReadSmall(folder, "samples.png", MaxSampleBytes));
+        }
+        catch
+        {
+            foreach (var g in graphs.Values) g.Dispose();
+            throw;
+        }
+    }
+
+    private static byte[]? ReadSmall(string folder, string file, long cap)
+    {
+        var info = new FileInfo(Path.Combine(folder, file));
+        return info.Exists && info.Length <= cap ? File.ReadAllBytes(info.FullName) : null;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _debounce?.Dispose();
+        _stopping.Cancel();
+        foreach (var m in _snapshot.Loaded.Values) m.Retire();
+        _snapshot = new(ImmutableSortedDictionary<string, LoadedModel>.Empty, ImmutableSortedDictionary<string, ModelFailure>.Empty);
+    }
+}
+
+public sealed class ModelLoadException(string message) : Exception(message);

@@ -1,0 +1,117 @@
+// GanService demo page: plain JS against the public API (no build step).
+const $ = id => document.getElementById(id);
+let models = [];
+
+function status(text, isError = false) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : 'muted';
+}
+
+async function problem(response) {
+  try { const p = await response.json(); return `${response.status} ${p.title}: ${p.detail}`; }
+  catch { return `${response.status} ${response.statusText}`; }
+}
+
+function current() { return models.find(m => m.name === $('model').value); }
+
+function fillSelect(select, labels) {
+  select.replaceChildren(...labels.map((l, i) => new Option(l, String(i))));
+}
+
+function showModel() {
+  const m = current();
+  if (!m) return;
+  $('model-info').textContent = `${m.family} · ${m.task} · ${m.image.width}×${m.image.height}` + (m.description ? ` — ${m.description}` : '');
+  const translate = m.task === 'translate';
+  $('translate-panel').hidden = !translate;
+  $('generate-panel').hidden = translate;
+  $('target-label').hidden = !m.capabilities.target;
+  if (m.capabilities.target) fillSelect($('target'), m.labels);
+  $('label-label').hidden = !m.capabilities.label;
+  if (m.capabilities.label) fillSelect($('label'), m.labels);
+  $('psi-label').hidden = !m.capabilities.psi;
+}
+
+async function loadModels() {
+  const response = await fetch('/models');
+  const body = await response.json();
+  models = body.models.filter(m => m.status === 'ready');
+  const failed = body.models.filter(m => m.status !== 'ready');
+  $('model').replaceChildren(...models.map(m => new Option(`${m.name} (${m.task})`, m.name)));
+  if (models.length === 0) status('No model loaded — put a model folder in models/ (see /readyz).', true);
+  else status(`${models.length} model(s) on ${body.provider.active}` + (failed.length ? `; failed: ${failed.map(f => `${f.name} (${f.reason})`).join('; ')}` : ''));
+  showModel();
+}
+
+// Sketch canvas: white background, draw with the pen colour.
+const canvas = $('sketch');
+const ctx = canvas.getContext('2d');
+function clearCanvas() { ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, canvas.width, canvas.height); }
+clearCanvas();
+let drawing = false;
+// Drawing after an upload draws over it; from then on the canvas (not the file) is what gets translated.
+canvas.addEventListener('pointerdown', e => { drawing = true; $('upload').value = ''; ctx.beginPath(); ctx.moveTo(e.offsetX, e.offsetY); });
+canvas.addEventListener('pointermove', e => {
+  if (!drawing) return;
+  ctx.strokeStyle = $('pen').value; ctx.lineWidth = 4; ctx.lineCap = 'round';
+  ctx.lineTo(e.offsetX, e.offsetY); ctx.stroke();
+});
+window.addEventListener('pointerup', () => { drawing = false; });
+$('clear').addEventListener('click', () => { $('upload').value = ''; clearCanvas(); });
+$('upload').addEventListener('change', async () => {
+  const file = $('upload').files[0];
+  if (!file) return;
+  const bitmap = await createImageBitmap(file);
+  clearCanvas();
+  const scale = Math.min(canvas.width / bitmap.width, canvas.height / bitmap.height);
+  const w = bitmap.width * scale, h = bitmap.height * scale;
+  ctx.drawImage(bitmap, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+});
+
+async function showImage(img, response) {
+  if (!response.ok) { status(await problem(response), true); return false; }
+  const blob = await response.blob();
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.src = URL.createObjectURL(blob);
+  status(`done (${blob.type}, ${blob.size} bytes)`);
+  return true;
+}
+
+$('translate').addEventListener('click', async () => {
+  const m = current();
+  const file = $('upload').files[0];
+  const blob = file ?? await new Promise(resolve => canvas.toBlob(resolve, 'image/png'));
+  const form = new FormData();
+  form.append('image', blob, 'sketch.png');
+  const query = new URLSearchParams({ size: $('size').value });
+  if (m.capabilities.target) query.set('target', $('target').value);
+  status('translating…');
+  await showImage($('translate-result'), await fetch(`/translate/${encodeURIComponent(m.name)}?${query}`, { method: 'POST', body: form }));
+});
+
+function generateQuery(extra) {
+  const m = current();
+  const query = new URLSearchParams({ model: m.name, ...extra });
+  if (m.capabilities.psi) query.set('psi', $('psi').value);
+  if (m.capabilities.label) query.set('label', $('label').value);
+  return query;
+}
+
+$('generate').addEventListener('click', async () => {
+  status('generating…');
+  const query = generateQuery({ seed: $('seed').value, count: $('count').value });
+  await showImage($('generate-result'), await fetch(`/generate?${query}`));
+});
+$('random').addEventListener('click', () => {
+  $('seed').value = String(crypto.getRandomValues(new Uint32Array(1))[0]);
+  $('generate').click();
+});
+$('interpolate').addEventListener('click', async () => {
+  status('interpolating…');
+  const query = generateQuery({ from: $('from').value, to: $('to').value, steps: $('steps').value });
+  await showImage($('interpolate-result'), await fetch(`/interpolate?${query}`));
+});
+$('psi').addEventListener('input', () => { $('psi-value').textContent = $('psi').value; });
+$('model').addEventListener('change', showModel);
+
+loadModels().catch(e => status(`could not list models: ${e}`, true));
