@@ -25,6 +25,9 @@ public static class FamilyRegistry
     static FamilyRegistry()
     {
         Register(new Families.Pix2Pix.UnetExportFamily());
+        Register(new Families.Translation.Pix2PixExportFamily());
+        Register(new Families.Translation.CycleGanExportFamily());
+        Register(new Families.Translation.StarGanExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;

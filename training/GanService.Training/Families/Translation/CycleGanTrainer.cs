@@ -1,0 +1,161 @@
+using GanService.Training.Data;
+using GanService.Training.Layers;
+using GanService.Training.Losses;
+using GanService.Training.Training;
+
+namespace GanService.Training.Families.Translation;
+
+/// <summary>CycleGAN options (junyanz train.py --model cycle_gan defaults).</summary>
+public sealed record CycleGanOptions : TranslationOptions
+{
+    public string NetG { get; init; } = "resnet_9blocks"; // resnet_9blocks for 256², resnet_6blocks for 128²
+    public string NetD { get; init; } = "basic";
+    public int NLayersD { get; init; } = 3;
+    public int Ngf { get; init; } = 64;
+    public int Ndf { get; init; } = 64;
+    public string Norm { get; init; } = "instance";
+    public bool NoDropout { get; init; } = true;          // CycleGAN: no dropout in the ResNet blocks
+    public string GanMode { get; init; } = "lsgan";
+    public double LambdaA { get; init; } = 10;            // cycle A → B → A
+    public double LambdaB { get; init; } = 10;            // cycle B → A → B
+    public double LambdaIdentity { get; init; } = 0.5;    // identity loss weight, relative to λ_A / λ_B
+    public int PoolSize { get; init; } = 50;              // image history pool per D
+    public double LambdaGp { get; init; } = 10;           // only with GanMode = wgangp
+}
+
+/// <summary>
+/// CycleGAN (junyanz cycle_gan_model.py). G_A: A → B, G_B: B → A, D_A judges B, D_B judges A. As in the reference,
+/// each iteration does the G step first (D frozen): GAN(D_A(G_A(A))) + GAN(D_B(G_B(B))) + λ_A‖G_B(G_A(A)) − A‖₁ +
+/// λ_B‖G_A(G_B(B)) − B‖₁ + identity 0.5·λ (‖G_A(B) − B‖₁·λ_B + ‖G_B(A) − A‖₁·λ_A); then the D step on detached fakes
+/// drawn through the history pools, each D loss × 0.5.
+/// </summary>
+public sealed class CycleGanTrainer : IGanTrainer
+{
+    private readonly CycleGanOptions _o;
+    private readonly Device _device;
+    private readonly GanLoss _gan;
+    private readonly ImageHistoryPool _poolA, _poolB;
+    private readonly optim.Optimizer _optG, _optD;
+    private Tensor? _realA, _realB;
+
+    public Layer GA { get; }
+    public Layer GB { get; }
+    public Layer DA { get; }
+    public Layer DB { get; }
+    public string Family => "cyclegan";
+    public TranslationOptions Options => _o;
+    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G_A"] = GA, ["G_B"] = GB, ["D_A"] = DA, ["D_B"] = DB };
+    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
+
+    public CycleGanTrainer(CycleGanOptions o)
+    {
+        _o = o;
+        if (o.LambdaIdentity > 0 && o.InputChannels != o.OutputChannels)
+            throw new ArgumentException("the identity loss needs as many input as output channels (set lambdaIdentity=0)");
+        _device = Translation.Networks.ParseDevice(o.Device);
+        torch.manual_seed(o.Seed);
+        GA = Build(o, o.InputChannels, o.OutputChannels);
+        GB = Build(o, o.OutputChannels, o.InputChannels);
+        DA = Translation.Networks.Discriminator(o.NetD, o.OutputChannels, o.Ndf, o.NLayersD, o.Norm);
+        DB = Translation.Networks.Discriminator(o.NetD, o.InputChannels, o.Ndf, o.NLayersD, o.Norm);
+        WeightInit.Apply(DA, o.ParsedInit, o.InitGain);
+        WeightInit.Apply(DB, o.ParsedInit, o.InitGain);
+        foreach (var m in new[] { GA, GB, DA, DB }) m.to(_device);
+        _gan = new GanLoss(GanLoss.Parse(o.GanMode));
+        _poolA = new ImageHistoryPool(o.PoolSize, o.Seed);
+        _poolB = new ImageHistoryPool(o.PoolSize, o.Seed + 1);
+        _optG = torch.optim.Adam(GA.parameters().Concat(GB.parameters()), o.Lr, o.Beta1, o.Beta2);
+        _optD = torch.optim.Adam(DA.parameters().Concat(DB.parameters()), o.Lr, o.Beta1, o.Beta2);
+    }
+
+    public static Layer Build(CycleGanOptions o, long inC, long outC)
+    {
+        var g = Translation.Networks.Generator(o.NetG, inC, outC, o.Ngf, o.Norm, !o.NoDropout);
+        WeightInit.Apply(g, o.ParsedInit, o.InitGain);
+        return g;
+    }
+
+    public void SetInput(Batch batch)
+    {
+        _realA?.Dispose(); _realB?.Dispose();
+        _realA = batch.A(_device);
+        _realB = batch.B(_device);
+    }
+
+    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var m in new[] { GA, GB, DA, DB }) m.train();
+        Tensor realA = _realA!, realB = _realB!;
+        var fakeB = GA.forward(realA);
+        var recA = GB.forward(fakeB);
+        var fakeA = GB.forward(realB);
+        var recB = GA.forward(fakeA);
+
+        // G step (D_A, D_B frozen).
+        Translation.Networks.SetRequiresGrad([DA, DB], false);
+        _optG.zero_grad();
+        Tensor idtA = torch.zeros(1), idtB = torch.zeros(1);
+        if (_o.LambdaIdentity > 0)
+        {
+            idtA = nn.functional.l1_loss(GA.forward(realB), realB) * (_o.LambdaB * _o.LambdaIdentity);
+            idtB = nn.functional.l1_loss(GB.forward(realA), realA) * (_o.LambdaA * _o.LambdaIdentity);
+        }
+        var gA = _gan.Generator(DA.forward(fakeB));
+        var gB = _gan.Generator(DB.forward(fakeA));
+        var cycA = nn.functional.l1_loss(recA, realA) * _o.LambdaA;
+        var cycB = nn.functional.l1_loss(recB, realB) * _o.LambdaB;
+        var lossG = gA + gB + cycA + cycB + idtA.to(_device) + idtB.to(_device);
+        lossG.backward();
+        _optG.step();
+
+        // D step on pooled, detached fakes.
+        Translation.Networks.SetRequiresGrad([DA, DB], true);
+        _optD.zero_grad();
+        var dA = BasicD(DA, realB, _poolB.Query(fakeB));
+        var dB = BasicD(DB, realA, _poolA.Query(fakeA));
+        dA.backward();
+        dB.backward();
+        _optD.step();
+        return new Dictionary<string, double>
+        {
+            ["D_A"] = dA.item<float>(), ["G_A"] = gA.item<float>(), ["cycle_A"] = cycA.item<float>(), ["idt_A"] = idtA.item<float>(),
+            ["D_B"] = dB.item<float>(), ["G_B"] = gB.item<float>(), ["cycle_B"] = cycB.item<float>(), ["idt_B"] = idtB.item<float>(),
+        };
+    }
+
+    private Tensor BasicD(Layer d, Tensor real, Tensor fake)
+    {
+        var loss = (_gan.Loss(d.forward(real), true) + _gan.Loss(d.forward(fake.detach()), false)) * 0.5;
+        if (_gan.Mode == GanMode.Wgangp) loss = loss + GradientPenalty.Compute(d.forward, real, fake, _o.LambdaGp);
+        return loss;
+    }
+
+    public void UpdateLearningRate(int epoch)
+    {
+        LinearDecay.Apply(_optG, _o.Lr, epoch, _o.NEpochs, _o.NEpochsDecay);
+        LinearDecay.Apply(_optD, _o.Lr, epoch, _o.NEpochs, _o.NEpochsDecay);
+    }
+
+    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(Batch batch)
+    {
+        GA.eval(); GB.eval();
+        using var _ = torch.no_grad();
+        var a = batch.A(_device);
+        var b = batch.B(_device);
+        var fakeB = GA.forward(a);
+        var recA = GB.forward(fakeB);
+        var fakeA = GB.forward(b);
+        var recB = GA.forward(fakeA);
+        GA.train(); GB.train();
+        var tiles = new List<Tensor>();
+        for (int i = 0; i < batch.Count; i++) tiles.AddRange([a[i], fakeB[i], recA[i], b[i], fakeA[i], recB[i]]);
+        return (tiles, 6); // real_A | fake_B | rec_A | real_B | fake_A | rec_B
+    }
+
+    public void Dispose()
+    {
+        _realA?.Dispose(); _realB?.Dispose();
+        _poolA.Dispose(); _poolB.Dispose();
+    }
+}

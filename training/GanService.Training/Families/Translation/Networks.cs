@@ -1,0 +1,60 @@
+using System.Globalization;
+using GanService.Training.Families.CycleGan;
+using GanService.Training.Families.Pix2Pix;
+using GanService.Training.Layers;
+
+namespace GanService.Training.Families.Translation;
+
+/// <summary>junyanz define_G / define_D by name (typed, explicit; no reflection).</summary>
+public static class Networks
+{
+    public static NormKind ParseNorm(string norm) => norm.ToLowerInvariant() switch
+    {
+        "batch" => NormKind.Batch,
+        "instance" => NormKind.Instance,
+        "none" => NormKind.None,
+        _ => throw new ArgumentException($"norm '{norm}' must be batch, instance or none"),
+    };
+
+    /// <summary>"unet_256" / "unet_128" / "unet_&lt;size&gt;" (log2(size) downs), "resnet_9blocks" / "resnet_6blocks" / "resnet_&lt;n&gt;blocks".</summary>
+    public static Layer Generator(string netG, long inC, long outC, long ngf, string norm, bool dropout)
+    {
+        var kind = ParseNorm(norm);
+        if (netG.StartsWith("unet_", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(netG[5..], NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0 && (size & (size - 1)) == 0)
+            return new UnetGenerator(inC, outC, (int)Math.Log2(size), ngf, kind, dropout);
+        if (netG.StartsWith("resnet_", StringComparison.OrdinalIgnoreCase) && netG.EndsWith("blocks", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(netG[7..^6], NumberStyles.None, CultureInfo.InvariantCulture, out int blocks))
+            return new ResnetGenerator(inC, outC, ngf, kind, dropout, blocks);
+        throw new ArgumentException($"netG '{netG}' must be unet_<size> (e.g. unet_256, unet_128) or resnet_<n>blocks (e.g. resnet_9blocks)");
+    }
+
+    /// <summary>"basic" (70×70 PatchGAN), "n_layers" (PatchGAN with nLayers), "pixel" (1×1 PixelGAN).</summary>
+    public static Layer Discriminator(string netD, long inC, long ndf, int nLayers, string norm) => netD.ToLowerInvariant() switch
+    {
+        "basic" => new PatchDiscriminator(inC, ndf, 3, ParseNorm(norm)),
+        "n_layers" => new PatchDiscriminator(inC, ndf, nLayers, ParseNorm(norm)),
+        "pixel" => new PixelDiscriminator(inC, ndf, ParseNorm(norm)),
+        _ => throw new ArgumentException($"netD '{netD}' must be basic, n_layers or pixel"),
+    };
+
+    /// <summary>"cpu", "cuda", "cuda:N" → a TorchSharp device, with a clear error when CUDA is not usable here.</summary>
+    public static Device ParseDevice(string device)
+    {
+        if (device.Equals("cpu", StringComparison.OrdinalIgnoreCase)) return torch.CPU;
+        if (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!torch.cuda.is_available())
+                throw new ArgumentException($"--device {device}: CUDA is not available to TorchSharp here (this build uses the CPU libtorch " +
+                    "package, or no GPU/driver is visible); use --device cpu or install TorchSharp-cuda-linux with a matching driver");
+            return torch.device(device.ToLowerInvariant());
+        }
+        throw new ArgumentException($"device '{device}' must be cpu, cuda or cuda:N");
+    }
+
+    public static void SetRequiresGrad(IEnumerable<nn.Module> modules, bool requiresGrad)
+    {
+        foreach (var m in modules)
+            foreach (var p in m.parameters()) p.requires_grad = requiresGrad;
+    }
+}

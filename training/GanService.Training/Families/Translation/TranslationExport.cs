@@ -1,0 +1,116 @@
+using GanService.Contracts;
+using GanService.Training.Checkpoints;
+using GanService.Training.Export;
+using GanService.Training.Layers;
+using GanService.Training.Onnx;
+
+namespace GanService.Training.Families.Translation;
+
+/// <summary>`gan export pix2pix`: the generator G of a pix2pix checkpoint (or a random init from --set options).</summary>
+public sealed class Pix2PixExportFamily : IExportableFamily
+{
+    public string Name => "pix2pix";
+    public string Description => "pix2pix generator (image → image); random init options via --set netG=unet_64 cropSize=64 ngf=8 …";
+
+    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides)
+    {
+        var o = TranslationExport.Options(checkpoint, "pix2pix", overrides,
+            new Pix2PixOptions { NetG = "unet_64", CropSize = 64, LoadSize = 64, Ngf = 8 });
+        torch.manual_seed(o.Seed);
+        var g = Pix2PixTrainer.Build(o with { Device = "cpu" });
+        if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
+        return TranslationExport.ImageToImage(modelName, "pix2pix", g, o, checkpoint, $"pix2pix {o.NetG} ngf {o.Ngf}, {o.Direction}");
+    }
+}
+
+/// <summary>`gan export cyclegan`: one direction per model (--set direction=AtoB → G_A, BtoA → G_B).</summary>
+public sealed class CycleGanExportFamily : IExportableFamily
+{
+    public string Name => "cyclegan";
+    public string Description => "CycleGAN generator of one direction (--set direction=AtoB|BtoA); random init options via --set netG=resnet_6blocks …";
+
+    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides)
+    {
+        string direction = overrides.TryGetValue("direction", out var d) ? d : "AtoB";
+        var rest = overrides.Where(kv => !kv.Key.Equals("direction", StringComparison.OrdinalIgnoreCase)).ToDictionary();
+        var o = TranslationExport.Options(checkpoint, "cyclegan", rest,
+            new CycleGanOptions { NetG = "resnet_6blocks", CropSize = 64, LoadSize = 64, Ngf = 8 });
+        bool aToB = direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase);
+        if (!aToB && !direction.Equals("BtoA", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"direction '{direction}' must be AtoB or BtoA");
+        torch.manual_seed(o.Seed);
+        var g = aToB ? CycleGanTrainer.Build(o with { Device = "cpu" }, o.InputChannels, o.OutputChannels)
+                     : CycleGanTrainer.Build(o with { Device = "cpu" }, o.OutputChannels, o.InputChannels);
+        if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, aToB ? "G_A" : "G_B", g);
+        return TranslationExport.ImageToImage(modelName, "cyclegan", g, o, checkpoint,
+            $"CycleGAN {o.NetG} ngf {o.Ngf}, {(aToB ? "G_A: domain A → B" : "G_B: domain B → A")} (data direction {o.Direction})");
+    }
+}
+
+/// <summary>`gan export stargan`: inputs image (B, C, H, W) and label (B, K) one-hot target domain; Labels = domain names.</summary>
+public sealed class StarGanExportFamily : IExportableFamily
+{
+    public string Name => "stargan";
+    public string Description => "StarGAN generator (image + target domain one-hot → image); random init via --set labels=a,b,c cropSize=64 gConvDim=8 …";
+
+    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides)
+    {
+        var o = TranslationExport.Options(checkpoint, "stargan", overrides,
+            new StarGanOptions { CropSize = 64, LoadSize = 64, GConvDim = 8, DConvDim = 8, DRepeat = 4, Labels = ["a", "b", "c"] });
+        torch.manual_seed(o.Seed);
+        var g = StarGanTrainer.Build(o);
+        if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
+        int s = o.CropSize, c = o.InputChannels, k = o.Labels.Length;
+        var image = new OnnxIo("image", [-1, c, s, s]);
+        var label = new OnnxIo("label", [-1, k]);
+        var output = new OnnxIo("output", [-1, c, s, s]);
+        var model = OnnxExporter.Export(g, [image, label], [output]);
+        var draft = TranslationExport.Draft(modelName, "stargan", c, s, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = o.Labels };
+        return (draft, [new PackagedGraph("model", "model.onnx", model,
+            [ModelPackage.Spec(image, TensorRoles.Image), ModelPackage.Spec(label, TensorRoles.LabelVector)],
+            [ModelPackage.Spec(output, TensorRoles.Image)])]);
+    }
+}
+
+public static class TranslationExport
+{
+    /// <summary>Options from the checkpoint (exactly as trained) or defaults + --set overrides for a random init.</summary>
+    public static T Options<T>(string? checkpoint, string family, IReadOnlyDictionary<string, string> overrides, T randomDefaults) where T : TranslationOptions
+    {
+        if (checkpoint is null) return OptionsBinder.Apply(randomDefaults, overrides);
+        var (fam, o) = Checkpoint.ReadOptions<T>(checkpoint);
+        if (!fam.Equals(family, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"checkpoint '{checkpoint}' is a {fam} checkpoint, not {family}");
+        if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: architecture options come from the checkpoint");
+        return o;
+    }
+
+    public static (ModelManifest, IReadOnlyList<PackagedGraph>) ImageToImage(string modelName, string family, Layer g, TranslationOptions o,
+        string? checkpoint, string what)
+    {
+        int s = o.CropSize;
+        var input = new OnnxIo("image", [-1, o.InputChannels, s, s]);
+        var output = new OnnxIo("output", [-1, o.OutputChannels, s, s]);
+        var model = OnnxExporter.Export(g, [input], [output]);
+        var draft = Draft(modelName, family, o.OutputChannels, s, checkpoint, o, what);
+        return (draft, [new PackagedGraph("model", "model.onnx", model,
+            [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)])]);
+    }
+
+    public static ModelManifest Draft(string modelName, string family, int channels, int size, string? checkpoint, TranslationOptions o, string what)
+    {
+        string? data = checkpoint is null ? "none (random initialisation)" : o.Data;
+        var state = checkpoint is null ? null : Checkpoint.ReadState(checkpoint);
+        return new ModelManifest
+        {
+            Name = modelName, Family = family, Task = ModelTasks.Translate, Graphs = [],
+            Image = new ImageSpec(channels, size, size),
+            Description = checkpoint is null ? $"Randomly initialised {what} (for checking the export chain)." : what,
+            Training = new TrainingInfo(data ?? "", "see card.md",
+                state is null ? null : $"{state.ElapsedSeconds / 60:F1} min", state is null ? null : $"{state.Step} steps, {state.Epoch} epochs",
+                OnnxExporter.ProducerVersion),
+        };
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using GanService.Training.Checkpoints;
+
+namespace GanService.Training.Families.Translation;
+
+/// <summary>
+/// Options every image-to-image trainer shares (junyanz base_options/train_options names in camelCase). Defaults are
+/// the reference's; the CLI overrides them with named flags or `--set name=value`, and the checkpoint stores the
+/// resolved record so export rebuilds exactly what was trained.
+/// </summary>
+public record TranslationOptions
+{
+    public string Data { get; init; } = "";            // dataset root (layout depends on the family)
+    public string Out { get; init; } = "";             // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
+    public int LoadSize { get; init; } = 286;          // resize to LoadSize² before the random crop (junyanz load_size)
+    public int CropSize { get; init; } = 256;          // training / model image size (junyanz crop_size)
+    public bool NoFlip { get; init; }                  // disable the random horizontal mirror
+    public string Direction { get; init; } = "AtoB";   // AtoB | BtoA: which half / domain is the input
+    public int InputChannels { get; init; } = 3;
+    public int OutputChannels { get; init; } = 3;
+    public int BatchSize { get; init; } = 1;           // pix2pix/CycleGAN reference: 1
+    public int NEpochs { get; init; } = 100;           // epochs at the initial learning rate
+    public int NEpochsDecay { get; init; } = 100;      // epochs of linear decay to 0 after that
+    public double Lr { get; init; } = 2e-4;            // Adam learning rate (G and D)
+    public double Beta1 { get; init; } = 0.5;          // Adam β1 (β2 = Beta2)
+    public double Beta2 { get; init; } = 0.999;
+    public string Init { get; init; } = "normal";      // normal | xavier | kaiming | orthogonal | default
+    public double InitGain { get; init; } = 0.02;      // σ of the normal init (junyanz init_gain)
+    public int Seed { get; init; }                     // torch + shuffle + crop/flip seed
+    public string Device { get; init; } = "cpu";       // cpu | cuda | cuda:N
+    public double CheckpointMinutes { get; init; } = 3; // time-based checkpoint interval (plus every epoch end)
+    public int Workers { get; init; } = 2;             // parallel image decoders
+    public int Prefetch { get; init; } = 4;            // decoded batches queued ahead of the trainer
+    public long MaxSteps { get; init; }                // stop after this many steps in total (0 = run all epochs)
+    public double MaxMinutes { get; init; }            // stop after this much wall time (0 = no limit)
+    public int SampleCount { get; init; } = 4;         // rows in the per-epoch sample grid
+
+    [JsonIgnore] public int TotalEpochs => NEpochs + NEpochsDecay;
+    [JsonIgnore] public GanService.Training.Data.Direction ParsedDirection => Direction.Equals("BtoA", StringComparison.OrdinalIgnoreCase) ? GanService.Training.Data.Direction.BtoA
+        : Direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase) ? GanService.Training.Data.Direction.AtoB
+        : throw new ArgumentException($"direction '{Direction}' must be AtoB or BtoA");
+    [JsonIgnore] public Layers.InitType ParsedInit => Enum.TryParse<Layers.InitType>(Init, true, out var t) ? t
+        : throw new ArgumentException($"init '{Init}' must be normal, xavier, kaiming, orthogonal or default");
+}
+
+/// <summary>Applies `name=value` overrides to an options record through its JSON form (names case-insensitive).</summary>
+public static class OptionsBinder
+{
+    public static T Apply<T>(T options, IEnumerable<KeyValuePair<string, string>> overrides) where T : class
+    {
+        var node = JsonSerializer.SerializeToNode(options, options.GetType(), Checkpoint.Json)!.AsObject();
+        foreach (var (key, value) in overrides)
+        {
+            var existing = node.FirstOrDefault(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
+            if (existing.Key is null)
+                throw new ArgumentException($"unknown option '{key}'; known: {string.Join(", ", node.Select(p => p.Key))}");
+            node[existing.Key] = existing.Value?.GetValueKind() switch
+            {
+                JsonValueKind.Number => JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture)),
+                JsonValueKind.True or JsonValueKind.False => JsonValue.Create(bool.Parse(value)),
+                JsonValueKind.Array => new JsonArray(value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode)JsonValue.Create(v.Trim())!).ToArray()),
+                _ => JsonValue.Create(value),
+            };
+        }
+        try { return (T)node.Deserialize(options.GetType(), Checkpoint.Json)!; }
+        catch (JsonException e) { throw new ArgumentException($"invalid option value: {e.Message}"); }
+    }
+
+    public static string ToJson(object options) => JsonSerializer.Serialize(options, options.GetType(), Checkpoint.Json);
+}
