@@ -5,4 +5,6 @@ using GanService.Cli.Commands;
 // GanService.Training. Each command group is one file under Commands/.
 var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
 root.Subcommands.Add(ExportCommand.Create());
+// StyleGAN2 (issue 5): `train stylegan2` goes under the shared `train` command at merge; until then a minimal group.
+root.Subcommands.Add(new Command("train", "train a GAN family") { TrainStyleGanCommand.Create() });
 return root.Parse(args).Invoke();
