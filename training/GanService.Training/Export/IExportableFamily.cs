@@ -25,6 +25,7 @@ public static class FamilyRegistry
     static FamilyRegistry()
     {
         Register(new Families.Pix2Pix.UnetExportFamily());
+        Register(new Families.StyleGan2.StyleGan2ExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;
