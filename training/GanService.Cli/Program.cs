@@ -7,4 +7,7 @@ var root = new RootCommand("gan — train GANs with TorchSharp, export them to O
 root.Subcommands.Add(ExportCommand.Create());
 // StyleGAN2 (issue 5): `train stylegan2` goes under the shared `train` command at merge; until then a minimal group.
 root.Subcommands.Add(new Command("train", "train a GAN family") { TrainStyleGanCommand.Create() });
+root.Subcommands.Add(StyleGanCommands.Generate()); // minimal StyleGAN-only `generate`; merge with GenerateCommand
+root.Subcommands.Add(StyleGanCommands.StyleMix());
+root.Subcommands.Add(StyleGanCommands.Interpolate());
 return root.Parse(args).Invoke();
