@@ -10,4 +10,5 @@ root.Subcommands.Add(new Command("train", "train a GAN family") { TrainStyleGanC
 root.Subcommands.Add(StyleGanCommands.Generate()); // minimal StyleGAN-only `generate`; merge with GenerateCommand
 root.Subcommands.Add(StyleGanCommands.StyleMix());
 root.Subcommands.Add(StyleGanCommands.Interpolate());
+root.Subcommands.Add(StyleGanCommands.TruncationSweep());
 return root.Parse(args).Invoke();

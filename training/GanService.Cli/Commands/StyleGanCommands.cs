@@ -244,6 +244,34 @@ public static class StyleGanCommands
         return cmd;
     }
 
+    /// <summary>`gan trunc-sweep`: one row per seed, one column per ψ (e.g. 1.0 → 0.5), to see truncation work.</summary>
+    public static Command TruncationSweep()
+    {
+        var model = ModelOption(); var models = ModelsOption(); var noise = NoiseOption();
+        var seeds = new Option<string>("--seeds") { DefaultValueFactory = _ => "0-7" };
+        var psis = new Option<string>("--psi") { Description = "comma-separated ψ values", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5" };
+        var output = new Option<string>("--out") { DefaultValueFactory = _ => "trunc-sweep.png" };
+        var cmd = new Command("trunc-sweep", "grid of seeds (rows) × truncation ψ (columns)") { model, models, seeds, psis, noise, output };
+        cmd.SetAction(parse =>
+        {
+            var dir = ResolveModel(parse.GetValue(model)!, parse.GetValue(models)!);
+            using var m = new StyleGanOnnxModel(dir);
+            var list = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
+            var values = parse.GetValue(psis)!.Split(',').Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var perPsi = values.Select(psi => m.Generate(list, psi, parse.GetValue(noise))).ToArray();
+            var tiles = list.SelectMany((_, r) => perPsi.Select(col => col[r])).ToList();
+            try
+            {
+                using var grid = ImageCodec.Grid(tiles, values.Length);
+                File.WriteAllBytes(parse.GetValue(output)!, ImageCodec.Encode(grid));
+            }
+            finally { foreach (var t in tiles) t.Dispose(); }
+            Console.WriteLine($"wrote {parse.GetValue(output)}");
+            return 0;
+        });
+        return cmd;
+    }
+
     public static Command Interpolate()
     {
         var model = ModelOption(); var models = ModelsOption(); var trunc = TruncOption(); var noise = NoiseOption();

@@ -35,11 +35,12 @@ public static class TrainStyleGanCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed };
         var limit = new Option<int?>("--limit") { Description = "use only the first N images" };
         var resume = new Option<bool>("--resume") { Description = "continue from <out>/checkpoint (its options win)" };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = its default); 1 is much faster on a shared, oversubscribed CPU", DefaultValueFactory = _ => 0 };
         var dryRun = new Option<bool>("--dry-run") { Description = "print the resolved options and exit" };
         var cmd = new Command("stylegan2", "train a StyleGAN2 (mapping + synthesis, residual D, R1, style mixing, EMA, DiffAugment) on an image folder")
         {
             data, output, size, channels, zDim, wDim, mapLayers, chBase, chMax, batch, lr, gamma, mixing, pl, augment, mirror,
-            epochs, minutes, steps, ckpt, seed, limit, resume, dryRun,
+            epochs, minutes, steps, ckpt, seed, limit, resume, threads, dryRun,
         };
         cmd.SetAction(parse =>
         {
@@ -71,6 +72,7 @@ public static class TrainStyleGanCommand
             { Console.Error.WriteLine($"error: --batch must be a multiple of the minibatch-std group {options.Arch.MbstdGroup}"); return 2; }
             Console.WriteLine(JsonSerializer.Serialize(options, Checkpoint.Json));
             if (parse.GetValue(dryRun)) return 0;
+            if (parse.GetValue(threads) > 0) TorchSharp.torch.set_num_threads(parse.GetValue(threads));
             using var dataset = StyleGanImageFolder.Load(options.Data, options.Arch.Resolution, options.Arch.ImageChannels, options.ImageLimit);
             Console.WriteLine($"{dataset.Count} images from {options.Data}");
             using var trainer = new StyleGan2Trainer(options, resumeFrom);
