@@ -5,7 +5,11 @@ using GanService.Cli.Commands;
 // GanService.Training. Each command group is one file under Commands/.
 var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
 root.Subcommands.Add(ExportCommand.Create());
-root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(TrainCommand.Create(TrainStyleGanCommand.Create()));
 root.Subcommands.Add(TranslateCommand.Create());
 root.Subcommands.Add(DatasetsCommand.Create());
+root.Subcommands.Add(StyleGanCommands.Generate());
+root.Subcommands.Add(StyleGanCommands.StyleMix());
+root.Subcommands.Add(StyleGanCommands.Interpolate());
+root.Subcommands.Add(StyleGanCommands.TruncationSweep());
 return root.Parse(args).Invoke();

@@ -75,10 +75,12 @@ public static class TrainCommand
             },
             dir => Checkpoint.ReadOptions<T>(dir).Options);
 
-    public static Command Create()
+    /// <summary>The `train` group: every registered family, plus families that bring their own command (StyleGAN2).</summary>
+    public static Command Create(params Command[] ownCommands)
     {
         var cmd = new Command("train", "train a GAN family; `gan train <family> --help` lists its options");
         foreach (var family in Families) cmd.Subcommands.Add(CreateFamily(family));
+        foreach (var own in ownCommands) cmd.Subcommands.Add(own);
         return cmd;
     }
 

@@ -28,6 +28,7 @@ public static class FamilyRegistry
         Register(new Families.Translation.Pix2PixExportFamily());
         Register(new Families.Translation.CycleGanExportFamily());
         Register(new Families.Translation.StarGanExportFamily());
+        Register(new Families.StyleGan2.StyleGan2ExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;

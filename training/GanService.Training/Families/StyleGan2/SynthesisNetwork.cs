@@ -1,0 +1,292 @@
+using GanService.Training.Onnx;
+
+namespace GanService.Training.Families.StyleGan2;
+
+/// <summary>Where a synthesis layer's noise comes from (NVlabs noise_mode).</summary>
+public enum NoiseMode { Const, Random, None }
+
+/// <summary>
+/// NVlabs SynthesisLayer: modulated 3×3 conv with demodulation (optionally upsampling ×2 with the [1,3,3,1] filter),
+/// per-pixel noise with a learned strength (init 0), bias, lrelu·√2. Always the NON-FUSED form (the one NVlabs trains
+/// with): x·s → conv with the shared weight → ·d, with d = rsqrt(s² · Σₖ W² + 1e-8), so export needs no per-sample
+/// weights. <see cref="ForwardFused"/> is the per-sample-weight form, kept to test that both are the same function.
+/// </summary>
+public sealed class SynthesisLayer : nn.Module
+{
+    public readonly EqualizedLinear affine;
+    public readonly Parameter weight;        // (out, in, 3, 3), N(0,1): demodulation makes its scale irrelevant
+    public readonly Parameter noise_strength; // scalar, init 0
+    public readonly Parameter bias;          // (out)
+    public readonly Tensor noise_const;      // (H, W) buffer: the `const` noise
+    public long InChannels { get; }
+    public long OutChannels { get; }
+    public int Resolution { get; }
+    public bool Up { get; }
+
+    public SynthesisLayer(long inChannels, long outChannels, int wDim, int resolution, bool up) : base(nameof(SynthesisLayer))
+    {
+        (InChannels, OutChannels, Resolution, Up) = (inChannels, outChannels, resolution, up);
+        affine = new EqualizedLinear(wDim, inChannels, biasInit: 1);
+        register_module("affine", affine);
+        weight = new Parameter(torch.randn(outChannels, inChannels, 3, 3));
+        register_parameter("weight", weight);
+        noise_strength = new Parameter(torch.zeros([]));
+        register_parameter("noise_strength", noise_strength);
+        bias = new Parameter(torch.zeros(outChannels));
+        register_parameter("bias", bias);
+        noise_const = torch.randn(resolution, resolution);
+        register_buffer("noise_const", noise_const);
+    }
+
+    /// <summary>x (B, in, H, W), w (B, W) → (B, out, H', W'). <paramref name="noise"/> (B, 1, H', W') overrides the mode.</summary>
+    public Tensor Forward(Tensor x, Tensor w, NoiseMode mode, Tensor? noise = null)
+    {
+        var styles = affine.forward(w);                                               // (B, in)
+        var dcoefs = (styles.square().matmul(weight.square().sum([2, 3]).t()) + 1e-8).rsqrt(); // (B, out)
+        x = x * styles.unsqueeze(-1).unsqueeze(-1);
+        x = Up ? UpConv(x, weight.transpose(0, 1), 1) : nn.functional.conv2d(x, weight, padding: [1, 1]);
+        x = x * dcoefs.unsqueeze(-1).unsqueeze(-1);
+        return Epilogue(x, mode, noise);
+    }
+
+    /// <summary>Per-sample weights W'ᵢ = W · sᵢ · dᵢ as one grouped conv (NVlabs fused_modconv=True).</summary>
+    public Tensor ForwardFused(Tensor x, Tensor w, NoiseMode mode, Tensor? noise = null)
+    {
+        long b = x.shape[0], h = x.shape[2], wd = x.shape[3];
+        var styles = affine.forward(w);
+        var wgt = weight.unsqueeze(0) * styles.reshape(b, 1, -1, 1, 1);               // (B, out, in, 3, 3)
+        var d = (wgt.square().sum([2, 3, 4]) + 1e-8).rsqrt();
+        wgt = wgt * d.reshape(b, -1, 1, 1, 1);
+        var xg = x.reshape(1, b * InChannels, h, wd);
+        Tensor y;
+        if (Up)
+            y = UpConv(xg, wgt.transpose(1, 2).reshape(b * InChannels, OutChannels, 3, 3), b);
+        else
+            y = nn.functional.conv2d(xg, wgt.reshape(b * OutChannels, InChannels, 3, 3), padding: [1, 1], groups: b);
+        y = y.reshape(b, OutChannels, y.shape[2], y.shape[3]);
+        return Epilogue(y, mode, noise);
+    }
+
+    /// <summary>conv2d_resample(up=2): transposed 3×3 conv stride 2 (→ 2H+1), then [1,3,3,1] FIR (gain 4, pad 1) → 2H.</summary>
+    private Tensor UpConv(Tensor x, Tensor transposedWeight, long groups)
+    {
+        var y = nn.functional.conv_transpose2d(x, transposedWeight, strides: [2, 2], groups: groups);
+        return StyleGanMath.Fir(y, gain: 4, padding: 1);
+    }
+
+    private Tensor Epilogue(Tensor x, NoiseMode mode, Tensor? noise)
+    {
+        if (noise is not null) x = x + noise * noise_strength;
+        else if (mode == NoiseMode.Const) x = x + noise_const * noise_strength;
+        else if (mode == NoiseMode.Random) x = x + torch.randn(x.shape[0], 1, Resolution, Resolution) * noise_strength;
+        return StyleGanMath.Lrelu(x + bias.reshape(1, -1, 1, 1));
+    }
+
+    /// <summary>ONNX for <see cref="Forward"/>; <paramref name="noiseInput"/> (B,1,H,W) null = bake the const noise.</summary>
+    public string Emit(OnnxGraphBuilder g, string x, string w, string? noiseInput)
+    {
+        string styles;
+        using (g.Scope("affine")) styles = affine.Emit(g, w);
+        // Σₖ W²: (out, in) → transposed (in, out) so that s² (B, in) @ it = (B, out).
+        var wsq = g.Initializer("weight_sq_t", weight.detach().square().sum([2, 3]).t().contiguous());
+        var d = g.Node("Reciprocal", [g.Node("Sqrt", [g.Node("Add", [g.Node("MatMul", [g.Node("Mul", [styles, styles]), wsq]), g.Scalar("eps", 1e-8f)])])]);
+        var axes23 = g.Int64Initializer("axes23", [2, 3]);
+        var y = g.Node("Mul", [x, g.Node("Unsqueeze", [styles, axes23])]);
+        if (Up)
+        {
+            var wt = g.Initializer("weight_t", weight.detach().transpose(0, 1).contiguous());
+            y = g.Node("ConvTranspose", [y, wt], ("kernel_shape", new[] { 3L, 3L }), ("strides", new[] { 2L, 2L }), ("pads", new[] { 0L, 0L, 0L, 0L }));
+            var fir = g.Initializer("fir", StyleGanMath.FirWeightData(OutChannels, 4), [OutChannels, 1, 4, 4]);
+            y = g.Node("Conv", [y, fir], ("kernel_shape", new[] { 4L, 4L }), ("pads", new[] { 1L, 1L, 1L, 1L }), ("group", OutChannels));
+        }
+        else
+        {
+            y = g.Node("Conv", [y, g.Initializer("weight", weight)], ("kernel_shape", new[] { 3L, 3L }), ("pads", new[] { 1L, 1L, 1L, 1L }));
+        }
+        y = g.Node("Mul", [y, g.Node("Unsqueeze", [d, axes23])]);
+        if (noiseInput is not null)
+            y = g.Node("Add", [y, g.Node("Mul", [noiseInput, g.Initializer("noise_strength", noise_strength.detach().reshape(1))])]);
+        else
+            y = g.Node("Add", [y, g.Initializer("noise", (noise_const * noise_strength).detach().reshape(1, 1, Resolution, Resolution))]);
+        y = g.Node("Add", [y, g.Initializer("bias", bias.detach().reshape(1, -1, 1, 1))]);
+        return g.Node("Mul", [g.Node("LeakyRelu", [y], ("alpha", (float)StyleGanMath.LreluSlope)), g.Scalar("gain", (float)StyleGanMath.LreluGain)]);
+    }
+}
+
+/// <summary>NVlabs ToRGBLayer: modulated 1×1 conv WITHOUT demodulation (style × 1/√in), bias, linear.</summary>
+public sealed class ToRgbLayer : nn.Module
+{
+    public readonly EqualizedLinear affine;
+    public readonly Parameter weight; // (img, in, 1, 1)
+    public readonly Parameter bias;
+    public double WeightGain { get; }
+
+    public ToRgbLayer(long inChannels, long imageChannels, int wDim) : base(nameof(ToRgbLayer))
+    {
+        affine = new EqualizedLinear(wDim, inChannels, biasInit: 1);
+        register_module("affine", affine);
+        weight = new Parameter(torch.randn(imageChannels, inChannels, 1, 1));
+        register_parameter("weight", weight);
+        bias = new Parameter(torch.zeros(imageChannels));
+        register_parameter("bias", bias);
+        WeightGain = 1 / Math.Sqrt(inChannels);
+    }
+
+    public Tensor Forward(Tensor x, Tensor w)
+    {
+        var styles = affine.forward(w) * WeightGain;
+        return nn.functional.conv2d(x * styles.unsqueeze(-1).unsqueeze(-1), weight, bias);
+    }
+
+    public string Emit(OnnxGraphBuilder g, string x, string w)
+    {
+        string styles;
+        using (g.Scope("affine")) styles = affine.Emit(g, w);
+        var y = g.Node("Mul", [x, g.Node("Unsqueeze", [styles, g.Int64Initializer("axes23", [2, 3])])]);
+        // The style gain is folded into the 1×1 weight: (x·s·c) ⊛ W = (x·s) ⊛ (c W).
+        return g.Node("Conv", [y, g.Initializer("weight", weight.detach() * WeightGain), g.Initializer("bias", bias)], ("kernel_shape", new[] { 1L, 1L }));
+    }
+}
+
+/// <summary>
+/// One resolution of the skip-architecture synthesis network: (const 4×4 | conv0 ↑2) → conv1 → ToRGB, and
+/// img = upsample(img) + ToRGB(x). Uses ws[first … first+NumConv] (the ToRGB shares its w with the next block's conv0).
+/// </summary>
+public sealed class SynthesisBlock : nn.Module
+{
+    public readonly Parameter? @const;
+    public readonly SynthesisLayer? conv0;
+    public readonly SynthesisLayer conv1;
+    public readonly ToRgbLayer torgb;
+    public readonly FirUpsample2d? upsample;
+    public int Resolution { get; }
+    public int NumConv => conv0 is null ? 1 : 2;
+
+    public SynthesisBlock(long inChannels, long outChannels, int wDim, int resolution, int imageChannels) : base(nameof(SynthesisBlock))
+    {
+        Resolution = resolution;
+        if (inChannels == 0)
+        {
+            @const = new Parameter(torch.randn(outChannels, resolution, resolution));
+            register_parameter("const", @const);
+        }
+        else
+        {
+            conv0 = new SynthesisLayer(inChannels, outChannels, wDim, resolution, up: true);
+            register_module("conv0", conv0);
+        }
+        conv1 = new SynthesisLayer(outChannels, outChannels, wDim, resolution, up: false);
+        register_module("conv1", conv1);
+        torgb = new ToRgbLayer(outChannels, imageChannels, wDim);
+        register_module("torgb", torgb);
+        if (inChannels != 0) upsample = new FirUpsample2d(imageChannels);
+    }
+
+    public IEnumerable<SynthesisLayer> Layers => conv0 is null ? [conv1] : [conv0, conv1];
+
+    /// <summary>ws: (B, NumConv + 1, W); noise: per layer or null.</summary>
+    public (Tensor X, Tensor Img) Forward(Tensor? x, Tensor? img, Tensor ws, NoiseMode mode, IReadOnlyList<Tensor?> noise)
+    {
+        if (@const is not null) x = @const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1);
+        else x = conv0!.Forward(x!, ws[.., 0], mode, noise[0]);
+        x = conv1.Forward(x, ws[.., NumConv - 1], mode, noise[NumConv - 1]);
+        var y = torgb.Forward(x, ws[.., NumConv]);
+        img = img is null ? y : upsample!.forward(img) + y;
+        return (x, img);
+    }
+}
+
+/// <summary>
+/// NVlabs SynthesisNetwork (architecture "skip"): blocks 4, 8, …, resolution; channels(res) = min(base/res, max).
+/// ws (B, num_ws, W) → image (B, C, R, R), num_ws = Σ NumConv + 1.
+/// </summary>
+public sealed class SynthesisNetwork : nn.Module
+{
+    private readonly List<SynthesisBlock> _blocks = [];
+    public int Resolution { get; }
+    public int WDim { get; }
+    public int ImageChannels { get; }
+    public int NumWs { get; }
+    public IReadOnlyList<SynthesisBlock> Blocks => _blocks;
+    public IEnumerable<SynthesisLayer> NoiseLayers => _blocks.SelectMany(b => b.Layers);
+    public int NumNoiseInputs => _blocks.Sum(b => b.NumConv);
+
+    public static long Channels(int res, int channelBase, int channelMax) => Math.Min(channelBase / res, channelMax);
+
+    public SynthesisNetwork(int wDim, int resolution, int imageChannels, int channelBase, int channelMax) : base(nameof(SynthesisNetwork))
+    {
+        if (resolution < 4 || (resolution & (resolution - 1)) != 0) throw new ArgumentException($"resolution {resolution} must be a power of two ≥ 4");
+        (Resolution, WDim, ImageChannels) = (resolution, wDim, imageChannels);
+        long inC = 0;
+        for (int res = 4; res <= resolution; res *= 2)
+        {
+            long outC = Channels(res, channelBase, channelMax);
+            var block = new SynthesisBlock(inC, outC, wDim, res, imageChannels);
+            register_module($"b{res}", block);
+            _blocks.Add(block);
+            inC = outC;
+        }
+        NumWs = _blocks.Sum(b => b.NumConv) + 1;
+    }
+
+    /// <summary>ws (B, num_ws, W) → (B, C, R, R). <paramref name="noise"/>: one (B,1,H,W) per noise layer, or null.</summary>
+    public Tensor Forward(Tensor ws, NoiseMode mode = NoiseMode.Const, IReadOnlyList<Tensor>? noise = null)
+    {
+        Tensor? x = null, img = null;
+        int wIdx = 0, nIdx = 0;
+        foreach (var block in _blocks)
+        {
+            var blockWs = ws.narrow(1, wIdx, block.NumConv + 1);
+            var blockNoise = Enumerable.Range(nIdx, block.NumConv).Select(i => noise?[i]).ToArray();
+            (x, img) = block.Forward(x, img, blockWs, mode, blockNoise);
+            wIdx += block.NumConv;
+            nIdx += block.NumConv;
+        }
+        return img!;
+    }
+
+    /// <summary>Same as Forward with every SynthesisLayer in its fused (per-sample weight) form — for the equivalence test.</summary>
+    public Tensor ForwardFused(Tensor ws, NoiseMode mode = NoiseMode.Const)
+    {
+        Tensor? x = null, img = null;
+        int wIdx = 0;
+        foreach (var b in _blocks)
+        {
+            if (b.@const is not null) x = b.@const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1);
+            else x = b.conv0!.ForwardFused(x!, ws[.., wIdx], mode);
+            x = b.conv1.ForwardFused(x, ws[.., wIdx + b.NumConv - 1], mode);
+            var y = b.torgb.Forward(x, ws[.., wIdx + b.NumConv]);
+            img = img is null ? y : b.upsample!.forward(img) + y;
+            wIdx += b.NumConv;
+        }
+        return img!;
+    }
+
+    /// <summary>ONNX: ws (B, num_ws, W) [+ noise inputs (B,1,H,W) per layer] → image.</summary>
+    public string EmitGraph(OnnxGraphBuilder g, string ws, IReadOnlyList<string>? noiseInputs)
+    {
+        string? x = null, img = null;
+        int wIdx = 0, nIdx = 0;
+        string W(int i) => g.Node("Gather", [ws, g.Int64Initializer($"w{i}", [i], [])], ("axis", 1L)); // (B, W)
+        foreach (var b in _blocks)
+        {
+            using var _ = g.Scope($"b{b.Resolution}");
+            if (b.@const is not null)
+            {
+                // (1, C, 4, 4) broadcast to the batch by multiplying with ones shaped (B, 1, 1, 1) from ws.
+                var ones = g.Node("Unsqueeze", [g.Node("ReduceSum", [g.Node("Mul", [ws, g.Scalar("zero", 0f)]), g.Int64Initializer("axes12", [1, 2])], ("keepdims", 0L)), g.Int64Initializer("axes123", [1, 2, 3])]);
+                x = g.Node("Add", [g.Initializer("const", b.@const.detach().unsqueeze(0)), ones]);
+            }
+            else
+                using (g.Scope("conv0")) x = b.conv0!.Emit(g, x!, W(wIdx), noiseInputs?[nIdx]);
+            using (g.Scope("conv1")) x = b.conv1.Emit(g, x, W(wIdx + b.NumConv - 1), noiseInputs?[nIdx + b.NumConv - 1]);
+            string y;
+            using (g.Scope("torgb")) y = b.torgb.Emit(g, x, W(wIdx + b.NumConv));
+            if (img is null) img = y;
+            else using (g.Scope("upsample")) img = g.Node("Add", [b.upsample!.Emit(g, img), y]);
+            wIdx += b.NumConv;
+            nIdx += b.NumConv;
+        }
+        return img!;
+    }
+}
