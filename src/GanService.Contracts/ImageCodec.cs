@@ -152,10 +152,12 @@ public static class ImageCodec
         return Image.LoadPixelData<Rgb24>(hwc, spec.Width, spec.Height);
     }
 
-    /// <summary>Tiles equally sized images row-major into a grid with <paramref name="padding"/> pixels of white between.</summary>
+    /// <summary>Tiles equally sized images row-major into a grid with <paramref name="padding"/> pixels of white between.
+    /// A single tile is returned as itself (a copy, no border), so one seed gives the same bytes from the CLI and the API.</summary>
     public static Image<Rgb24> Grid(IReadOnlyList<Image<Rgb24>> tiles, int columns, int padding = 2)
     {
         if (tiles.Count == 0) throw new ArgumentException("no images to tile");
+        if (tiles.Count == 1) return tiles[0].Clone();
         columns = Math.Clamp(columns, 1, tiles.Count);
         int rows = (tiles.Count + columns - 1) / columns;
         int w = tiles[0].Width, h = tiles[0].Height;

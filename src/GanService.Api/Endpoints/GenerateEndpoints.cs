@@ -42,7 +42,7 @@ public static class GenerateEndpoints
     /// <param name="count">1 … 64; more than 1 returns a grid.</param>
     /// <param name="mixSeed">StyleGAN: seed whose w drives layers ≥ mix_cutoff.</param>
     /// <param name="mixCutoff">StyleGAN: first layer taken from mix_seed (default num_ws / 2).</param>
-    /// <param name="noise">StyleGAN: const (default) or random (seeded by seed).</param>
+    /// <param name="noise">StyleGAN: const (default, the trained noise buffers), random (seeded by seed) or none (zero noise).</param>
     /// <param name="format">png (default), jpeg, webp.</param>
     /// <param name="class">Alias of label.</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
@@ -132,9 +132,10 @@ public static class GenerateEndpoints
         switch (noiseText?.ToLowerInvariant())
         {
             case null or "" or "const": break;
-            case "random" when m.IsStyleBased && m.Main.Inputs(TensorRoles.Noise).Any(): noise = NoiseMode.Random; break;
-            case "random": error = $"model '{m.Name}' has no noise inputs; noise=random does not apply"; return null;
-            default: error = $"noise must be const or random, got '{Problems.Shorten(noiseText)}'"; return null;
+            case "random" when m.SupportsNoiseModes: noise = NoiseMode.Random; break;
+            case "none" when m.SupportsNoiseModes: noise = NoiseMode.None; break;
+            case "random" or "none": error = $"model '{m.Name}' has no noise inputs; noise={noiseText!.ToLowerInvariant()} does not apply"; return null;
+            default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
         return new GenerateSettings(psi, label, mixSeed, mixCutoff, noise);
     }

@@ -60,7 +60,7 @@ public static class ModelsEndpoints
             Psi: conditioning.Input(TensorRoles.Psi) is not null,
             Label: conditioning.Input(TensorRoles.Label) is not null,
             Target: m.Main.Input(TensorRoles.LabelVector) is not null,
-            Noise: m.IsStyleBased && m.Main.Inputs(TensorRoles.Noise).Any(),
+            Noise: m.SupportsNoiseModes,
             Mixing: m.IsStyleBased,
             Interpolate: m.Manifest.Task == ModelTasks.Generate);
         return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,

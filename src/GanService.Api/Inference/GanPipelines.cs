@@ -4,7 +4,7 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace GanService.Api.Inference;
 
-public enum NoiseMode { Const, Random }
+public enum NoiseMode { Const, Random, None }
 
 /// <summary>What a generate/interpolate request asks of a model beyond the seeds.</summary>
 /// <param name="Psi">Truncation ψ (StyleGAN / models with a psi input); null = the manifest's default.</param>
@@ -111,14 +111,15 @@ public static class GanPipelines
 
     private static List<Image<Rgb24>> Synthesize(LoadedModel model, float[] ws, IReadOnlyList<uint> noiseSeeds, NoiseMode noise, CancellationToken ct)
     {
-        var synthesis = model.Main;
+        // const: the main graph (noise baked in, or overridable initializers); random / none: the graph with noise inputs.
+        var synthesis = noise == NoiseMode.Const ? model.Main : model.NoiseInputGraph ?? model.Main;
         var style = model.Manifest.Style!;
         int batch = noiseSeeds.Count;
         var inputs = new List<NamedTensor> { NamedTensor.Of(synthesis.Input(TensorRoles.Ws)!.Name, ws, batch, style.NumWs, style.WDim) };
         var noiseSpecs = synthesis.Inputs(TensorRoles.Noise).ToList();
-        // const: the graph's own noise buffers (overridable initializers), or zeros when the graph has none.
+        // const: the graph's own noise buffers (overridable initializers are left alone); none: zeros; random: seeded.
         foreach (var (spec, data, shape) in NoiseInputs(noiseSpecs, noiseSeeds, noise))
-            if (noise == NoiseMode.Random || !synthesis.IsOptional(spec.Name))
+            if (noise != NoiseMode.Const || !synthesis.IsOptional(spec.Name))
                 inputs.Add(NamedTensor.Of(spec.Name, data, shape));
         return Images(model, synthesis.Run(inputs, ct));
     }

@@ -33,6 +33,13 @@ public sealed class LoadedModel
     public OnnxGraph Main => Graphs[Manifest.MainGraph.Role];
     public OnnxGraph? Mapping => Graphs.GetValueOrDefault("mapping");
     public bool IsStyleBased => Manifest.Style is not null && Mapping is not null;
+    /// <summary>StyleGAN2 exports a second synthesis graph that takes the noise maps as inputs (role "synthesis_noise");
+    /// the main synthesis graph has the const noise baked in.</summary>
+    public OnnxGraph? NoiseSynthesis => Graphs.GetValueOrDefault("synthesis_noise");
+    /// <summary>The graph that takes noise maps as inputs, if any: the dedicated one, or the main graph when its noise
+    /// inputs are overridable initializers.</summary>
+    public OnnxGraph? NoiseInputGraph => NoiseSynthesis ?? (Main.Inputs(TensorRoles.Noise).Any() ? Main : null);
+    public bool SupportsNoiseModes => IsStyleBased && NoiseInputGraph is not null;
 
     internal bool TryAddReference()
     {
