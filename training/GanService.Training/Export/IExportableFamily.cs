@@ -25,6 +25,9 @@ public static class FamilyRegistry
     static FamilyRegistry()
     {
         Register(new Families.Pix2Pix.UnetExportFamily());
+        Register(new Families.Gan.GenerationExportFamily("gan"));
+        Register(new Families.Gan.GenerationExportFamily("dcgan"));
+        Register(new Families.Gan.GenerationExportFamily("cgan"));
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;
