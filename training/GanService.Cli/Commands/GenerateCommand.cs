@@ -1,0 +1,108 @@
+using System.CommandLine;
+using GanService.Contracts;
+using Microsoft.ML.OnnxRuntime;
+
+namespace GanService.Cli.Commands;
+
+/// <summary>What `gan generate` needs from a model: seeds (+ optional class) → (count, C, H, W) images in the
+/// manifest's range. One implementation per model layout; StyleGAN's two-graph models add theirs in <see cref="GenerateCommand.Open"/>.</summary>
+public interface ISeedImageModel : IDisposable
+{
+    ModelManifest Manifest { get; }
+    float[] Generate(IReadOnlyList<uint> seeds, long? label);
+}
+
+/// <summary>A single-graph generate model: inputs by role — latent (B, nz) from SeedLatent.Normal(seed, nz), label (B,) int64.</summary>
+public sealed class OnnxLatentModel : ISeedImageModel
+{
+    private readonly InferenceSession _session;
+    public ModelManifest Manifest { get; }
+
+    public OnnxLatentModel(string directory, ModelManifest manifest)
+    {
+        Manifest = manifest;
+        var graph = manifest.MainGraph;
+        string path = Path.Combine(directory, graph.File);
+        if (ModelManifest.Sha256Of(path) != graph.Sha256) throw new InvalidDataException($"{path}: SHA-256 does not match model.json");
+        _session = new InferenceSession(path, new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
+    }
+
+    public float[] Generate(IReadOnlyList<uint> seeds, long? label)
+    {
+        var graph = Manifest.MainGraph;
+        int nz = Manifest.Latent?.Size ?? throw new InvalidDataException("model has no latent size");
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var input in graph.Inputs)
+            {
+                names.Add(input.Name);
+                switch (input.Role)
+                {
+                    case TensorRoles.Latent:
+                        values.Add(OrtValue.CreateTensorValueFromMemory(SeedLatent.Batch(seeds, nz), [seeds.Count, nz]));
+                        break;
+                    case TensorRoles.Label:
+                        if (label is null) throw new ArgumentException($"model '{Manifest.Name}' is class-conditional: pass --label (0…{Manifest.Labels.Length - 1}: {string.Join(", ", Manifest.Labels)})");
+                        if (label < 0 || label >= Manifest.Labels.Length) throw new ArgumentException($"label {label} is outside 0…{Manifest.Labels.Length - 1}");
+                        values.Add(OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(label.Value, seeds.Count).ToArray(), [seeds.Count]));
+                        break;
+                    default: throw new InvalidDataException($"input '{input.Name}' has role '{input.Role}', which `gan generate` cannot feed");
+                }
+            }
+            using var run = new RunOptions();
+            using var results = _session.Run(run, names, values, [graph.Outputs[0].Name]);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally { foreach (var v in values) v.Dispose(); }
+    }
+
+    public void Dispose() => _session.Dispose();
+}
+
+public static class GenerateCommand
+{
+    /// <summary>Opens a model folder for seed → image generation (the extension point for other layouts).</summary>
+    public static Func<string, ISeedImageModel> Open { get; set; } = directory =>
+    {
+        var manifest = ModelManifest.Load(Path.Combine(directory, "model.json"));
+        if (manifest.Task != ModelTasks.Generate) throw new ArgumentException($"model '{manifest.Name}' is a {manifest.Task} model, not generate");
+        return new OnnxLatentModel(directory, manifest);
+    };
+
+    /// <summary>Seeds → PNG bytes of a grid (deterministic: same model, seeds and label → same bytes).</summary>
+    public static byte[] RenderGrid(ISeedImageModel model, IReadOnlyList<uint> seeds, long? label, int columns)
+    {
+        var spec = model.Manifest.Image;
+        var pixels = model.Generate(seeds, label);
+        int plane = spec.Channels * spec.Height * spec.Width;
+        var tiles = Enumerable.Range(0, seeds.Count).Select(i => ImageCodec.FromTensor(pixels.AsSpan(i * plane, plane), spec)).ToList();
+        try
+        {
+            using var grid = ImageCodec.Grid(tiles, columns);
+            return ImageCodec.Encode(grid);
+        }
+        finally { foreach (var t in tiles) t.Dispose(); }
+    }
+
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "model folder (models/<name>)", Required = true };
+        var seeds = new Option<string>("--seeds") { Description = "seeds, e.g. 0-15,42", DefaultValueFactory = _ => "0-15" };
+        var label = new Option<long?>("--label") { Description = "class index for conditional models" };
+        var grid = new Option<string>("--grid") { Description = "output PNG", DefaultValueFactory = _ => "grid.png" };
+        var columns = new Option<int>("--columns") { DefaultValueFactory = _ => 8 };
+        var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid") { model, seeds, label, grid, columns };
+        cmd.SetAction(parse =>
+        {
+            var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
+            using var m = Open(parse.GetValue(model)!);
+            var bytes = RenderGrid(m, seedList, parse.GetValue(label), parse.GetValue(columns));
+            File.WriteAllBytes(parse.GetValue(grid)!, bytes);
+            Console.WriteLine($"wrote {parse.GetValue(grid)} ({seedList.Count} images, {bytes.Length} bytes)");
+            return 0;
+        });
+        return cmd;
+    }
+}
