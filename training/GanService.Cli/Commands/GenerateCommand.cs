@@ -86,6 +86,25 @@ public static class GenerateCommand
         finally { foreach (var t in tiles) t.Dispose(); }
     }
 
+    /// <summary>Rows = classes (0…K−1), columns = seeds.</summary>
+    public static byte[] RenderClassGrid(ISeedImageModel model, IReadOnlyList<uint> seeds)
+    {
+        var spec = model.Manifest.Image;
+        int plane = spec.Channels * spec.Height * spec.Width;
+        var tiles = new List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
+        try
+        {
+            for (long k = 0; k < model.Manifest.Labels.Length; k++)
+            {
+                var pixels = model.Generate(seeds, k);
+                for (int i = 0; i < seeds.Count; i++) tiles.Add(ImageCodec.FromTensor(pixels.AsSpan(i * plane, plane), spec));
+            }
+            using var grid = ImageCodec.Grid(tiles, seeds.Count);
+            return ImageCodec.Encode(grid);
+        }
+        finally { foreach (var t in tiles) t.Dispose(); }
+    }
+
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "model folder (models/<name>)", Required = true };
@@ -93,12 +112,15 @@ public static class GenerateCommand
         var label = new Option<long?>("--label") { Description = "class index for conditional models" };
         var grid = new Option<string>("--grid") { Description = "output PNG", DefaultValueFactory = _ => "grid.png" };
         var columns = new Option<int>("--columns") { DefaultValueFactory = _ => 8 };
-        var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid") { model, seeds, label, grid, columns };
+        var perClass = new Option<bool>("--per-class") { Description = "conditional models: one row per class, the same seeds in every row" };
+        var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid") { model, seeds, label, grid, columns, perClass };
         cmd.SetAction(parse =>
         {
             var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
             using var m = Open(parse.GetValue(model)!);
-            var bytes = RenderGrid(m, seedList, parse.GetValue(label), parse.GetValue(columns));
+            var bytes = parse.GetValue(perClass)
+                ? RenderClassGrid(m, seedList)
+                : RenderGrid(m, seedList, parse.GetValue(label), parse.GetValue(columns));
             File.WriteAllBytes(parse.GetValue(grid)!, bytes);
             Console.WriteLine($"wrote {parse.GetValue(grid)} ({seedList.Count} images, {bytes.Length} bytes)");
             return 0;

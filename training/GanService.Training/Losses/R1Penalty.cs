@@ -7,7 +7,7 @@ public static class R1Penalty
     {
         var x = real.detach().requires_grad_(true);
         var score = critic(x);
-        var grad = torch.autograd.grad([score.sum()], [x], create_graph: true)[0];
+        var grad = torch.autograd.grad([score.sum()], [x], retain_graph: true, create_graph: true)[0];
         return 0.5 * gamma * grad.reshape(grad.shape[0], -1).square().sum(1).mean();
     }
 }
