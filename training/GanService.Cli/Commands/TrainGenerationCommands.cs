@@ -41,7 +41,8 @@ public static class TrainGenerationCommands
             string outDir = parse.GetValue(output)!;
             GenerationOptions o;
             bool isResume = parse.GetValue(resume) && Directory.Exists(Path.Combine(outDir, "checkpoint"));
-            if (isResume) o = Checkpoint.ReadOptions<GenerationOptions>(Path.Combine(outDir, "checkpoint")).Options;
+            // On resume the checkpoint's options rule; --set may still extend the schedule (e.g. maxSteps, epochs).
+            if (isResume) o = ApplySets(Checkpoint.ReadOptions<GenerationOptions>(Path.Combine(outDir, "checkpoint")).Options, parse.GetValue(set) ?? []);
             else
             {
                 o = new GenerationOptions

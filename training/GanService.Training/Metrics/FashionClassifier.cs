@@ -15,7 +15,7 @@ public sealed class FashionClassifier : nn.Module, IOnnxGraphModule
     public readonly Seq features;
     public readonly Linear head;
 
-    public FashionClassifier(int channels = 1, int width = 32, int featureCount = 128, int classes = 10) : base(nameof(FashionClassifier))
+    public FashionClassifier(int channels = 1, int width = 16, int featureCount = 128, int classes = 10) : base(nameof(FashionClassifier))
     {
         features = new Seq(
             new Conv2d(channels, width, 3, 1, 1), new BatchNorm2d(width), new ReLU(),            // 32²

@@ -106,7 +106,7 @@ public sealed class GenerationTrainer
                     batches.Add((data.Batch(idx), o.Conditional ? data.BatchLabels(idx) : null));
                 }
                 var losses = stepper.Iterate(batches);
-                if (stepper.Step % 10 == 0) run.Log(epoch, stepper.Step, losses);
+                run.Log(epoch, stepper.Step, losses);
                 run.Progress(epoch, o.Epochs, it + 1, itersPerEpoch, losses, stepper.Step, total);
                 if (run.CheckpointDue) Save(epoch);
             }
