@@ -116,11 +116,21 @@ public static class GenerateCommand
         var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid") { model, seeds, label, grid, columns, perClass };
         cmd.SetAction(parse =>
         {
-            var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
-            using var m = Open(parse.GetValue(model)!);
-            var bytes = parse.GetValue(perClass)
-                ? RenderClassGrid(m, seedList)
-                : RenderGrid(m, seedList, parse.GetValue(label), parse.GetValue(columns));
+            byte[] bytes;
+            IReadOnlyList<uint> seedList;
+            try
+            {
+                seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
+                using var m = Open(parse.GetValue(model)!);
+                bytes = parse.GetValue(perClass)
+                    ? RenderClassGrid(m, seedList)
+                    : RenderGrid(m, seedList, parse.GetValue(label), parse.GetValue(columns));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or FileNotFoundException or ManifestException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
             File.WriteAllBytes(parse.GetValue(grid)!, bytes);
             Console.WriteLine($"wrote {parse.GetValue(grid)} ({seedList.Count} images, {bytes.Length} bytes)");
             return 0;

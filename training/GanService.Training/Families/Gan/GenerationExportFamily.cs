@@ -50,6 +50,18 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
             else Checkpoint.LoadModule(checkpoint, "G", g);
         }
         var (model, draft, graph) = Export(exported, o, modelName, checkpoint);
+        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
+        {
+            var state = Checkpoint.ReadState(checkpoint);
+            draft = draft with
+            {
+                Training = draft.Training! with
+                {
+                    Duration = string.Create(CultureInfo.InvariantCulture, $"{state.ElapsedSeconds / 60:F0} min on 2 shared CPU cores"),
+                    Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"),
+                },
+            };
+        }
         return (draft, [graph]);
     }
 
