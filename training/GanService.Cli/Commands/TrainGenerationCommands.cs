@@ -62,7 +62,7 @@ public static class TrainGenerationCommands
                 o = o with { NumClasses = dataset.ClassNames.Length, ClassNames = dataset.ClassNames };
             }
             if (o.DataLicense == "" && o.Data.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
-                o = o with { DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", Data = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²)" };
+                o = o with { DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²)" };
             var (g, d, _) = GenerationTrainer.Build(o);
             Console.WriteLine(JsonSerializer.Serialize(o, Checkpoint.Json));
             Console.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}, classes {dataset.ClassNames.Length}");

@@ -78,7 +78,7 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
             Latent = new LatentSpec(o.Nz),
             Labels = o.Conditional ? o.ClassNames : [],
             License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : (o.Data != "" ? o.Data : source),
+            Training = new TrainingInfo(source is null ? "none (random initialisation)" : (o.DataDescription != "" ? o.DataDescription : o.Data != "" ? o.Data : source),
                 o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
             Description = source is null ? $"Randomly initialised {o.Family} generator (for checking the export chain)." : null,
         };

@@ -48,7 +48,8 @@ public sealed record GenerationOptions
     public int Epochs { get; init; } = 5;
     public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
     public int Seed { get; init; }
-    public string Data { get; init; } = "";
+    public string Data { get; init; } = "";                // path the run reads (resume reads it again)
+    public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
     public string DataLicense { get; init; } = "";
 
     public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";

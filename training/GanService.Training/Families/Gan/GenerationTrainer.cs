@@ -93,6 +93,7 @@ public sealed class GenerationTrainer
             run.MarkCheckpoint();
         }
 
+        long sessionStart = stepper.Step; // ETA from this session's pace (a resumed run's clock restarts)
         for (int epoch = startEpoch; epoch < o.Epochs && stepper.Step < total; epoch++)
         {
             using var perm = torch.randperm(data.Count, generator: rng);
@@ -107,7 +108,7 @@ public sealed class GenerationTrainer
                 }
                 var losses = stepper.Iterate(batches);
                 run.Log(epoch, stepper.Step, losses);
-                run.Progress(epoch, o.Epochs, it + 1, itersPerEpoch, losses, stepper.Step, total);
+                run.Progress(epoch, o.Epochs, it + 1, itersPerEpoch, losses, stepper.Step - sessionStart, total - sessionStart);
                 if (run.CheckpointDue) Save(epoch);
             }
             console.WriteLine();
