@@ -5,11 +5,13 @@ using GanService.Cli.Commands;
 // GanService.Training. Each command group is one file under Commands/.
 var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
 root.Subcommands.Add(ExportCommand.Create());
-root.Subcommands.Add(TrainCommand.Create(TrainStyleGanCommand.Create()));
+root.Subcommands.Add(TrainCommand.Create([.. TrainGenerationCommands.Create(), TrainStyleGanCommand.Create()]));
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
-root.Subcommands.Add(DatasetsCommand.Create());
-root.Subcommands.Add(StyleGanCommands.Generate());
 root.Subcommands.Add(StyleGanCommands.StyleMix());
 root.Subcommands.Add(StyleGanCommands.Interpolate());
 root.Subcommands.Add(StyleGanCommands.TruncationSweep());
+root.Subcommands.Add(DatasetsCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();

@@ -200,28 +200,6 @@ public static class StyleGanCommands
     private static Option<float?> TruncOption() => new("--trunc") { Description = "truncation ψ (default: the manifest's)" };
     private static Option<StyleNoiseMode> NoiseOption() => new("--noise-mode") { Description = "const | random | none", DefaultValueFactory = _ => StyleNoiseMode.Const };
 
-    /// <summary>Minimal `gan generate` for StyleGAN models (the lead merges it with the single-graph GenerateCommand).</summary>
-    public static Command Generate()
-    {
-        var model = ModelOption(); var models = ModelsOption(); var trunc = TruncOption(); var noise = NoiseOption();
-        var seeds = new Option<string>("--seeds") { Description = "e.g. 0-5,10", DefaultValueFactory = _ => "0-7" };
-        var grid = new Option<string>("--grid") { Description = "output PNG", DefaultValueFactory = _ => "grid.png" };
-        var columns = new Option<int?>("--columns");
-        var cmd = new Command("generate", "seeds → images through ONNX Runtime (StyleGAN: mapping + synthesis)") { model, models, seeds, trunc, noise, grid, columns };
-        cmd.SetAction(parse =>
-        {
-            var dir = ResolveModel(parse.GetValue(model)!, parse.GetValue(models)!);
-            if (!IsStyleGan(dir)) { Console.Error.WriteLine($"error: {dir} is not a StyleGAN model (single-graph generate is in GenerateCommand)"); return 2; }
-            var manifest = ModelManifest.Load(Path.Combine(dir, "model.json"));
-            var list = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
-            var png = GenerateGrid(dir, list, parse.GetValue(trunc) ?? manifest.Style!.DefaultPsi, parse.GetValue(noise), parse.GetValue(columns));
-            File.WriteAllBytes(parse.GetValue(grid)!, png);
-            Console.WriteLine($"wrote {parse.GetValue(grid)} ({list.Count} seeds)");
-            return 0;
-        });
-        return cmd;
-    }
-
     public static Command StyleMix()
     {
         var model = ModelOption(); var models = ModelsOption(); var trunc = TruncOption(); var noise = NoiseOption();

@@ -29,6 +29,9 @@ public static class FamilyRegistry
         Register(new Families.Translation.CycleGanExportFamily());
         Register(new Families.Translation.StarGanExportFamily());
         Register(new Families.StyleGan2.StyleGan2ExportFamily());
+        Register(new Families.Gan.GenerationExportFamily("gan"));
+        Register(new Families.Gan.GenerationExportFamily("dcgan"));
+        Register(new Families.Gan.GenerationExportFamily("cgan"));
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;

@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using GanService.Contracts;
+using GanService.Training.Data;
+using GanService.Training.Metrics;
+using GanService.Training.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace GanService.Cli.Commands;
+
+/// <summary>
+/// `gan eval --model models/x --features extractor.onnx`: Fréchet and kernel distances between the features of
+/// generated samples (seeds 0…n−1) and of real images, with any ONNX feature extractor (first input: (B, C, H, W) image
+/// in the model's range; output "features" (B, d), optional "logits" (B, K) for the cGAN class check).
+/// `gan eval train-classifier`: trains the small Fashion-MNIST classifier shipped as metrics/fmnist-classifier.onnx.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "model folder" };
+        var features = new Option<string>("--features") { Description = "ONNX feature extractor", DefaultValueFactory = _ => "metrics/fmnist-classifier.onnx" };
+        var data = new Option<string>("--data") { Description = "real images (IDX folder or image folder); the test split of an IDX folder", DefaultValueFactory = _ => IdxDataset.FashionMnistFolder };
+        var count = new Option<int>("--count") { Description = "generated samples", DefaultValueFactory = _ => 5000 };
+        var subsets = new Option<int>("--subsets") { Description = "KID subsets (of 1000)", DefaultValueFactory = _ => 50 };
+        var cmd = new Command("eval", "FID/KID-style distances of a generate model over a user-supplied ONNX feature extractor") { model, features, data, count, subsets };
+        cmd.SetAction(parse =>
+        {
+            var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
+            using var gen = GenerateCommand.Open(modelDir);
+            using var extractor = new FeatureExtractor(parse.GetValue(features)!);
+            var spec = gen.Manifest.Image;
+            using var real = LoadReal(parse.GetValue(data)!, spec);
+            var realFeatures = extractor.Run(real.Batch(torch.arange(real.Count, dtype: ScalarType.Int64)), spec).Features;
+            int n = parse.GetValue(count);
+            var fakes = new List<Tensor>();
+            var accuracy = new List<double>();
+            int classes = gen.Manifest.Labels.Length;
+            if (classes > 0 && gen.Manifest.MainGraph.Inputs.Any(i => i.Role == TensorRoles.Label))
+            {
+                int per = n / classes;
+                for (int k = 0; k < classes; k++)
+                {
+                    var seeds = Enumerable.Range(k * per, per).Select(i => (uint)i).ToArray();
+                    var images = torch.tensor(gen.Generate(seeds, k), [per, spec.Channels, spec.Height, spec.Width]);
+                    var (f, logits) = extractor.Run(images, spec);
+                    fakes.Add(f);
+                    if (logits is not null) accuracy.Add(logits.argmax(1).eq(k).to_type(ScalarType.Float64).mean().item<double>());
+                }
+            }
+            else
+            {
+                for (int start = 0; start < n; start += 500)
+                {
+                    var seeds = Enumerable.Range(start, Math.Min(500, n - start)).Select(i => (uint)i).ToArray();
+                    var images = torch.tensor(gen.Generate(seeds, null), [seeds.Length, spec.Channels, spec.Height, spec.Width]);
+                    fakes.Add(extractor.Run(images, spec).Features);
+                }
+            }
+            var fake = torch.cat(fakes, 0);
+            double fid = FrechetDistance.Compute(realFeatures, fake);
+            var (kid, kidStd) = KernelDistance.Compute(realFeatures, fake, parse.GetValue(subsets));
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine(string.Create(inv, $"model {gen.Manifest.Name}: {fake.shape[0]} generated vs {real.Count} real; features {Path.GetFileName(parse.GetValue(features))} (d = {fake.shape[1]})"));
+            Console.WriteLine(string.Create(inv, $"FD  {fid:F3}   (FID-FMNIST when the extractor is the Fashion-MNIST classifier; not comparable to Inception FID)"));
+            Console.WriteLine(string.Create(inv, $"KID {kid:F5} ± {kidStd:F5}"));
+            if (accuracy.Count > 0)
+                Console.WriteLine(string.Create(inv, $"class accuracy {accuracy.Average():P1} (per class: {string.Join(", ", accuracy.Select((a, k) => $"{gen.Manifest.Labels[k]} {a:P0}"))})"));
+            return 0;
+        });
+        cmd.Subcommands.Add(TrainClassifier());
+        return cmd;
+    }
+
+    private static LabelledImageSet LoadReal(string path, ImageSpec spec)
+    {
+        bool idx = Directory.Exists(path) && Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("idx3-ubyte", StringComparison.Ordinal));
+        using var raw = idx ? IdxDataset.LoadFolder(path, train: false) : ImageFolderDataset.Load(path, spec.Width, spec.Channels);
+        var sized = raw.ToSize(spec.Width);
+        return ReferenceEquals(sized, raw) ? new LabelledImageSet(raw.Pixels.clone(), raw.Labels?.clone(), raw.ClassNames) : sized;
+    }
+
+    private static Command TrainClassifier()
+    {
+        var data = new Option<string>("--data") { DefaultValueFactory = _ => IdxDataset.FashionMnistFolder };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
+        var output = new Option<string>("--out") { DefaultValueFactory = _ => "metrics/fmnist-classifier.onnx" };
+        var cmd = new Command("train-classifier", "train the small Fashion-MNIST classifier used as FID-FMNIST feature extractor") { data, epochs, output };
+        cmd.SetAction(parse =>
+        {
+            using var trainRaw = IdxDataset.LoadFolder(parse.GetValue(data)!, train: true);
+            using var testRaw = IdxDataset.LoadFolder(parse.GetValue(data)!, train: false);
+            var train = trainRaw.ToSize(32);
+            var test = testRaw.ToSize(32);
+            var c = new FashionClassifier();
+            var accs = FashionClassifier.Train(c, train, test, parse.GetValue(epochs), Console.Out);
+            var onnx = OnnxExporter.Export(c, FashionClassifier.Inputs, FashionClassifier.Outputs,
+                new Dictionary<string, string> { ["test_accuracy"] = accs[^1].ToString("F4", CultureInfo.InvariantCulture), ["data"] = "Fashion-MNIST (MIT), 28² padded to 32², [-1, 1]" });
+            var path = parse.GetValue(output)!;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            OnnxExporter.Save(onnx, path);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path}: test accuracy {accs[^1]:P2}, {c.parameters().Sum(p => p.numel()):N0} params"));
+            return 0;
+        });
+        return cmd;
+    }
+}
+
+/// <summary>Runs an ONNX feature extractor over image batches: outputs "features" (or the first output) and "logits" if present.</summary>
+public sealed class FeatureExtractor : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string _input, _features;
+    private readonly string? _logits;
+
+    public FeatureExtractor(string path)
+    {
+        _session = new InferenceSession(path, new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
+        _input = _session.InputNames[0];
+        _features = _session.OutputNames.Contains("features") ? "features" : _session.OutputNames[0];
+        _logits = _session.OutputNames.Contains("logits") ? "logits" : null;
+    }
+
+    public (Tensor Features, Tensor? Logits) Run(Tensor images, ImageSpec spec)
+    {
+        var feats = new List<Tensor>();
+        var logits = new List<Tensor>();
+        string[] outputs = _logits is null ? [_features] : [_features, _logits];
+        for (long i = 0; i < images.shape[0]; i += 500)
+        {
+            var chunk = images.narrow(0, i, Math.Min(500, images.shape[0] - i)).contiguous();
+            using var value = OrtValue.CreateTensorValueFromMemory(chunk.data<float>().ToArray(), chunk.shape);
+            using var run = new RunOptions();
+            using var results = _session.Run(run, [_input], [value], outputs);
+            var fs = results[0].GetTensorTypeAndShape().Shape;
+            feats.Add(torch.tensor(results[0].GetTensorDataAsSpan<float>().ToArray(), fs));
+            if (_logits is not null)
+                logits.Add(torch.tensor(results[1].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorTypeAndShape().Shape));
+        }
+        return (torch.cat(feats, 0), _logits is null ? null : torch.cat(logits, 0));
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json;
+using GanService.Contracts;
+using GanService.Training.Checkpoints;
+using GanService.Training.Export;
+using GanService.Training.Onnx;
+
+namespace GanService.Training.Families.Gan;
+
+/// <summary>`gan export gan|dcgan|cgan`: rebuilds G from the checkpoint's options (the EMA generator when the run kept
+/// one) or a random init from <c>--set</c> overrides, and packages it as a generate model (inputs z [+ label]).</summary>
+public sealed class GenerationExportFamily(string family) : IExportableFamily
+{
+    public string Name => family;
+    public string Description => family switch
+    {
+        "gan" => "MLP GAN generator (z → image)",
+        "dcgan" => "DCGAN generator (z → image; ConvT + BN + ReLU, Tanh)",
+        _ => "class-conditional GAN generator (z + label → image)",
+    };
+
+    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides)
+    {
+        GenerationOptions o;
+        if (checkpoint is not null) o = Checkpoint.ReadOptions<GenerationOptions>(checkpoint).Options;
+        else
+        {
+            o = new GenerationOptions { Family = family, NumClasses = family == "cgan" ? 10 : 0 };
+            if (overrides.Count > 0)
+            {
+                // key=value overrides onto the options record (numbers, strings, booleans).
+                var node = JsonSerializer.SerializeToNode(o, Checkpoint.Json)!.AsObject();
+                foreach (var (k, v) in overrides)
+                {
+                    string key = char.ToLowerInvariant(k[0]) + k[1..];
+                    node[key] = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var num)
+                        ? System.Text.Json.Nodes.JsonValue.Create(num) : bool.TryParse(v, out var bl) ? System.Text.Json.Nodes.JsonValue.Create(bl) : System.Text.Json.Nodes.JsonValue.Create(v);
+                }
+                o = node.Deserialize<GenerationOptions>(Checkpoint.Json)!;
+            }
+        }
+        if (o.Conditional && o.ClassNames.Length != o.NumClasses)
+            o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
+        var (g, _, ema) = GenerationTrainer.Build(o);
+        var exported = g;
+        if (checkpoint is not null)
+        {
+            if (ema is not null && File.Exists(Path.Combine(checkpoint, "G_ema.weights"))) { Checkpoint.LoadModule(checkpoint, "G_ema", ema); exported = ema; }
+            else Checkpoint.LoadModule(checkpoint, "G", g);
+        }
+        var (model, draft, graph) = Export(exported, o, modelName, checkpoint);
+        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
+        {
+            var state = Checkpoint.ReadState(checkpoint);
+            draft = draft with
+            {
+                Training = draft.Training! with
+                {
+                    Duration = string.Create(CultureInfo.InvariantCulture, $"{state.ElapsedSeconds / 60:F0} min on 2 shared CPU cores"),
+                    Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"),
+                },
+            };
+        }
+        return (draft, [graph]);
+    }
+
+    public static (global::Onnx.ModelProto Model, ModelManifest Draft, PackagedGraph Graph) Export(LatentGenerator g, GenerationOptions o, string modelName, string? source)
+    {
+        long[] shape = [o.Channels, o.Size, o.Size];
+        var (inputs, outputs) = g.OnnxSignature(shape);
+        var model = OnnxExporter.Export(g, inputs, outputs);
+        var specs = inputs.Select(i => ModelPackage.Spec(i, i.Name == "z" ? TensorRoles.Latent : TensorRoles.Label)).ToArray();
+        var draft = new ModelManifest
+        {
+            Name = modelName, Family = o.Family, Task = ModelTasks.Generate, Graphs = [],
+            Image = new ImageSpec(o.Channels, o.Size, o.Size),
+            Latent = new LatentSpec(o.Nz),
+            Labels = o.Conditional ? o.ClassNames : [],
+            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
+            Training = new TrainingInfo(source is null ? "none (random initialisation)" : (o.DataDescription != "" ? o.DataDescription : o.Data != "" ? o.Data : source),
+                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            Description = source is null ? $"Randomly initialised {o.Family} generator (for checking the export chain)." : null,
+        };
+        return (model, draft, new PackagedGraph("model", "model.onnx", model, specs, [ModelPackage.Spec(outputs[0], TensorRoles.Image)]));
+    }
+}

@@ -1,0 +1,63 @@
+namespace GanService.Training.Families.Gan;
+
+/// <summary>
+/// Everything that defines a GAN / DCGAN / cGAN run; stored in the checkpoint so export rebuilds exactly what was
+/// trained. Defaults follow DESIGN §2 (DCGAN: Adam 2e-4, β (0.5, 0.999), nz 100); the loss picks its own optimiser
+/// defaults when <see cref="Lr"/> etc. are left null (WGAN: RMSprop 5e-5, clip 0.01, n_critic 5; WGAN-GP: Adam 1e-4,
+/// β (0.5, 0.9), λ 10, n_critic 5, critic without BatchNorm).
+/// </summary>
+public sealed record GenerationOptions
+{
+    public string Family { get; init; } = "dcgan";        // gan | dcgan | cgan
+    public string Arch { get; init; } = "";                // mlp | dcgan ("" = gan → mlp, dcgan/cgan → dcgan)
+    public int Nz { get; init; } = 100;
+    public int Channels { get; init; } = 1;
+    public int Size { get; init; } = 32;                   // 32 or 64 for the conv nets; any for MLP
+    public int Ngf { get; init; } = 64;
+    public int Ndf { get; init; } = 64;
+    public int[] GHidden { get; init; } = [256, 512, 1024]; // MLP generator widths (BN + ReLU after each)
+    public int[] DHidden { get; init; } = [512, 256];       // MLP discriminator widths (LeakyReLU 0.2, or maxout)
+    public int MaxoutPieces { get; init; }                 // > 0: MLP D uses LinearMaxout(k) instead of Linear + LReLU
+    public int NumClasses { get; init; }                   // cgan: number of classes
+    public string[] ClassNames { get; init; } = [];
+    public int EmbedDim { get; init; }                     // 0 = NumClasses (one-hot-sized embedding)
+    public string Conditioning { get; init; } = "concat";  // concat | projection (discriminator side)
+    public string DNorm { get; init; } = "";               // batch | none ("" = none for wgan-gp, else batch)
+    public bool SpectralNorm { get; init; }                // spectral norm on every D conv/linear
+    public bool VirtualBatchNorm { get; init; }            // G uses VBN (reference batch) instead of BatchNorm
+
+    public string Loss { get; init; } = "ns";              // minimax | ns | lsgan | wgan | wgan-gp | hinge
+    public double GpLambda { get; init; } = 10;
+    public double ClipValue { get; init; } = 0.01;
+    public double R1Gamma { get; init; }                   // > 0 adds γ/2 E‖∇D(x)‖² on reals
+    public int? NCritic { get; init; }
+    public double? Lr { get; init; }
+    public double? Beta1 { get; init; }
+    public double? Beta2 { get; init; }
+
+    // Tricks (off by default)
+    public double RealLabel { get; init; } = 1.0;          // 0.9 = one-sided label smoothing
+    public double FeatureMatching { get; init; }           // weight of the feature-matching term in G's loss
+    public int MinibatchKernels { get; init; }             // > 0 enables minibatch discrimination (B kernels, C = 5)
+    public double HistoricalAveraging { get; init; }       // weight of the historical-averaging penalty (both players)
+    public double InstanceNoise { get; init; }             // σ₀, annealed linearly to 0 over the run
+    public int Pack { get; init; } = 1;                    // PacGAN degree m
+    public double EmaBeta { get; init; }                   // > 0: keep an EMA generator (e.g. 0.999), used for samples/export
+
+    public int Batch { get; init; } = 64;
+    public int Epochs { get; init; } = 5;
+    public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
+    public int Seed { get; init; }
+    public string Data { get; init; } = "";                // path the run reads (resume reads it again)
+    public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
+    public string DataLicense { get; init; } = "";
+
+    public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
+    public bool IsWasserstein => Loss is "wgan" or "wgan-gp";
+    public string ResolvedDNorm => DNorm != "" ? DNorm : Loss == "wgan-gp" ? "none" : "batch";
+    public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
+    public double ResolvedLr => Lr ?? Loss switch { "wgan" => 5e-5, "wgan-gp" => 1e-4, _ => 2e-4 };
+    public double ResolvedBeta1 => Beta1 ?? 0.5;
+    public double ResolvedBeta2 => Beta2 ?? (Loss == "wgan-gp" ? 0.9 : 0.999);
+    public bool Conditional => NumClasses > 0;
+}
