@@ -81,9 +81,6 @@ public static class AdversarialLosses
         var shape = new long[] { real.shape[0] }.Concat(Enumerable.Repeat(1L, (int)real.dim() - 1)).ToArray();
         var eps = (epsilon ?? torch.rand(real.shape[0], dtype: real.dtype)).reshape(shape);
         var x = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
-        var score = critic(x);
-        var grad = torch.autograd.grad([score.sum()], [x], retain_graph: true, create_graph: true)[0];
-        var norm = (grad.reshape(grad.shape[0], -1).square().sum(1) + 1e-12).sqrt();
-        return lambda * (norm - 1).square().mean();
+        return Losses.GradientPenalty.Compute(critic, x, lambda); // the one penalty implementation (GanLoss.cs)
     }
 }
