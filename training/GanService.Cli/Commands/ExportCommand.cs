@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GanService.Contracts;
 using GanService.Training.Export;
+using GanService.Training.Onnx;
 
 namespace GanService.Cli.Commands;
 
@@ -19,13 +20,23 @@ public static class ExportCommand
         };
         cmd.SetAction(parse =>
         {
-            var fam = FamilyRegistry.Get(parse.GetValue(family)!);
             var modelName = parse.GetValue(name)!;
             if (!ModelName.IsValid(modelName)) { Console.Error.WriteLine($"error: model name '{modelName}' must match {ModelName.Pattern}"); return 2; }
-            var overrides = (parse.GetValue(set) ?? []).Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
-            var (draft, graphs) = fam.BuildExport(modelName, parse.GetValue(checkpoint), overrides);
             string dir = Path.Combine(parse.GetValue(models)!, modelName);
-            var manifest = ModelPackage.Write(dir, draft, graphs);
+            ModelManifest manifest;
+            try
+            {
+                var fam = FamilyRegistry.Get(parse.GetValue(family)!);
+                var overrides = (parse.GetValue(set) ?? []).Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+                var (draft, graphs) = fam.BuildExport(modelName, parse.GetValue(checkpoint), overrides);
+                manifest = ModelPackage.Write(dir, draft, graphs);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or FileNotFoundException or DirectoryNotFoundException
+                                          or InvalidDataException or ManifestException or OnnxExportException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
             foreach (var g in manifest.Graphs)
                 Console.WriteLine($"wrote {Path.Combine(dir, g.File)}  sha256 {g.Sha256}");
             Console.WriteLine($"wrote {Path.Combine(dir, ModelPackage.ManifestFile)}");
