@@ -133,3 +133,15 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
         return new Figures(err / pairs, copy / pairs, effect / n, (double)hits / pairs);
     }
 }
+
+public sealed class TranslationSampleIndicesTests
+{
+    [Fact]
+    public void Sample_rows_are_spread_over_the_dataset()
+    {
+        // 600 images ordered blue, green, red (200 each): 4 rows must not all come from the first domain.
+        Assert.Equal([0, 150, 300, 450], TranslationTraining.SampleIndices(600, 4));
+        Assert.Equal([0, 1, 2], TranslationTraining.SampleIndices(3, 4));
+        Assert.Equal([0, 2], TranslationTraining.SampleIndices(5, 2));
+    }
+}
