@@ -32,16 +32,17 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
             GConvDim = 8, GRepeat = 1, DConvDim = 16, DRepeat = 4, // 16² → D patch 1×1, classifier kernel 1×1
             LambdaCls = 1, LambdaRec = 10, LambdaGp = 10,
             // The reference trains D 5× per G step at lr 1e-4 for 200k iterations. To learn in seconds on 2 cores we take
-            // 2 critic steps per G step (n_critic 5 needs ~2× the steps here) and lr 3e-4 (1e-3 learns faster but the
-            // WGAN game then oscillates badly); still WGAN-GP λ_gp 10, Adam β (0.5, 0.999).
-            NCritic = 2, Lr = 3e-4, LrD = 3e-4,
+            // 2 critic steps per G step (n_critic 5 needs ~2× the steps here) and lr 2e-4 (3e-4 and 1e-3 learn sooner
+            // but the WGAN game then oscillates and the result depends on the seed); still WGAN-GP λ_gp 10, Adam β (0.5,
+            // 0.999). Seeds 3, 4, 5, 7, 11 at 1,200 steps: colour error 0.14–0.44, hit rate 88–100 %, label effect 1.8–2.8.
+            NCritic = 2, Lr = 2e-4, LrD = 2e-4,
             Labels = [.. ds.Domains], MultiLabel = ds.MultiLabel,
         };
         var loader = new DataLoader(ds, o.BatchSize, 3, workers: 1);
         var (x, source, mask) = TestSet(count: 12, seed: 77);
         using var trainer = new StarGanTrainer(o);
         var before = Measure(trainer, x, source, mask);
-        const int steps = 600;
+        const int steps = 1200;
         int step = 0;
         for (int epoch = 0; step < steps; epoch++)
             foreach (var batch in loader.Epoch(epoch))
