@@ -44,7 +44,7 @@ public static class TranslationTraining
             console.WriteLine($"resumed from {ckpt}: epoch {state.Epoch + 1}, step {state.Step}");
         }
         using var run = new TrainingRun(o.Out, TimeSpan.FromMinutes(o.CheckpointMinutes), state.ElapsedSeconds, console);
-        var sampleBatch = new Batch(Enumerable.Range(0, Math.Min(o.SampleCount, loader.Dataset.Count))
+        var sampleBatch = new Batch(SampleIndices(loader.Dataset.Count, o.SampleCount)
             .Select(i => loader.Dataset.Load(i, 0)).ToArray(), loader.Dataset.Transform.Spec);
         long step = state.Step;
         int perEpoch = loader.BatchesPerEpoch;
@@ -82,6 +82,13 @@ public static class TranslationTraining
         console.WriteLine();
         return Checkpoint.ReadState(ckpt);
     }
+
+    /// <summary>
+    /// <paramref name="n"/> dataset indices spread evenly over [0, count): a StarGAN folder dataset is ordered by domain,
+    /// so the first n samples would all come from the first domain.
+    /// </summary>
+    public static int[] SampleIndices(int count, int n) =>
+        Enumerable.Range(0, Math.Min(n, count)).Select(i => (int)((long)i * count / Math.Min(n, count))).ToArray();
 
     private static void SaveSamples(TrainingRun run, IGanTrainer trainer, Batch batch, int epoch)
     {
