@@ -18,7 +18,7 @@ public class GanLearningTests(ITestOutputHelper log)
     public void Generator_moves_to_the_data_mean(string loss, int pack)
     {
         torch.manual_seed(0);
-        torch.set_num_threads(1);
+        using var threads = TorchThreads.Use(1);
         var o = new GenerationOptions { Family = "gan", Nz = 4, Loss = loss, Pack = pack, Batch = 64, Lr = 2e-3, Beta1 = 0.5, Beta2 = 0.9, RealLabel = 0.9, EmaBeta = 0.9 };
         var g = new LatentGenerator(4, MlpNetworks.Generator(4, [32, 32], 2, null));
         var ema = new LatentGenerator(4, MlpNetworks.Generator(4, [32, 32], 2, null));

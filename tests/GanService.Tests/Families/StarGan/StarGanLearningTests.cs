@@ -21,6 +21,9 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
     [Fact]
     public void Stargan_learns_to_recolour_to_the_target_domain()
     {
+        // Validated (seeds 3, 4, 5, 7, 11) with libtorch's 2 threads on the 2-core CI machine; 1 thread changes the
+        // numerics enough that this short WGAN-GP run lands elsewhere, so pin it.
+        using var threads = TorchThreads.Use(2);
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "domains", 96, Size, seed: 3, testCount: 0);
         var t = new ImageTransform(Size, Size, Flip: false);
