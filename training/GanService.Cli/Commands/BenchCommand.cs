@@ -7,18 +7,32 @@ public static class BenchCommand
 {
     public static Command Create()
     {
+        var d = new MixtureBenchmark.Settings();
         var seeds = new Option<int>("--seeds") { DefaultValueFactory = _ => 5 };
-        var ringSteps = new Option<int>("--ring-steps") { DefaultValueFactory = _ => 1500 };
-        var gridSteps = new Option<int>("--grid-steps") { DefaultValueFactory = _ => 1500 };
-        var gWidth = new Option<int>("--g-width") { Description = "generator hidden width (PacGAN: 400)", DefaultValueFactory = _ => 400 };
-        var dWidth = new Option<int>("--d-width") { Description = "discriminator maxout width (PacGAN: 200)", DefaultValueFactory = _ => 200 };
-        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-4 };
+        var ringSteps = new Option<int>("--ring-steps") { DefaultValueFactory = _ => d.RingSteps };
+        var gridSteps = new Option<int>("--grid-steps") { DefaultValueFactory = _ => d.GridSteps };
+        var gWidth = new Option<int>("--g-width") { Description = "generator hidden width (PacGAN: 400)", DefaultValueFactory = _ => d.GWidth };
+        var dWidth = new Option<int>("--d-width") { Description = "discriminator maxout width (PacGAN: 200)", DefaultValueFactory = _ => d.DWidth };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => d.Batch };
+        var gBn = new Option<bool>("--g-batchnorm") { Description = "BatchNorm in G (PacGAN's G; off by default: batch-statistics noise)", DefaultValueFactory = _ => d.GBatchNorm };
+        var ema = new Option<double>("--ema") { Description = "sample from an EMA of G with this β (0 = the last G)", DefaultValueFactory = _ => d.EmaBeta };
+        var decay = new Option<double>("--decay-fraction") { Description = "final fraction of the run over which lr decays linearly to 0", DefaultValueFactory = _ => d.DecayFraction };
+        var workers = new Option<int>("--workers") { Description = "runs in parallel (one thread each)", DefaultValueFactory = _ => d.Workers };
+        var only = new Option<string>("--configs") { Description = "comma-separated subset of GAN,LSGAN,WGAN-GP,PacGAN2,PacGAN4 (default all)", DefaultValueFactory = _ => "" };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "bench/mixtures.md" };
-        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, output };
+        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, output };
         mixtures.SetAction(parse =>
         {
-            torch.set_num_threads(1); // tiny MLPs: one thread avoids contention on the shared cores
-            var md = MixtureBenchmark.Run(parse.GetValue(seeds), parse.GetValue(ringSteps), parse.GetValue(gridSteps), parse.GetValue(gWidth), parse.GetValue(dWidth), parse.GetValue(lr), Console.Out);
+            torch.set_num_threads(1); // tiny MLPs: one thread per run avoids contention; runs go in parallel
+            var st = new MixtureBenchmark.Settings
+            {
+                RingSteps = parse.GetValue(ringSteps), GridSteps = parse.GetValue(gridSteps), GWidth = parse.GetValue(gWidth), DWidth = parse.GetValue(dWidth),
+                Lr = parse.GetValue(lr), Batch = parse.GetValue(batch), GBatchNorm = parse.GetValue(gBn), EmaBeta = parse.GetValue(ema),
+                DecayFraction = parse.GetValue(decay), Workers = parse.GetValue(workers),
+                Only = parse.GetValue(only)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            };
+            var md = MixtureBenchmark.Run(parse.GetValue(seeds), st, Console.Out);
             var path = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             File.WriteAllText(path, md);
