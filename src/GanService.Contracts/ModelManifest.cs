@@ -74,7 +74,7 @@ public sealed record ModelManifest
     public TrainingInfo? Training { get; init; }
     public string? Description { get; init; }
 
-    public GraphSpec MainGraph => Graphs.Length == 1 ? Graphs[0] : Graphs.First(g => g.Role is "synthesis" or "model");
+    [JsonIgnore] public GraphSpec MainGraph => Graphs.Length == 1 ? Graphs[0] : Graphs.First(g => g.Role is "synthesis" or "model");
     public GraphSpec? Graph(string role) => Graphs.FirstOrDefault(g => g.Role == role);
 
     public static readonly JsonSerializerOptions JsonOptions = new()
