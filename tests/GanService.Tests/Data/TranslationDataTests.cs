@@ -95,6 +95,18 @@ public sealed class TranslationDataTests : IDisposable
     }
 
     [Fact]
+    public void Inline_loading_yields_exactly_the_prefetched_batches()
+    {
+        var ds = new AlignedDataset(AlignedPairs(10), new ImageTransform(24, 16));
+        var inline = new DataLoader(ds, 3, 5, workers: 0).Epoch(1).ToList();
+        var prefetched = new DataLoader(ds, 3, 5, workers: 3).Epoch(1).ToList();
+        Assert.Equal(prefetched.Select(b => b.Samples.Count), inline.Select(b => b.Samples.Count));
+        var a = inline.SelectMany(b => b.Samples).ToArray();
+        var p = prefetched.SelectMany(b => b.Samples).ToArray();
+        for (int i = 0; i < a.Length; i++) { Assert.Equal(p[i].A, a[i].A); Assert.Equal(p[i].B, a[i].B); }
+    }
+
+    [Fact]
     public void Loader_is_reproducible_for_a_seed_and_changes_with_the_epoch()
     {
         var ds = new AlignedDataset(AlignedPairs(10), new ImageTransform(24, 16));

@@ -30,7 +30,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
         SyntheticShapes.Write(_root, "aligned", 48, 32, seed: 1, testCount: 8);
         var o = new Pix2PixOptions { Data = _root, NetG = "unet_32", Ngf = 8, Ndf = 8, CropSize = 32, LoadSize = 32, NoFlip = true, BatchSize = 8, Lr = 1e-3, Seed = 1 };
         var t = new ImageTransform(32, 32, Flip: false);
-        var train = new DataLoader(new AlignedDataset(_root, t, seed: 1), o.BatchSize, 1);
+        var train = new DataLoader(new AlignedDataset(_root, t, seed: 1), o.BatchSize, 1, workers: 0); // inline: see DataLoader.EpochInline
         var test = new Batch(Enumerable.Range(0, 8).Select(i => new AlignedDataset(_root, t, phase: "test").Load(i, 0)).ToArray(), t.Spec);
         using var trainer = new Pix2PixTrainer(o);
         var (before, fillBefore) = TestL1(trainer, test);
@@ -69,7 +69,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
             NoFlip = true, BatchSize = 4, Lr = 2e-3, Seed = 2, PoolSize = 10,
         };
         var t = new ImageTransform(16, 16, Flip: false);
-        var loader = new DataLoader(new UnalignedDataset(_root, t, seed: 2), o.BatchSize, 2);
+        var loader = new DataLoader(new UnalignedDataset(_root, t, seed: 2), o.BatchSize, 2, workers: 0);
         var testA = new Batch(Enumerable.Range(0, 8).Select(i => new UnalignedDataset(_root, t, phase: "test").Load(i, 0)).ToArray(), t.Spec);
         using var trainer = new CycleGanTrainer(o);
         double before = Blueness(trainer, testA);

@@ -57,7 +57,27 @@ public sealed class DataLoader(IImageDataset dataset, int batchSize, int seed = 
         return order;
     }
 
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default)
+    /// <summary>The epoch's batches. <c>workers</c> ≤ 0 decodes inline on the caller's thread (no producer thread).</summary>
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancel = default) =>
+        workers <= 0 ? EpochInline(epoch, cancel) : EpochPrefetched(epoch, cancel);
+
+    // Inline mode exists because TorchSharp 0.107 frees the temporary Scalars it makes from doubles (e.g. inside Adam's
+    // addcmul_) in their finalizers, and a GC triggered by another thread's allocations while such a native call runs
+    // can free the Scalar under it ("Expected false to be true … toFloat"). Decoding on the training thread keeps other
+    // threads from allocating during steps; the tests' short learning runs use it.
+    private IEnumerable<Batch> EpochInline(int epoch, CancellationToken cancel)
+    {
+        var order = Order(epoch);
+        for (int start = 0; start < order.Length; start += BatchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int n = Math.Min(BatchSize, order.Length - start);
+            var samples = Enumerable.Range(0, n).Select(i => TryLoad(order[start + i], epoch)).Where(x => x is not null).Select(x => x!).ToArray();
+            if (samples.Length > 0) yield return new Batch(samples, Dataset.Transform.Spec);
+        }
+    }
+
+    private IEnumerable<Batch> EpochPrefetched(int epoch, CancellationToken cancel)
     {
         var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(1, prefetch)) { SingleReader = true, SingleWriter = true });
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);

@@ -41,7 +41,7 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
             NCritic = 2, Lr = 2e-4, LrD = 2e-4,
             Labels = [.. ds.Domains], MultiLabel = ds.MultiLabel,
         };
-        var loader = new DataLoader(ds, o.BatchSize, 3, workers: 1);
+        var loader = new DataLoader(ds, o.BatchSize, 3, workers: 0); // inline: see DataLoader.EpochInline
         var (x, source, mask) = TestSet(count: 12, seed: 77);
         using var trainer = new StarGanTrainer(o);
         var before = Measure(trainer, x, source, mask);
