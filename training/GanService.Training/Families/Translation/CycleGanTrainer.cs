@@ -70,9 +70,7 @@ public sealed class CycleGanTrainer : IGanTrainer
 
     public static Layer Build(CycleGanOptions o, long inC, long outC)
     {
-        var g = Translation.Networks.Generator(o.NetG, inC, outC, o.Ngf, o.Norm, !o.NoDropout);
-        WeightInit.Apply(g, o.ParsedInit, o.InitGain);
-        return g;
+        return Translation.Networks.InitializedGenerator(o.NetG, inC, outC, o.Ngf, o.Norm, !o.NoDropout, o.ParsedInit, o.InitGain);
     }
 
     public void SetInput(Batch batch)

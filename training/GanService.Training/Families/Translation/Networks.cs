@@ -17,6 +17,15 @@ public static class Networks
     };
 
     /// <summary>"unet_256" / "unet_128" / "unet_&lt;size&gt;" (log2(size) downs), "resnet_9blocks" / "resnet_6blocks" / "resnet_&lt;n&gt;blocks".</summary>
+    /// <summary>The generator as a trainer builds it: architecture by name, then the options' weight init.</summary>
+    public static Layer InitializedGenerator(string netG, long inC, long outC, long ngf, string norm, bool dropout,
+        Layers.InitType init, double gain)
+    {
+        var g = Generator(netG, inC, outC, ngf, norm, dropout);
+        Layers.WeightInit.Apply(g, init, gain);
+        return g;
+    }
+
     public static Layer Generator(string netG, long inC, long outC, long ngf, string norm, bool dropout)
     {
         var kind = ParseNorm(norm);

@@ -56,9 +56,7 @@ public sealed class Pix2PixTrainer : IGanTrainer
     /// <summary>The generator exactly as trained (export rebuilds it from the checkpoint's options).</summary>
     public static Layer Build(Pix2PixOptions o)
     {
-        var g = Translation.Networks.Generator(o.NetG, o.InputChannels, o.OutputChannels, o.Ngf, o.Norm, !o.NoDropout);
-        WeightInit.Apply(g, o.ParsedInit, o.InitGain);
-        return g;
+        return Translation.Networks.InitializedGenerator(o.NetG, o.InputChannels, o.OutputChannels, o.Ngf, o.Norm, !o.NoDropout, o.ParsedInit, o.InitGain);
     }
 
     public void SetInput(Batch batch)
