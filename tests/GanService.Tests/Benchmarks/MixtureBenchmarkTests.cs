@@ -19,6 +19,23 @@ public class MixtureBenchmarkTests
     }
 
     [Fact]
+    public void Every_configuration_trains_and_yields_the_requested_samples()
+    {
+        // A few steps of each configuration on the ring: the loop, packing, n_critic budget and lazy R1 all run, and
+        // the evaluation sees Samples points scored against 8 modes. (Quality is the benchmark's job, not this test's.)
+        using var threads = TorchThreads.Use(1);
+        var st = new MixtureBenchmark.Settings { Samples = 300, Batch = 20, GWidth = 8, DWidth = 4 };
+        Assert.Equal(new[] { "GAN", "LSGAN", "WGAN-GP", "PacGAN2", "PacGAN4", "GAN+R1" }, MixtureBenchmark.Configs.Select(c => c.Name));
+        foreach (var c in MixtureBenchmark.Configs)
+        {
+            var (r, pts) = MixtureBenchmark.RunWithSamples(GanService.Training.Metrics.MixtureSpec.Ring, c, seed: 0, steps: 10, st);
+            Assert.Equal(300, pts.Count);
+            Assert.Equal(8, r.ModeCount);
+            Assert.All(pts, p => Assert.True(double.IsFinite(p.X) && double.IsFinite(p.Y), $"{c.Name}: non-finite sample"));
+        }
+    }
+
+    [Fact]
     public void Generator_maps_2d_noise_to_2d_points_with_and_without_batchnorm()
     {
         torch.manual_seed(0);

@@ -108,4 +108,19 @@ public class TrickTests
         // batch-independence: the same example alone gives the same output
         Assert.Equal(y[0, 0].item<float>(), vbn.forward(x[..1])[0, 0].item<float>(), 6);
     }
+
+    [Fact]
+    public void Top_k_keeps_the_highest_logits_and_anneals_k_from_the_batch_to_nu()
+    {
+        Assert.Equal(1.0, TopK.Fraction(0.5, 0, 100), 12);
+        Assert.Equal(0.75, TopK.Fraction(0.5, 50, 100), 12);
+        Assert.Equal(0.5, TopK.Fraction(0.5, 100, 100), 12);
+        Assert.Equal(0.5, TopK.Fraction(0.5, 900, 100), 12);
+        Assert.Equal(1.0, TopK.Fraction(0, 50, 100), 12);   // off
+        using var logits = torch.tensor(new float[] { 3, 1, 2, 5, -1, 0 }, [6, 1]);
+        var half = TopK.Select(logits, 0.5).data<float>().OrderDescending().ToArray();
+        Assert.Equal(new float[] { 5, 3, 2 }, half);
+        Assert.Equal(6, TopK.Select(logits, 1.0).shape[0]);
+        Assert.Equal(new float[] { 5 }, TopK.Select(logits, 0.01).data<float>().ToArray()); // at least one
+    }
 }

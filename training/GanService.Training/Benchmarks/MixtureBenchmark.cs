@@ -8,28 +8,39 @@ using GanService.Training.Metrics;
 namespace GanService.Training.Benchmarks;
 
 /// <summary>
-/// `gan bench mixtures`: PacGAN's 2-D mode-coverage experiment. G: z (2-D) → 4 × [Linear 400 → BN → ReLU] → Linear 2;
-/// D: 3 × LinearMaxout(200, 5) → Linear 1 (its input is 2·m for PacGANm). Adam (1e-4, β 0.5, 0.999), batch 100
-/// (our choice; the papers train longer — see the step budget in the report). 2,500 samples evaluated per run.
+/// `gan bench mixtures`: PacGAN's 2-D mode-coverage experiment. PacGAN's networks are G: z (2-D) → 4 × [Linear 400 → BN →
+/// ReLU] → Linear 2 and D: 3 × LinearMaxout(200, 5) → Linear 1 (input 2·m for PacGANm), Adam 1e-4, batch 100, trained far
+/// longer than 50 runs in 10 CPU minutes allow. Ours keep the shapes at widths 64 / 32, batch 500, lr 5e-3 decaying
+/// linearly to 0 (tuned on single-seed probes: the HQ fraction rises as the rate comes down, and the narrow D and G cost
+/// a quarter of the wide ones per step). 2,500 samples evaluated per run.
 /// </summary>
 public static class MixtureBenchmark
 {
-    public sealed record Config(string Name, string Loss, int Pack);
+    /// <summary>One benchmarked configuration. <paramref name="R1"/>: R1 γ (0 = none), applied lazily every
+    /// <paramref name="R1Every"/> D steps with γ scaled to match; Adam β and the learning rate default to the settings'.</summary>
+    public sealed record Config(string Name, string Loss, int Pack, double R1 = 0, int R1Every = 1, double? Beta1 = null, double? Beta2 = null, double? Lr = null);
 
     public static readonly Config[] Configs =
     [
-        new("GAN", "ns", 1), new("LSGAN", "lsgan", 1), new("WGAN-GP", "wgan-gp", 1), new("PacGAN2", "ns", 2), new("PacGAN4", "ns", 4),
+        new("GAN", "ns", 1), new("LSGAN", "lsgan", 1),
+        // Gulrajani et al.: Adam β (0.5, 0.9), n_critic 5, λ 10; lr 1e-4 in the paper, 1e-3 here (the step budget).
+        new("WGAN-GP", "wgan-gp", 1, Beta2: 0.9, Lr: 1e-3),
+        new("PacGAN2", "ns", 2), new("PacGAN4", "ns", 4),
+        // Mescheder et al. 2018 ("Which training methods for GANs do actually converge?"): non-saturating loss + R1 on
+        // the reals, γ 1, Adam β (0, 0.99) as in their and StyleGAN2's setups; lazy every 4 D steps (Karras et al. 2020).
+        new("GAN+R1", "ns", 1, R1: 1, R1Every: 4, Beta1: 0, Beta2: 0.99),
     ];
 
     /// <summary>Knobs of one benchmark run (the CLI's options). Defaults = the configuration bench/mixtures.md reports.</summary>
     public sealed record Settings
     {
-        public int RingSteps { get; init; } = 2000;
-        public int GridSteps { get; init; } = 2000;
-        public int GWidth { get; init; } = 128;  // PacGAN: 400 (CPU budget; see the report)
-        public int DWidth { get; init; } = 64;   // PacGAN: 200
-        public double Lr { get; init; } = 2e-3;  // PacGAN: 1e-4 with far more iterations
-        public int Batch { get; init; } = 100;
+        public int RingSteps { get; init; } = 1000;
+        public int GridSteps { get; init; } = 3000;
+        public int GWidth { get; init; } = 64;   // PacGAN: 400 (CPU budget; see the report)
+        public int DWidth { get; init; } = 32;   // PacGAN: 200
+        public double Lr { get; init; } = 5e-3;  // PacGAN: 1e-4 with far more iterations
+        public int Batch { get; init; } = 500;   // PacGAN: 100 (a step costs mostly per-op overhead at these sizes, so
+                                                 // 500 samples cost 1.3× what 250 do and buy more than 1.3× the steps)
         public int Samples { get; init; } = 2500;
         /// <summary>PacGAN's G has BatchNorm (default). Samples are drawn in eval mode (running statistics), so the
         /// 2,500 evaluated points carry no per-batch noise. false = G without BN (tried: worse at this budget).</summary>
@@ -37,10 +48,20 @@ public static class MixtureBenchmark
         /// <summary>&gt; 0: samples come from an exponential moving average of G's weights (Yazıcı et al. 2019); 0 = final G.</summary>
         public double EmaBeta { get; init; }
         /// <summary>Fraction of the run (at the end) over which the learning rate decays linearly to 0.</summary>
-        public double DecayFraction { get; init; } = 0.5;
+        public double DecayFraction { get; init; } = 1.0;
         public int Workers { get; init; } = 2;
         /// <summary>Configuration names to run (empty = all five).</summary>
         public string[] Only { get; init; } = [];
+        /// <summary>Data sets to run ("ring", "grid"; empty = both).</summary>
+        public string[] Data { get; init; } = [];
+        /// <summary>Non-empty: a PNG of seed 0's samples per data set × configuration is written here.</summary>
+        public string PlotPath { get; init; } = "";
+        /// <summary>Adam β for configurations without their own (PacGAN / DCGAN: 0.5, 0.999).</summary>
+        public double Beta1 { get; init; } = 0.5;
+        public double Beta2 { get; init; } = 0.999;
+        /// <summary>&gt; 0: every this many generator steps, the run's current metrics go to <see cref="Trace"/> (tuning aid).</summary>
+        public int TraceEvery { get; init; }
+        public Action<string>? Trace { get; init; }
     }
 
     private static readonly object InitLock = new();
@@ -63,10 +84,18 @@ public static class MixtureBenchmark
         return s < start ? lr : lr * (n - s) / (n - start);
     }
 
-    public static MixtureMetrics.Result RunOne(MixtureSpec spec, Config c, int seed, int steps, Settings st)
+    public static MixtureMetrics.Result RunOne(MixtureSpec spec, Config c, int seed, int steps, Settings st) => RunWithSamples(spec, c, seed, steps, st).Result;
+
+    /// <summary>One training run; returns the metrics and the evaluated samples.</summary>
+    public static (MixtureMetrics.Result Result, List<(double X, double Y)> Samples) RunWithSamples(MixtureSpec spec, Config c, int seed, int steps, Settings st)
     {
         torch.set_num_threads(1); // tiny MLPs: one intra-op thread per run; runs go in parallel instead
-        var o = new GenerationOptions { Family = "gan", Nz = 2, Loss = c.Loss, Pack = c.Pack, Batch = st.Batch, Lr = st.Lr, Beta1 = 0.5, Beta2 = c.Loss == "wgan-gp" ? 0.9 : 0.999, Seed = seed, EmaBeta = st.EmaBeta };
+        double lr = c.Lr ?? st.Lr;
+        var o = new GenerationOptions
+        {
+            Family = "gan", Nz = 2, Loss = c.Loss, Pack = c.Pack, Batch = st.Batch, Lr = lr, Beta1 = c.Beta1 ?? st.Beta1, Beta2 = c.Beta2 ?? st.Beta2,
+            Seed = seed, EmaBeta = st.EmaBeta, R1Gamma = c.R1, R1Every = c.R1Every,
+        };
         LatentGenerator g; Discriminator d; LatentGenerator? ema = null;
         lock (InitLock) // the global RNG seeds the initial weights; runs on other threads must not interleave here
         {
@@ -82,31 +111,45 @@ public static class MixtureBenchmark
                 ema.eval();
             }
         }
-        using var stepper = new GanStepper(o, g, d, ema) { TotalSteps = steps };
-        var gen = new torch.Generator((ulong)seed + 17);
         int nCritic = o.ResolvedNCritic;
-        var groups = new[] { stepper.OptG, stepper.OptD }.SelectMany(opt => opt.ParamGroups).ToArray();
+        // Equal discriminator budgets: a configuration with n_critic D steps per G step (WGAN-GP: 5) makes steps / n_critic
+        // generator iterations, so every configuration makes the same number of D updates on the same number of real batches.
+        int gSteps = Math.Max(1, steps / nCritic);
+        var gen = new torch.Generator((ulong)seed + 17);
+        using var stepper = new GanStepper(o, g, d, ema) { TotalSteps = gSteps, Rng = gen };
+        var gGroups = stepper.OptG.ParamGroups.ToArray();
+        var dGroups = stepper.OptD.ParamGroups.ToArray();
         var batches = new List<(Tensor, Tensor?)>(nCritic);
-        for (int s = 0; s < steps; s++)
+        for (int s = 0; s < gSteps; s++)
         {
             using var scope = torch.NewDisposeScope();
-            // Linear decay of the learning rate to 0 at the end (settles the samples onto the σ-sized modes).
-            double rate = LearningRate(st.Lr, s, steps, st.DecayFraction);
-            foreach (var group in groups) group.LearningRate = rate;
+            // Linear decay of the learning rate to 0 (settles the samples onto the σ-sized modes).
+            double rate = LearningRate(lr, s, gSteps, st.DecayFraction);
+            foreach (var group in gGroups.Concat(dGroups)) group.LearningRate = rate;
             // PacGAN gives D m times as many samples per step (packs of m): batch·m reals and fakes, batch D inputs.
             batches.Clear();
             for (int k = 0; k < nCritic; k++) batches.Add((spec.Sample(st.Batch * c.Pack, gen), null));
-            stepper.Iterate(batches);
+            var stats = stepper.Iterate(batches);
+            if (st.Trace is { } trace && st.TraceEvery > 0 && (s + 1) % st.TraceEvery == 0 && s + 1 < gSteps)
+            {
+                var (rs, _) = Evaluate(ema ?? g, spec, st, new torch.Generator((ulong)seed + 29));
+                trace(string.Create(CultureInfo.InvariantCulture, $"  {spec.Name} {c.Name} seed {seed} step {s + 1}: {rs.ModesCaptured}/{rs.ModeCount} modes, HQ {rs.HighQualityFraction:P1}, rKL {rs.ReverseKl:F3}; D loss {stats["loss_d"]:F3}, D(real) {stats["d_real"]:F2}, D(fake) {stats["d_fake"]:F2}"));
+            }
         }
-        var sampler = ema ?? g;
+        var (r, pts) = Evaluate(ema ?? g, spec, st, gen);
+        g.Dispose(); d.Dispose(); ema?.Dispose();
+        return (r, pts);
+    }
+
+    /// <summary>Draws st.Samples points from G in eval mode (BatchNorm running statistics) and scores them.</summary>
+    private static (MixtureMetrics.Result, List<(double X, double Y)>) Evaluate(LatentGenerator sampler, MixtureSpec spec, Settings st, torch.Generator gen)
+    {
         sampler.eval();
         using var _ = torch.no_grad();
         using var scope2 = torch.NewDisposeScope();
         var x = sampler.Generate(torch.randn([st.Samples, 2], generator: gen)).data<float>().ToArray();
         var pts = Enumerable.Range(0, st.Samples).Select(i => ((double)x[2 * i], (double)x[2 * i + 1])).ToList();
-        var r = MixtureMetrics.Evaluate(pts, spec);
-        g.Dispose(); d.Dispose(); ema?.Dispose();
-        return r;
+        return (MixtureMetrics.Evaluate(pts, spec), pts);
     }
 
     private static Config[] Selected(Settings st) => st.Only.Length == 0 ? Configs : Configs.Where(c => st.Only.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
@@ -114,19 +157,31 @@ public static class MixtureBenchmark
     public static string Run(int seeds, Settings st, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
-        var specs = new[] { (Spec: MixtureSpec.Ring, Steps: st.RingSteps), (Spec: MixtureSpec.Grid, Steps: st.GridSteps) };
+        var specs = new[] { (Spec: MixtureSpec.Ring, Steps: st.RingSteps), (Spec: MixtureSpec.Grid, Steps: st.GridSteps) }
+            .Where(sp => st.Data.Length == 0 || st.Data.Contains(sp.Spec.Name, StringComparer.OrdinalIgnoreCase)).ToArray();
         var jobs = (from sp in specs from c in Selected(st) from s in Enumerable.Range(0, seeds) select (sp.Spec, sp.Steps, c, s))
-            .OrderByDescending(j => (long)j.Steps * (j.c.Loss == "wgan-gp" ? 6 : 2 + j.c.Pack)).ToList(); // longest first
+            .OrderByDescending(j => (long)j.Steps * (j.c.Loss == "wgan-gp" ? 4 : 2 + j.c.Pack)).ToList(); // longest first (measured cost ratios)
         var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, string, int), MixtureMetrics.Result>();
+        var plots = new System.Collections.Concurrent.ConcurrentDictionary<(string, string), List<(double X, double Y)>>();
         var logLock = new object();
         Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, st.Workers) }, j =>
         {
-            var r = RunOne(j.Spec, j.c, j.s, j.Steps, st);
+            var (r, pts) = RunWithSamples(j.Spec, j.c, j.s, j.Steps, st);
             results[(j.Spec.Name, j.c.Name, j.s)] = r;
+            if (j.s == 0) plots[(j.Spec.Name, j.c.Name)] = pts;
             lock (logLock)
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{j.Spec.Name} {j.c.Name} seed {j.s}: {r.ModesCaptured}/{r.ModeCount} modes, HQ {r.HighQualityFraction:P1}, rKL {r.ReverseKl:F3}  ({clock.Elapsed.TotalSeconds:F0} s)"));
         });
         var rows = (from sp in specs from c in Selected(st) select (sp.Spec.Name, c.Name, Enumerable.Range(0, seeds).Select(s => results[(sp.Spec.Name, c.Name, s)]).ToArray())).ToList();
+        if (st.PlotPath is { Length: > 0 } plotPath)
+        {
+            // One row per data set, one column per configuration (seed 0).
+            var tiles = (from sp in specs from c in Selected(st) select MixturePlot.Scatter(plots[(sp.Spec.Name, c.Name)], sp.Spec)).ToList();
+            using var grid = GanService.Contracts.ImageCodec.Grid(tiles, Selected(st).Length, padding: 4);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(plotPath))!);
+            File.WriteAllBytes(plotPath, GanService.Contracts.ImageCodec.Encode(grid));
+            foreach (var t in tiles) t.Dispose();
+        }
         return Report(rows, seeds, st, clock.Elapsed);
     }
 
@@ -144,11 +199,23 @@ public static class MixtureBenchmark
         var sb = new StringBuilder();
         sb.AppendLine("# Mode coverage on 2-D Gaussian mixtures (`gan bench mixtures`)");
         sb.AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Ring: 8 Gaussians on radius 1, σ 0.01; grid: 25 Gaussians on {{−4,−2,0,2,4}}², σ 0.05. {st.Samples:N0} samples per run; high-quality (HQ) = within 3σ of the nearest mode; a mode is captured when some HQ sample's nearest mode is it; reverse KL = KL(histogram of nearest modes of all samples ‖ uniform). Mean ± std over {seeds} seeds. Steps: ring {ringSteps}, grid {gridSteps} generator iterations (batch {st.Batch}; PacGANm: D sees {st.Batch} packs of m). Total wall time {elapsed.TotalMinutes:F1} min ({st.Workers} runs in parallel, one intra-op thread each)."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Ring: 8 Gaussians on radius 1, σ 0.01; grid: 25 Gaussians on {{−4,−2,0,2,4}}², σ 0.05. {st.Samples:N0} samples per run; high-quality (HQ) = within 3σ of the nearest mode; a mode is captured when some HQ sample's nearest mode is it; reverse KL = KL(histogram of nearest modes of all samples ‖ uniform). Mean ± std over {seeds} seeds. Total wall time {elapsed.TotalMinutes:F1} min ({st.Workers} runs in parallel, one intra-op thread each)."));
         sb.AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Networks (PacGAN appendix shape): G 2-D z → 4 × (Linear {gWidth}, {(st.GBatchNorm ? "BatchNorm, " : "")}ReLU) → Linear 2; D 3 × LinearMaxout({dWidth}, 5) → Linear 1 (input 2·m for PacGANm). Adam lr {lr}, linear decay to 0 over the last {st.DecayFraction:P0} of the iterations, β (0.5, 0.999) (WGAN-GP: β2 0.9, n_critic 5, λ 10). Samples: {(st.EmaBeta > 0 ? $"EMA of G's weights (β {st.EmaBeta})" : "the final G")}, in eval mode (BatchNorm running statistics), 2,500 z from a seeded generator."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Budget: ring {ringSteps}, grid {gridSteps} discriminator updates per run, on batches of {st.Batch} (PacGANm: D sees {st.Batch} packs of m, i.e. m·{st.Batch} samples of each kind). One generator iteration per D update, except WGAN-GP (n_critic 5: {ringSteps / 5} / {gridSteps / 5} generator iterations), so every configuration makes the same number of D updates on the same number of real batches."));
         sb.AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"**Deviations from PacGAN's appendix** (to fit the CPU budget): widths {gWidth} / {dWidth} (PacGAN 400 / 200), lr {lr} with the final linear decay (PacGAN 1e-4 constant), {ringSteps} / {gridSteps} iterations (PacGAN: far more). Runs in parallel share the global RNG for z/fake draws, so per-seed figures are not bit-reproducible (weights init and real data are seeded)."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Networks (PacGAN appendix shape): G 2-D z → 4 × (Linear {gWidth}, {(st.GBatchNorm ? "BatchNorm, " : "")}ReLU) → Linear 2; D 3 × LinearMaxout({dWidth}, 5) → Linear 1 (input 2·m for PacGANm). Adam with the learning rate decaying linearly to 0 over the last {st.DecayFraction:P0} of the run. Samples: {(st.EmaBeta > 0 ? $"EMA of G's weights (β {st.EmaBeta})" : "the final G")}, in eval mode (BatchNorm running statistics), {st.Samples:N0} z from the run's seeded generator. Each run draws its data, z and interpolation weights from its own seeded generator and initialises its weights from its seed, so its figures do not depend on the number of workers."));
+        sb.AppendLine();
+        sb.AppendLine("Configurations:");
+        foreach (var c in Selected(st))
+        {
+            var parts = new List<string> { c.Loss == "ns" ? "non-saturating BCE" : c.Loss == "lsgan" ? "LSGAN" : c.Loss == "wgan-gp" ? "WGAN-GP (n_critic 5, λ 10)" : c.Loss };
+            if (c.Pack > 1) parts.Add($"packing m = {c.Pack}");
+            if (c.R1 > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"R1 γ {c.R1}{(c.R1Every > 1 ? $" (lazy: every {c.R1Every} D steps, γ·{c.R1Every})" : "")}"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"Adam lr {c.Lr ?? lr}, β ({c.Beta1 ?? st.Beta1}, {c.Beta2 ?? st.Beta2})"));
+            sb.AppendLine($"- **{c.Name}**: {string.Join(", ", parts)}");
+        }
+        sb.AppendLine();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"**Deviations from PacGAN's appendix** (to fit 50+ runs into 10 minutes on 2 cores): widths {gWidth} / {dWidth} (PacGAN 400 / 200), batch {st.Batch} (100), lr {lr} with the linear decay (PacGAN 1e-4 constant), {ringSteps} / {gridSteps} iterations (PacGAN: far more)."));
         sb.AppendLine();
         sb.AppendLine("| data | configuration | modes captured | HQ samples | reverse KL | source |");
         sb.AppendLine("|---|---|---|---|---|---|");

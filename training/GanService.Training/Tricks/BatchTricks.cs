@@ -103,3 +103,26 @@ public static class WeightAverage
         foreach (var (name, b) in shadow.named_buffers()) b.copy_(live_b[name]);
     }
 }
+
+/// <summary>
+/// Top-k training (Sinha et al. 2020, "Top-k Training of GANs: Improving GAN Performance by Throwing Away Bad
+/// Samples"): G's adversarial loss uses only the k fake D inputs that D scores as most realistic; the worst samples'
+/// gradients, which point across the gaps between modes, are dropped. k starts at the batch size and shrinks to ν·B.
+/// The paper decays k by γ = 0.99 per epoch; runs without epochs (the mixtures benchmark) anneal it linearly over
+/// <c>annealSteps</c> instead.
+/// </summary>
+public static class TopK
+{
+    /// <summary>The fraction of the batch kept at <paramref name="step"/>: 1 → ν linearly over annealSteps, then ν.</summary>
+    public static double Fraction(double nu, long step, long annealSteps) =>
+        nu <= 0 || nu >= 1 ? 1.0 : annealSteps <= 0 ? nu : Math.Max(nu, 1.0 - (1.0 - nu) * step / annealSteps);
+
+    /// <summary>The k highest of the (B,) or (B, 1) logits, k = ⌈fraction·B⌉ (at least 1); all of them at fraction 1.</summary>
+    public static Tensor Select(Tensor logits, double fraction)
+    {
+        var flat = logits.reshape(-1);
+        long b = flat.shape[0];
+        long k = Math.Clamp((long)Math.Ceiling(fraction * b), 1, b);
+        return k == b ? flat : flat.topk((int)k).values;
+    }
+}

@@ -41,4 +41,56 @@ public class GanLearningTests(ITestOutputHelper log)
         log.WriteLine($"{loss} pack {pack}: EMA generator mean ({mean[0].item<float>():F2}, {mean[1].item<float>():F2}), |error| {err:F2}");
         Assert.True(err < 0.6, $"{loss}: mean error {err}");
     }
+
+    [Fact]
+    public void Lazy_r1_runs_every_kth_step_and_the_generator_step_leaves_d_gradients_alone()
+    {
+        torch.manual_seed(1);
+        using var threads = TorchThreads.Use(1);
+        var o = new GenerationOptions { Family = "gan", Nz = 2, Loss = "ns", Batch = 16, Lr = 1e-3, R1Gamma = 1, R1Every = 4 };
+        var g = new LatentGenerator(2, MlpNetworks.Generator(2, [8], 2, null));
+        Func<long, long, Layer> linear = (i, k) => new Linear(i, k);
+        var (body, f) = MlpNetworks.DiscriminatorBody(2, [8], 0, linear);
+        var d = new Discriminator(body, f, linear);
+        using var stepper = new GanStepper(o, g, d);
+        var penalties = new List<double>();
+        for (int s = 0; s < 8; s++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var real = torch.randn(16, 2);
+            var stats = stepper.Iterate([(real, null)]);
+            penalties.Add(stats["penalty_d"]);
+            Assert.All(d.parameters(), p => Assert.True(p.requires_grad));
+        }
+        Assert.All(new[] { 0, 4 }, s => Assert.True(penalties[s] > 0, $"step {s}: R1 expected"));
+        Assert.All(new[] { 1, 2, 3, 5, 6, 7 }, s => Assert.Equal(0.0, penalties[s]));
+    }
+
+    [Fact]
+    public void Generator_step_does_not_touch_discriminator_gradients()
+    {
+        torch.manual_seed(2);
+        using var threads = TorchThreads.Use(1);
+        var o = new GenerationOptions { Family = "gan", Nz = 2, Loss = "ns", Batch = 16, Lr = 0.0 };
+        var g = new LatentGenerator(2, MlpNetworks.Generator(2, [8], 2, null));
+        Func<long, long, Layer> linear = (i, k) => new Linear(i, k);
+        var (body, f) = MlpNetworks.DiscriminatorBody(2, [8], 0, linear);
+        var d = new Discriminator(body, f, linear);
+        using var stepper = new GanStepper(o, g, d);
+        // One iteration at lr 0 (nothing moves); then D's gradients must equal a fresh D step's on the same batch,
+        // i.e. nothing from the G step accumulated into them.
+        using var real = torch.randn(16, 2);
+        torch.manual_seed(3);
+        stepper.Iterate([(real, null)]);
+        var after = d.parameters().Select(p => p.grad!.clone()).ToList();
+        torch.manual_seed(3);
+        var fake = g.Generate(torch.randn(16, 2)).detach();
+        g.train();
+        d.zero_grad();
+        var loss = GanService.Training.Losses.AdversarialLosses.Discriminator(GanService.Training.Losses.AdversarialLossKind.NonSaturating, d.Forward(real, null), d.Forward(fake, null));
+        loss.backward();
+        var expected = d.parameters().Select(p => p.grad!).ToList();
+        for (int i = 0; i < after.Count; i++)
+            Assert.True(after[i].allclose(expected[i], rtol: 1e-4, atol: 1e-6), $"D parameter {i}: the G step changed its gradient");
+    }
 }

@@ -54,8 +54,12 @@ public sealed class GanStepper : IDisposable
         }
     }
 
-    public Tensor SampleZ(long n) => torch.randn(n, Options.Nz);
-    public Tensor? SampleLabels(long n) => Options.Conditional ? torch.randint(0, Options.NumClasses, [n], dtype: ScalarType.Int64) : null;
+    /// <summary>The generator for z, labels and the WGAN-GP interpolation weights; null = torch's global one. A private
+    /// generator makes a run reproducible while other runs draw from the global one on other threads.</summary>
+    public torch.Generator? Rng { get; init; }
+
+    public Tensor SampleZ(long n) => torch.randn([n, Options.Nz], generator: Rng);
+    public Tensor? SampleLabels(long n) => Options.Conditional ? torch.randint(0, Options.NumClasses, [n], generator: Rng, dtype: ScalarType.Int64) : null;
 
     /// <summary>Captures the VBN reference statistics (no-op without VBN).</summary>
     public void CaptureReference(LatentGenerator g)
@@ -98,8 +102,10 @@ public sealed class GanStepper : IDisposable
             var lossD = AdversarialLosses.Discriminator(Loss, realLogits, fakeLogits, o.RealLabel);
             Tensor penalty = torch.zeros(1);
             if (Loss == AdversarialLossKind.WganGp)
-                penalty = AdversarialLosses.GradientPenalty(x => D.Forward(x, yReal), realIn, fakeIn, o.GpLambda);
-            if (o.R1Gamma > 0) penalty = penalty + R1Penalty.Compute(x => D.Forward(x, yReal), realIn, o.R1Gamma);
+                penalty = AdversarialLosses.GradientPenalty(x => D.Forward(x, yReal), realIn, fakeIn, o.GpLambda, torch.rand([realIn.shape[0]], generator: Rng, dtype: realIn.dtype));
+            // Lazy R1 (Karras et al. 2020): every R1Every-th D step, with γ scaled by the interval.
+            if (o.R1Gamma > 0 && (o.R1Every <= 1 || Step % o.R1Every == 0))
+                penalty = penalty + R1Penalty.Compute(x => D.Forward(x, yReal), realIn, o.R1Gamma * Math.Max(1, o.R1Every));
             if (_haD is not null) penalty = penalty + o.HistoricalAveraging * _haD.Penalty();
             var total = lossD + penalty.sum();
             OptD.zero_grad();
@@ -125,20 +131,32 @@ public sealed class GanStepper : IDisposable
             CaptureReference(G);
             var y = SampleLabels(b);
             var fake = G.Generate(SampleZ(b), y);
-            var (logits, features) = D.Run(DInput(fake, sigma), y);
-            var lossG = AdversarialLosses.Generator(Loss, logits);
-            var total = lossG;
-            if (o.FeatureMatching > 0)
+            // G's step needs gradients through D's activations only: D's weight gradients would be discarded (D's next
+            // step zeroes them), so they are not computed.
+            foreach (var p in D.parameters()) p.requires_grad_(false);
+            Tensor lossG;
+            try
             {
-                Tensor realFeatures;
-                using (torch.no_grad()) realFeatures = D.Run(DInput(lastReal, sigma), lastRealLabels).Features;
-                var fm = FeatureMatching.Loss(realFeatures, features);
-                stats["feature_matching"] = fm.item<float>();
-                total = total + o.FeatureMatching * fm;
+                var (logits, features) = D.Run(DInput(fake, sigma), y);
+                // Top-k (Sinha et al. 2020): k shrinks from B to ν·B over the first half of the run.
+                lossG = AdversarialLosses.Generator(Loss, o.TopK > 0 ? TopK.Select(logits, TopK.Fraction(o.TopK, Step, TotalSteps / 2)) : logits);
+                var total = lossG;
+                if (o.FeatureMatching > 0)
+                {
+                    Tensor realFeatures;
+                    using (torch.no_grad()) realFeatures = D.Run(DInput(lastReal, sigma), lastRealLabels).Features;
+                    var fm = FeatureMatching.Loss(realFeatures, features);
+                    stats["feature_matching"] = fm.item<float>();
+                    total = total + o.FeatureMatching * fm;
+                }
+                if (_haG is not null) total = total + o.HistoricalAveraging * _haG.Penalty();
+                OptG.zero_grad();
+                total.backward();
             }
-            if (_haG is not null) total = total + o.HistoricalAveraging * _haG.Penalty();
-            OptG.zero_grad();
-            total.backward();
+            finally
+            {
+                foreach (var p in D.parameters()) p.requires_grad_(true);
+            }
             OptG.step();
             _haG?.Update();
             stats["loss_g"] = lossG.item<float>();

@@ -30,6 +30,7 @@ public sealed record GenerationOptions
     public double GpLambda { get; init; } = 10;
     public double ClipValue { get; init; } = 0.01;
     public double R1Gamma { get; init; }                   // > 0 adds γ/2 E‖∇D(x)‖² on reals
+    public int R1Every { get; init; } = 1;                 // lazy R1: every k-th D step, γ·k
     public int? NCritic { get; init; }
     public double? Lr { get; init; }
     public double? Beta1 { get; init; }
@@ -42,6 +43,7 @@ public sealed record GenerationOptions
     public double HistoricalAveraging { get; init; }       // weight of the historical-averaging penalty (both players)
     public double InstanceNoise { get; init; }             // σ₀, annealed linearly to 0 over the run
     public int Pack { get; init; } = 1;                    // PacGAN degree m
+    public double TopK { get; init; }                      // ν in (0, 1): top-k training keeps the best ν·B fakes in G's loss (0 = off)
     public double EmaBeta { get; init; }                   // > 0: keep an EMA generator (e.g. 0.999), used for samples/export
 
     public int Batch { get; init; } = 64;
