@@ -20,8 +20,8 @@ public enum AdversarialLossKind
 /// <summary>
 /// Losses on raw discriminator outputs (logits / critic scores), averaged over samples. <c>realTarget</c> &lt; 1 is
 /// one-sided label smoothing (BCE and LSGAN only). All functions are the maths only; the trainer picks the phases.
-/// (vanilla/LSGAN/WGAN-GP/hinge kept in this one file on purpose: the translation branch has its own copy, to be
-/// reconciled at merge.)
+/// The formulas live in <see cref="GanLoss"/> (shared with the translation families); this class maps the generation
+/// families' loss names onto it and adds the minimax generator loss.
 /// </summary>
 public static class AdversarialLosses
 {
@@ -36,41 +36,27 @@ public static class AdversarialLosses
         _ => throw new ArgumentException($"unknown loss '{name}' (minimax, ns, lsgan, wgan, wgan-gp, hinge)"),
     };
 
-    public static Tensor Discriminator(AdversarialLossKind kind, Tensor real, Tensor fake, double realTarget = 1.0) => kind switch
+    /// <summary>The translation families' loss mode with the same formula (WGAN with clipping shares WGAN-GP's critic loss).</summary>
+    public static GanMode Mode(AdversarialLossKind kind) => kind switch
     {
-        AdversarialLossKind.Minimax or AdversarialLossKind.NonSaturating => BceDiscriminator(real, fake, realTarget),
-        AdversarialLossKind.Lsgan => LsganDiscriminator(real, fake, realTarget),
-        AdversarialLossKind.Wgan or AdversarialLossKind.WganGp => WassersteinCritic(real, fake),
-        AdversarialLossKind.Hinge => HingeDiscriminator(real, fake),
+        AdversarialLossKind.Minimax or AdversarialLossKind.NonSaturating => GanMode.Vanilla,
+        AdversarialLossKind.Lsgan => GanMode.Lsgan,
+        AdversarialLossKind.Wgan or AdversarialLossKind.WganGp => GanMode.Wgangp,
+        AdversarialLossKind.Hinge => GanMode.Hinge,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static Tensor Generator(AdversarialLossKind kind, Tensor fake) => kind switch
-    {
-        AdversarialLossKind.Minimax => MinimaxLoss.Generator(fake),
-        AdversarialLossKind.NonSaturating => NonSaturatingGenerator(fake),
-        AdversarialLossKind.Lsgan => LsganGenerator(fake),
-        AdversarialLossKind.Wgan or AdversarialLossKind.WganGp or AdversarialLossKind.Hinge => -fake.mean(),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    /// <summary>BCE against t (real) / 0 (fake); LSGAN (r − t)² + f²; Wasserstein E f − E r; hinge — all means, all
+    /// computed by <see cref="GanLoss"/>, the one implementation both the translation and the generation families use.</summary>
+    public static Tensor Discriminator(AdversarialLossKind kind, Tensor real, Tensor fake, double realTarget = 1.0) =>
+        new GanLoss(Mode(kind), realLabel: realTarget).Discriminator(real, fake);
 
-    /// <summary>−[t log σ(r) + log(1 − σ(f))] averaged: BCE-with-logits against t (real) and 0 (fake).</summary>
-    public static Tensor BceDiscriminator(Tensor real, Tensor fake, double realTarget = 1.0) =>
-        nn.functional.binary_cross_entropy_with_logits(real, torch.full_like(real, realTarget))
-        + nn.functional.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake));
+    /// <summary>Minimax: −E softplus(f); non-saturating: E softplus(−f); LSGAN: E (f − 1)²; WGAN / hinge: −E f.</summary>
+    public static Tensor Generator(AdversarialLossKind kind, Tensor fake) =>
+        kind == AdversarialLossKind.Minimax ? MinimaxLoss.Generator(fake) : new GanLoss(Mode(kind)).Generator(fake);
 
-    /// <summary>−log σ(f) = softplus(−f), averaged.</summary>
-    public static Tensor NonSaturatingGenerator(Tensor fake) => nn.functional.softplus(-fake).mean();
-
-    public static Tensor LsganDiscriminator(Tensor real, Tensor fake, double realTarget = 1.0) =>
-        (real - realTarget).square().mean() + fake.square().mean();
-
-    public static Tensor LsganGenerator(Tensor fake) => (fake - 1).square().mean();
-
-    public static Tensor WassersteinCritic(Tensor real, Tensor fake) => fake.mean() - real.mean();
-
-    public static Tensor HingeDiscriminator(Tensor real, Tensor fake) =>
-        nn.functional.relu(1 - real).mean() + nn.functional.relu(1 + fake).mean();
+    /// <summary>−log σ(f) = softplus(−f), averaged (BCE-with-logits against 1).</summary>
+    public static Tensor NonSaturatingGenerator(Tensor fake) => Generator(AdversarialLossKind.NonSaturating, fake);
 
     /// <summary>
     /// WGAN-GP: x̂ = ε x + (1 − ε) x̃, ε ~ U(0, 1) per sample; λ E(‖∇_x̂ D(x̂)‖₂ − 1)². create_graph so the penalty trains D.
