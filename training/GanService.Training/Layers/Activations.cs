@@ -11,7 +11,7 @@ public sealed class ReLU() : Layer(nameof(ReLU))
 public sealed class LeakyReLU(double slope = 0.2) : Layer(nameof(LeakyReLU))
 {
     public double Slope { get; } = slope;
-    public override Tensor forward(Tensor x) => nn.functional.leaky_relu(x, Slope);
+    public override Tensor forward(Tensor x) => x.leaky_relu(Scalars.Of(Slope)); // a cached Scalar: see Scalars
     public override string Emit(OnnxGraphBuilder g, string input) => g.Node("LeakyRelu", [input], ("alpha", (float)Slope));
 }
 

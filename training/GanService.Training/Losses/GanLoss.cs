@@ -44,8 +44,8 @@ public sealed class GanLoss(GanMode mode, double realLabel = 1.0, double fakeLab
     /// discriminator's form (relu(1 ∓ x)); use <see cref="Generator"/> for the generator's hinge loss.</summary>
     public Tensor Loss(Tensor prediction, bool targetIsReal) => Mode switch
     {
-        GanMode.Vanilla => nn.functional.binary_cross_entropy_with_logits(prediction, torch.full_like(prediction, targetIsReal ? RealLabel : FakeLabel)),
-        GanMode.Lsgan => nn.functional.mse_loss(prediction, torch.full_like(prediction, targetIsReal ? RealLabel : FakeLabel)),
+        GanMode.Vanilla => nn.functional.binary_cross_entropy_with_logits(prediction, torch.full_like(prediction, Layers.Scalars.Of(targetIsReal ? RealLabel : FakeLabel))),
+        GanMode.Lsgan => nn.functional.mse_loss(prediction, torch.full_like(prediction, Layers.Scalars.Of(targetIsReal ? RealLabel : FakeLabel))),
         GanMode.Wgangp => targetIsReal ? -prediction.mean() : prediction.mean(),
         GanMode.Hinge => targetIsReal ? nn.functional.relu(1.0 - prediction).mean() : nn.functional.relu(1.0 + prediction).mean(),
         _ => throw new InvalidOperationException(Mode.ToString()),

@@ -43,7 +43,7 @@ public static class StyleGanMath
             : nn.functional.conv2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c);
     }
 
-    public static Tensor Lrelu(Tensor x) => nn.functional.leaky_relu(x, LreluSlope) * LreluGain;
+    public static Tensor Lrelu(Tensor x) => x.leaky_relu(Layers.Scalars.Of(LreluSlope)) * Layers.Scalars.Of(LreluGain);
 }
 
 /// <summary>

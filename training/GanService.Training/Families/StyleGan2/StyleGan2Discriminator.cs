@@ -36,7 +36,7 @@ public sealed class DiscriminatorConv : nn.Module<Tensor, Tensor>
                 x = nn.functional.conv2d(StyleGanMath.Fir(x, 1, padding: 2), w, bias, strides: [2, 2]);
         }
         else x = nn.functional.conv2d(x, w, bias, padding: [_kernel / 2, _kernel / 2]);
-        if (_lrelu) x = nn.functional.leaky_relu(x, StyleGanMath.LreluSlope);
+        if (_lrelu) x = x.leaky_relu(Layers.Scalars.Of(StyleGanMath.LreluSlope));
         return _actGain == 1 ? x : x * _actGain;
     }
 }
