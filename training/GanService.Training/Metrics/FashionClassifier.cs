@@ -64,7 +64,7 @@ public sealed class FashionClassifier : nn.Module, IOnnxGraphModule
     public static List<double> Train(FashionClassifier c, LabelledImageSet train, LabelledImageSet test, int epochs, TextWriter log, int seed = 0)
     {
         torch.manual_seed(seed);
-        var opt = optim.Adam(c.parameters(), 1e-3);
+        var opt = new Training.ScalarSafeAdam(c.parameters(), 1e-3);
         var accs = new List<double>();
         var gen = new torch.Generator((ulong)seed);
         for (int e = 0; e < epochs; e++)

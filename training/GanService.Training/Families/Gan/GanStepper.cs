@@ -1,3 +1,4 @@
+using GanService.Training.Training;
 using GanService.Training.Losses;
 using GanService.Training.Tricks;
 
@@ -37,8 +38,8 @@ public sealed class GanStepper : IDisposable
         }
         else
         {
-            OptG = optim.Adam(g.parameters(), o.ResolvedLr, o.ResolvedBeta1, o.ResolvedBeta2);
-            OptD = optim.Adam(d.parameters(), o.ResolvedLr, o.ResolvedBeta1, o.ResolvedBeta2);
+            OptG = new ScalarSafeAdam(g.parameters(), o.ResolvedLr, o.ResolvedBeta1, o.ResolvedBeta2);
+            OptD = new ScalarSafeAdam(d.parameters(), o.ResolvedLr, o.ResolvedBeta1, o.ResolvedBeta2);
         }
         if (o.HistoricalAveraging > 0)
         {

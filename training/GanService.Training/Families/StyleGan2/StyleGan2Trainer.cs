@@ -66,8 +66,8 @@ public sealed class StyleGan2Trainer : IDisposable
         GEma.eval();
         double rG = options.PathLengthWeight > 0 ? options.PathLengthInterval / (options.PathLengthInterval + 1.0) : 1;
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
-        _optG = torch.optim.Adam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8);
-        _optD = torch.optim.Adam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8);
+        _optG = new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8);
+        _optD = new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8);
         if (resumeFrom is not null)
         {
             Checkpoint.LoadModule(resumeFrom, "G", G);

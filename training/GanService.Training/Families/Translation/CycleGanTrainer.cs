@@ -64,8 +64,8 @@ public sealed class CycleGanTrainer : IGanTrainer
         _gan = new GanLoss(GanLoss.Parse(o.GanMode));
         _poolA = new ImageHistoryPool(o.PoolSize, o.Seed);
         _poolB = new ImageHistoryPool(o.PoolSize, o.Seed + 1);
-        _optG = torch.optim.Adam(GA.parameters().Concat(GB.parameters()), o.Lr, o.Beta1, o.Beta2);
-        _optD = torch.optim.Adam(DA.parameters().Concat(DB.parameters()), o.Lr, o.Beta1, o.Beta2);
+        _optG = new ScalarSafeAdam(GA.parameters().Concat(GB.parameters()), o.Lr, o.Beta1, o.Beta2);
+        _optD = new ScalarSafeAdam(DA.parameters().Concat(DB.parameters()), o.Lr, o.Beta1, o.Beta2);
     }
 
     public static Layer Build(CycleGanOptions o, long inC, long outC)

@@ -49,8 +49,8 @@ public sealed class Pix2PixTrainer : IGanTrainer
         WeightInit.Apply(D, o.ParsedInit, o.InitGain);
         G.to(_device); D.to(_device);
         _gan = new GanLoss(GanLoss.Parse(o.GanMode));
-        _optG = torch.optim.Adam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
-        _optD = torch.optim.Adam(D.parameters(), o.Lr, o.Beta1, o.Beta2);
+        _optG = new ScalarSafeAdam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
+        _optD = new ScalarSafeAdam(D.parameters(), o.Lr, o.Beta1, o.Beta2);
     }
 
     /// <summary>The generator exactly as trained (export rebuilds it from the checkpoint's options).</summary>

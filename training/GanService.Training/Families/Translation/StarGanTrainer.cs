@@ -67,8 +67,8 @@ public sealed class StarGanTrainer : IGanTrainer
         D = new StarGanDiscriminator(o.CropSize, o.Labels.Length, o.DConvDim, o.DRepeat, o.InputChannels);
         WeightInit.Apply(D, o.ParsedInit, o.InitGain);
         G.to(_device); D.to(_device);
-        _optG = torch.optim.Adam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
-        _optD = torch.optim.Adam(D.parameters(), o.LrD, o.Beta1, o.Beta2);
+        _optG = new ScalarSafeAdam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
+        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2);
     }
 
     public static StarGanGenerator Build(StarGanOptions o)

@@ -98,5 +98,5 @@ public static class TranslationTraining
     }
 
     public static optim.Optimizer Adam(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2) =>
-        torch.optim.Adam(parameters, lr, beta1, beta2);
+        new ScalarSafeAdam(parameters, lr, beta1, beta2);
 }

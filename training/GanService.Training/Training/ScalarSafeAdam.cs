@@ -1,0 +1,49 @@
+using TorchSharp.Modules;
+
+namespace GanService.Training.Training;
+
+/// <summary>
+/// TorchSharp's Adam with one change: the step's constants (β, 1 − β, ε, the bias corrections, the step size) are
+/// Scalars created and disposed by the step itself rather than temporaries converted from doubles inside each call.
+/// TorchSharp 0.107's temporaries are freed only by their finalizer and can be collected while the native call that
+/// received them still runs (seen as "Expected false to be true … Scalar::toFloat" in addcmul_; see
+/// <see cref="Layers.Scalars"/>). The update is TorchSharp's own (Kingma &amp; Ba with PyTorch's bias correction); the
+/// state, options and checkpoint format are inherited unchanged, so a checkpoint saved by either class loads into the other.
+/// </summary>
+public sealed class ScalarSafeAdam : Adam
+{
+    public ScalarSafeAdam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+        : base(parameters, lr, beta1, beta2, eps)
+    {
+    }
+
+    public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
+    {
+        var o = (Options)group.Options;
+        double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, lr = o.LearningRate!.Value, weightDecay = o.weight_decay!.Value;
+        if (o.amsgrad!.Value) throw new NotSupportedException("ScalarSafeAdam: amsgrad is not implemented");
+        using var sBeta1 = beta1.ToScalar();
+        using var sOneMinusBeta1 = (1 - beta1).ToScalar();
+        using var sBeta2 = beta2.ToScalar();
+        using var sOneMinusBeta2 = (1 - beta2).ToScalar();
+        using var sEps = eps.ToScalar();
+        using var sWeightDecay = weightDecay.ToScalar();
+        foreach (var param in group.Parameters)
+        {
+            var grad = param.grad;
+            if (grad is null) continue;
+            if (o.maximize!.Value) grad = -grad;
+            var state = (State)_state[param.Handle];
+            state.step += 1;
+            double biasCorrection1 = 1 - Math.Pow(beta1, state.step);
+            double biasCorrection2 = 1 - Math.Pow(beta2, state.step);
+            if (weightDecay != 0) grad = grad.add(param, alpha: sWeightDecay);
+            state.exp_avg.mul_(sBeta1).add_(grad, alpha: sOneMinusBeta1);
+            state.exp_avg_sq.mul_(sBeta2).addcmul_(grad, grad.conj(), value: sOneMinusBeta2);
+            using var sSqrtBc2 = Math.Sqrt(biasCorrection2).ToScalar();
+            using var sStep = (-lr / biasCorrection1).ToScalar();
+            using var denom = (state.exp_avg_sq.sqrt() / sSqrtBc2).add_(sEps);
+            param.addcdiv_(state.exp_avg, denom, value: sStep);
+        }
+    }, closure);
+}
