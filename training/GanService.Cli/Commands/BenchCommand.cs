@@ -26,7 +26,7 @@ public static class BenchCommand
         var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => d.Beta1 };
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => d.Beta2 };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "bench/mixtures.md" };
-        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, data, traceEvery, beta1, beta2, plot, output };
+        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4, GAN+R1)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, data, traceEvery, beta1, beta2, plot, output };
         mixtures.SetAction(parse =>
         {
             torch.set_num_threads(1); // tiny MLPs: one thread per run avoids contention; runs go in parallel

@@ -34,6 +34,7 @@ public static class MixtureBenchmark
     /// <summary>Knobs of one benchmark run (the CLI's options). Defaults = the configuration bench/mixtures.md reports.</summary>
     public sealed record Settings
     {
+        /// <summary>Discriminator updates per ring / grid run (generator iterations = this / n_critic).</summary>
         public int RingSteps { get; init; } = 1500;
         public int GridSteps { get; init; } = 4000;
         public int GWidth { get; init; } = 64;   // PacGAN: 400 (CPU budget; see the report)
@@ -44,12 +45,14 @@ public static class MixtureBenchmark
         /// <summary>PacGAN's G has BatchNorm (default). Samples are drawn in eval mode (running statistics), so the
         /// 2,500 evaluated points carry no per-batch noise. false = G without BN (tried: worse at this budget).</summary>
         public bool GBatchNorm { get; init; } = true;
-        /// <summary>&gt; 0: samples come from an exponential moving average of G's weights (Yazıcı et al. 2019); 0 = final G.</summary>
+        /// <summary>&gt; 0: samples come from an exponential moving average of G's weights (Yazıcı et al. 2019); 0 = final G.
+        /// With BatchNorm in G the average carries the live G's running statistics, which do not fit the averaged
+        /// weights (tried at β 0.999: 0.5 % HQ), so it is off by default.</summary>
         public double EmaBeta { get; init; }
         /// <summary>Fraction of the run (at the end) over which the learning rate decays linearly to 0.</summary>
         public double DecayFraction { get; init; } = 1.0;
         public int Workers { get; init; } = 2;
-        /// <summary>Configuration names to run (empty = all five).</summary>
+        /// <summary>Configuration names to run (empty = all of <see cref="Configs"/>).</summary>
         public string[] Only { get; init; } = [];
         /// <summary>Data sets to run ("ring", "grid"; empty = both).</summary>
         public string[] Data { get; init; } = [];
