@@ -49,4 +49,54 @@ public class ScalarSafeAdamTests
         Assert.False(p.allclose(torch.ones(2)));
         Assert.True(q.allclose(torch.ones(2)));
     }
+
+    [Fact]
+    public void Checkpoints_move_between_torchsharp_adam_and_scalar_safe_adam_both_ways()
+    {
+        // A run trained with TorchSharp's Adam (older checkpoints) resumes under ScalarSafeAdam, and back: after a save
+        // and a load, both continue with identical updates (Adam's moments and step count travelled).
+        torch.manual_seed(9);
+        using var start = torch.randn(5);
+        string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ssadam-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+        var a = new TorchSharp.Modules.Parameter(start.clone());
+        using var plain = torch.optim.Adam([a], 0.01, 0.5, 0.999);
+        Step(a, plain, 3);
+        Save(dir, plain);
+
+        var b = new TorchSharp.Modules.Parameter(a.detach().clone());
+        using var safe = new ScalarSafeAdam([b], 0.01, 0.5, 0.999);
+        GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", safe);
+        Step(a, plain, 4);
+        Step(b, safe, 4);
+        Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7), "TorchSharp Adam state → ScalarSafeAdam: updates differ");
+
+        Save(dir, safe);
+        var c = new TorchSharp.Modules.Parameter(b.detach().clone());
+        using var plain2 = torch.optim.Adam([c], 0.01, 0.5, 0.999);
+        GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", plain2);
+        Step(b, safe, 4);
+        Step(c, plain2, 4);
+        Assert.True(b.allclose(c, rtol: 1e-6, atol: 1e-7), "ScalarSafeAdam state → TorchSharp Adam: updates differ");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    private static void Save(string dir, torch.optim.Optimizer opt) =>
+        GanService.Training.Checkpoints.Checkpoint.Save(dir, "test", new { }, new GanService.Training.Checkpoints.TrainingState(0, 0, 0),
+            new Dictionary<string, nn.Module>(), new Dictionary<string, torch.optim.Optimizer> { ["opt"] = opt });
+
+    private static void Step(TorchSharp.Modules.Parameter p, torch.optim.Optimizer opt, int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            opt.zero_grad();
+            (p.square() * torch.arange(1, 6, dtype: ScalarType.Float32)).sum().backward();
+            opt.step();
+        }
+    }
 }

@@ -34,6 +34,7 @@ public static class Checkpoint
             foreach (var (name, o) in optimizers)
                 switch (o)
                 {
+                    case Training.ScalarSafeAdam sa: sa.SaveAsAdam(Path.Combine(tmp, name + ".optim")); break;
                     case TorchSharp.Modules.Adam a: a.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
                     case TorchSharp.Modules.RMSProp r: r.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
                     case TorchSharp.Modules.SGD s: s.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
@@ -70,6 +71,7 @@ public static class Checkpoint
         if (!File.Exists(path)) return;
         switch (optimizer)
         {
+            case Training.ScalarSafeAdam sa: sa.LoadAdam(path); break;
             case TorchSharp.Modules.Adam a: a.load_state_dict(path); break;
             case TorchSharp.Modules.RMSProp r: r.load_state_dict(path); break;
             case TorchSharp.Modules.SGD s: s.load_state_dict(path); break;

@@ -37,7 +37,7 @@ public sealed class Batch(IReadOnlyList<DataSample> samples, ImageSpec spec)
 /// index), so thread scheduling never changes what is produced. An unreadable or corrupt image is skipped (the batch
 /// is one smaller), logged once and counted in <see cref="Skipped"/>; it never stops training.
 /// </summary>
-public sealed class DataLoader(IImageDataset dataset, int batchSize, int seed = 0, bool shuffle = true, int workers = 2,
+public sealed class DataLoader(IImageDataset dataset, int batchSize, int seed = 0, bool shuffle = true, int workers = 0,
     int prefetch = 4, TextWriter? log = null)
 {
     private readonly HashSet<string> _reported = [];
@@ -64,7 +64,7 @@ public sealed class DataLoader(IImageDataset dataset, int batchSize, int seed = 
     // Inline mode exists because TorchSharp 0.107 frees the temporary Scalars it makes from doubles (e.g. inside Adam's
     // addcmul_) in their finalizers, and a GC triggered by another thread's allocations while such a native call runs
     // can free the Scalar under it ("Expected false to be true … toFloat"). Decoding on the training thread keeps other
-    // threads from allocating during steps; the tests' short learning runs use it.
+    // threads from allocating during steps; it is the default (TranslationOptions.Workers 0).
     private IEnumerable<Batch> EpochInline(int epoch, CancellationToken cancel)
     {
         var order = Order(epoch);

@@ -8,13 +8,39 @@ namespace GanService.Training.Training;
 /// TorchSharp 0.107's temporaries are freed only by their finalizer and can be collected while the native call that
 /// received them still runs (seen as "Expected false to be true … Scalar::toFloat" in addcmul_; see
 /// <see cref="Layers.Scalars"/>). The update is TorchSharp's own (Kingma &amp; Ba with PyTorch's bias correction); the
-/// state, options and checkpoint format are inherited unchanged, so a checkpoint saved by either class loads into the other.
+/// state and options are inherited unchanged. TorchSharp's state files carry the optimizer's type name, so
+/// <see cref="SaveAsAdam"/> / <see cref="LoadAdam"/> write and read them under "Adam": checkpoints of runs trained with
+/// TorchSharp's Adam resume here, and ours resume under TorchSharp's Adam.
 /// </summary>
 public sealed class ScalarSafeAdam : Adam
 {
     public ScalarSafeAdam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
         : base(parameters, lr, beta1, beta2, eps)
     {
+    }
+
+    /// <summary>Writes the optimizer state in TorchSharp's Adam format (type name "Adam").</summary>
+    public void SaveAsAdam(string path)
+    {
+        var plain = Plain();
+        plain.load_state_dict(state_dict()); // plain now refers to this optimizer's state tensors (not copies): not disposed
+        plain.save_state_dict(path);
+    }
+
+    /// <summary>Reads a state saved by TorchSharp's Adam or by <see cref="SaveAsAdam"/>.</summary>
+    public void LoadAdam(string path)
+    {
+        var plain = Plain();
+        plain.load_state_dict(path);
+        load_state_dict(plain.state_dict()); // takes over plain's loaded tensors, so plain is not disposed
+    }
+
+    private Adam Plain()
+    {
+        var groups = ParamGroups.Cast<TorchSharp.Modules.ParamGroup>().ToList();
+        if (groups.Count != 1) throw new NotSupportedException("ScalarSafeAdam: Adam-format state files need exactly one parameter group");
+        var o = (Options)groups[0].Options;
+        return new Adam(groups[0].Parameters, o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.weight_decay!.Value, o.amsgrad!.Value, o.maximize!.Value);
     }
 
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>

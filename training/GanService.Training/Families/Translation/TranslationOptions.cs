@@ -32,7 +32,10 @@ public record TranslationOptions
     public int Seed { get; init; }                     // torch + shuffle + crop/flip seed
     public string Device { get; init; } = "cpu";       // cpu | cuda | cuda:N
     public double CheckpointMinutes { get; init; } = 3; // time-based checkpoint interval (plus every epoch end)
-    public int Workers { get; init; } = 2;             // parallel image decoders
+    // Parallel image decoders; 0 = decode on the training thread. 0 by default: with decoder threads allocating during
+    // steps, TorchSharp 0.107's finalizer-freed temporary Scalars get freed under native calls (a crash within a few
+    // hundred pix2pix steps on an idle machine, 2026-11-26); decoding costs little next to a CPU training step.
+    public int Workers { get; init; }
     public int Prefetch { get; init; } = 4;            // decoded batches queued ahead of the trainer
     public long MaxSteps { get; init; }                // stop after this many steps in total (0 = run all epochs)
     public double MaxMinutes { get; init; }            // stop after this much wall time (0 = no limit)
