@@ -36,6 +36,19 @@ public class MixtureBenchmarkTests
     }
 
     [Fact]
+    public void Scatter_plot_draws_high_quality_samples_blue_and_the_rest_red()
+    {
+        var spec = GanService.Training.Metrics.MixtureSpec.Ring;
+        using var img = MixturePlot.Scatter([(1.0, 0.0), (0.5, 0.5)], spec, size: 200);
+        Assert.Equal(200, img.Width);
+        // extent = 1.35: x = 1 → pixel (1/1.35 + 1)/2·199 ≈ 173, y = 0 → row 99.5 → 100 (rounded)
+        var onMode = img[(int)Math.Round((1 / 1.35 + 1) / 2 * 199), (int)Math.Round(0.5 * 199)];
+        var between = img[(int)Math.Round((0.5 / 1.35 + 1) / 2 * 199), (int)Math.Round((1 - (0.5 / 1.35 + 1) / 2) * 199)];
+        Assert.True(onMode.B > 200 && onMode.R < 100, $"HQ sample drawn {onMode}");
+        Assert.True(between.R > 200 && between.B < 100, $"off-mode sample drawn {between}");
+    }
+
+    [Fact]
     public void Generator_maps_2d_noise_to_2d_points_with_and_without_batchnorm()
     {
         torch.manual_seed(0);
