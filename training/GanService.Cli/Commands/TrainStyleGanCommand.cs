@@ -65,8 +65,9 @@ public static class TrainStyleGanCommand
                 resumeFrom = Path.Combine(options.Output, "checkpoint");
                 var (family, saved) = Checkpoint.ReadOptions<StyleGan2TrainOptions>(resumeFrom);
                 if (family != StyleGan2Trainer.Family) { Console.Error.WriteLine($"error: {resumeFrom} is a {family} checkpoint"); return 2; }
-                // The architecture and data come from the checkpoint; stopping criteria may be extended on the command line.
-                options = saved with { MaxMinutes = options.MaxMinutes, Epochs = options.Epochs, MaxSteps = options.MaxSteps };
+                // The architecture and data come from the checkpoint; stopping criteria may be extended on the command line,
+                // and the run continues in the folder it was resumed from (--out), even if it was moved or copied there.
+                options = saved with { Output = options.Output, MaxMinutes = options.MaxMinutes, Epochs = options.Epochs, MaxSteps = options.MaxSteps };
             }
             if (options.Batch % options.Arch.MbstdGroup != 0 && options.Batch > options.Arch.MbstdGroup)
             { Console.Error.WriteLine($"error: --batch must be a multiple of the minibatch-std group {options.Arch.MbstdGroup}"); return 2; }
