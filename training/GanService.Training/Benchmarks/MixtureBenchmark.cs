@@ -170,7 +170,9 @@ public static class MixtureBenchmark
         var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, string, int), MixtureMetrics.Result>();
         var plots = new System.Collections.Concurrent.ConcurrentDictionary<(string, string), List<(double X, double Y)>>();
         var logLock = new object();
-        Parallel.ForEach(jobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, st.Workers) }, j =>
+        // NoBuffering: workers take the next job from the (longest-first) list as they free up; Parallel.ForEach over a
+        // list would otherwise hand each worker a fixed contiguous range.
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(jobs, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, st.Workers) }, j =>
         {
             var (r, pts) = RunWithSamples(j.Spec, j.c, j.s, j.Steps, st);
             results[(j.Spec.Name, j.c.Name, j.s)] = r;
