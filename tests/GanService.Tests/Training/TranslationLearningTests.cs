@@ -11,7 +11,8 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     private readonly string _root = Path.Combine(Path.GetTempPath(), "gan-learn-" + Guid.NewGuid().ToString("N"));
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
-    private static void Train(IGanTrainer trainer, DataLoader loader, int steps)
+    /// <summary>Runs <paramref name="steps"/> optimisation steps over as many epochs as it takes (shared with StarGAN's test).</summary>
+    internal static void Train(IGanTrainer trainer, DataLoader loader, int steps)
     {
         int step = 0;
         for (int epoch = 0; step < steps; epoch++)

@@ -46,14 +46,7 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
         using var trainer = new StarGanTrainer(o);
         var before = Measure(trainer, x, source, mask);
         const int steps = 1200;
-        int step = 0;
-        for (int epoch = 0; step < steps; epoch++)
-            foreach (var batch in loader.Epoch(epoch))
-            {
-                trainer.SetInput(batch);
-                trainer.OptimizeParameters();
-                if (++step >= steps) break;
-            }
+        GanService.Tests.Training.TranslationLearningTests.Train(trainer, loader, steps);
         var after = Measure(trainer, x, source, mask);
         log.WriteLine($"StarGAN {steps} steps (n_critic {o.NCritic}), {sw.Elapsed.TotalSeconds:F0} s");
         log.WriteLine($"  mean |inside colour − target colour| over source≠target pairs: untrained {before.TargetError:F3} → trained {after.TargetError:F3} " +
