@@ -59,7 +59,6 @@ public sealed class JunyanzGeneratorImporter(string family) : ICheckpointImporte
             }
             else if (bnStats == "instance") inferred.Add("--bn-stats instance has no effect: the generator has no BatchNorm layers");
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {Summarise(source.Dropped)}");
-            foreach (var line in inferred) log.WriteLine($"inferred: {line}");
 
             var graph = TranslationExport.ImageToImageGraph(g, arch.InputChannels, arch.OutputChannels, size);
             var draft = new ModelManifest

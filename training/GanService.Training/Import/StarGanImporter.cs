@@ -87,7 +87,6 @@ public sealed class StarGanImporter : ICheckpointImporter
         try
         {
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {JunyanzGeneratorImporter.Summarise(source.Dropped)}");
-            foreach (var line in inferred) log.WriteLine($"inferred: {line}");
             var graph = TranslationExport.StarGanGraph(g, arch.ImageChannels, arch.LabelCount, size);
             var draft = new ModelManifest
             {
