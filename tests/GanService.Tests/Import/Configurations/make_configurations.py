@@ -280,8 +280,20 @@ def main():
                         "input": stem + ".in.npy", "inputLabels": stem + ".in_c.npy", "output": stem + ".out.npy",
                         "expect": {"convDim": conv_dim, "labelCount": c_dim, "repeatNum": repeat, "imageChannels": channels}})
 
+    # Files an importer must refuse with one line naming the problem.
+    invalid = []
+    torch.manual_seed(99)
+    sd = ResnetG(3, 3, 1, "instance", 1, False).state_dict()
+    sd["model.3.weight"] = torch.zeros(4)  # model.3 is a ReLU: no such parameter in the reference network
+    torch.save(sd, os.path.join(HERE, "invalid_extra_key.pth"))
+    invalid.append({"file": "invalid_extra_key.pth", "family": "cyclegan", "error": "unexpected key 'model.3.weight'"})
+    sd = StarG(2, 3, 1).state_dict()
+    sd["main.3.weight"] = torch.zeros(4, 2, 3, 3)  # the first down conv is 4x4 in every StarGAN generator
+    torch.save(sd, os.path.join(HERE, "invalid_shape.ckpt"), _use_new_zipfile_serialization=False)
+    invalid.append({"file": "invalid_shape.ckpt", "family": "stargan", "error": "key 'main.3.weight' has shape [4, 2, 3, 3]"})
+
     with open(os.path.join(HERE, "configurations.json"), "w") as f:
-        json.dump({"torch": torch.__version__, "configurations": configs}, f, indent=1)
+        json.dump({"torch": torch.__version__, "configurations": configs, "invalid": invalid}, f, indent=1)
 
 
 if __name__ == "__main__":
