@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-using GanService.Tests.Repository;
 using GanService.Training.Import;
 using Microsoft.ML.OnnxRuntime;
 
@@ -10,23 +7,14 @@ namespace GanService.Tests.Import;
 /// and running an exported model folder through ONNX Runtime.</summary>
 public static class ImportTestData
 {
-    public static string ConfigurationsDir => Path.Combine(RepositoryLayoutTests.Root(), "tests", "GanService.Tests", "Import", "Configurations");
+    /// <summary>Checkpoints of configurations the peer fixtures lack (made by Configurations/make_configurations.py).</summary>
+    public static string ConfigurationsDir { get; } = Path.Combine(AppContext.BaseDirectory, "Import", "Configurations");
 
-    /// <summary>A little-endian float32 C-order .npy array (format version 1 or 2/3).</summary>
-    public static (long[] Shape, float[] Data) Npy(string path)
+    /// <summary>A .npy array with the shape as ONNX Runtime takes it.</summary>
+    public static (long[] Shape, float[] Data) NpyArray(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY") throw new InvalidDataException($"{path}: not .npy");
-        int major = bytes[6];
-        int headerLen = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)) : (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        int start = major == 1 ? 10 : 12;
-        string header = Encoding.ASCII.GetString(bytes, start, headerLen);
-        if (!header.Contains("'<f4'") || header.Contains("'fortran_order': True")) throw new InvalidDataException($"{path}: expected little-endian float32 C order: {header}");
-        int open = header.IndexOf('(', header.IndexOf("shape", StringComparison.Ordinal)), close = header.IndexOf(')', open);
-        long[] shape = header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
-        Buffer.BlockCopy(bytes, start + headerLen, data, 0, data.Length * 4);
-        return (shape, data);
+        var a = Npy.Read(path);
+        return (a.Shape.Select(d => (long)d).ToArray(), a.Data);
     }
 
     /// <summary>The parameters and buffers of one of our networks as a checkpoint state dict under <paramref name="keyOf"/>

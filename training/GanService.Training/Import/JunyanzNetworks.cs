@@ -41,8 +41,8 @@ public sealed record JunyanzPatchDiscriminator(long InputChannels, long Ndf, int
 /// </summary>
 public static class JunyanzNetworks
 {
-    private const string InstanceStatsReason = "InstanceNorm running statistics (inference normalises each image with its own statistics, as the reference does)";
-    private const string CounterReason = "BatchNorm num_batches_tracked (a training step counter)";
+    private const string InstanceStatsReason = "InstanceNorm running statistics, unused: each image is normalised with its own statistics, as in the reference";
+    private const string CounterReason = "a norm layer's training step counter";
 
     public static string Describe(NormKind norm) => norm switch
     {
