@@ -26,6 +26,10 @@ public static partial class TorchFile
             using var f = File.OpenRead(path);
             n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TorchFileException($"{name}: no such file");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TorchFileException($"{name}: cannot read the checkpoint ({e.Message})");
