@@ -180,6 +180,7 @@ public class TorchFileTests
     [InlineData("views.pt")]
     [InlineData("views_legacy.pt")]
     [InlineData("views_protocol4.pt")]
+    [InlineData("views_legacy_protocol4.pt")]
     [InlineData("dtypes.pt")]
     [InlineData("dtypes_legacy.pt")]
     [InlineData("params.pt")]

@@ -114,6 +114,8 @@ def write_torch_saved():
         torch.save(obj, os.path.join(SAVED, stem + ".pt"))
         torch.save(obj, os.path.join(SAVED, stem + "_legacy.pt"), _use_new_zipfile_serialization=False)
     torch.save(views, os.path.join(SAVED, "views_protocol4.pt"), pickle_protocol=4)
+    torch.save(views, os.path.join(SAVED, "views_legacy_protocol4.pt"), pickle_protocol=4,
+               _use_new_zipfile_serialization=False)
 
 
 def main():
