@@ -96,8 +96,11 @@ internal sealed class PickleBuilder
     }
 
     /// <summary>The persistent id of a storage in a legacy file: ('storage', torch.&lt;type&gt;, key, 'cpu', numel, None).</summary>
-    public PickleBuilder LegacyStorage(string type, string key, long numel) =>
-        Mark().Str("storage").Global("torch", type).Str(key).Str("cpu").Int(numel).None().Tuple().BinPersId();
+    public PickleBuilder LegacyStorage(string type, string key, long numel, string module = "torch", string location = "cpu") =>
+        Mark().Str("storage").Global(module, type).Str(key).Str(location).Int(numel).None().Tuple().BinPersId();
+
+    /// <summary>SHORT_BINSTRING: how Python 2 pickled its str (state_dict keys of PyTorch 0.x files).</summary>
+    public PickleBuilder Py2Str(string s) => Op((byte)'U').Op((byte)s.Length).Raw(Encoding.ASCII.GetBytes(s));
 
     public static byte[] Floats(params float[] values)
     {

@@ -42,6 +42,20 @@ public sealed class TorchFileFormatTests : IDisposable
         Assert.All(sd.Values, t => Assert.Equal("float32", t.DType));
     }
 
+    [Fact]
+    public void Python2_era_file_with_cuda_storages_and_byte_string_keys_loads()
+    {
+        // StarGAN's official 2018 checkpoints: saved from the GPU (torch.cuda.FloatStorage, 'cuda:0') by Python 2.
+        var p = new PickleBuilder().Proto().Global("collections", "OrderedDict").EmptyTuple().Reduce().Mark()
+            .Py2Str("main.0.weight").Global("torch._utils", "_rebuild_tensor_v2").Mark()
+            .LegacyStorage("FloatStorage", "94123", 3, module: "torch.cuda", location: "cuda:0")
+            .Int(0).IntTuple(3).IntTuple(1).False()
+            .Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce()
+            .Op((byte)'u').Stop().ToArray();
+        var sd = StateDicts.FromDict(TorchFile.Load(PickleBuilder.LegacyFile(p, ("94123", 3, PickleBuilder.Floats(1, 2, 3))), "200000-G.ckpt"));
+        Assert.Equal([1f, 2f, 3f], sd["main.0.weight"].Data);
+    }
+
     public static TheoryData<string, byte[], string, float[]> DTypes => new()
     {
         { "DoubleStorage", [.. BitConverter.GetBytes(0.25), .. BitConverter.GetBytes(-3.5)], "float64", [0.25f, -3.5f] },
@@ -95,7 +109,7 @@ public sealed class TorchFileFormatTests : IDisposable
         new Random(7).NextBytes(random);
         random[0] = 0x42;
         OneLine(() => TorchFile.Load(Write("random.pth", random)), "not a PyTorch checkpoint");
-        OneLine(() => TorchFile.Load(Path.Combine(_dir, "missing.pth")), "missing.pth");
+        OneLine(() => TorchFile.Load(Path.Combine(_dir, "missing.pth")), "missing.pth: no such file");
     }
 
     public static TheoryData<string, string> FixtureFiles => new()
@@ -178,6 +192,31 @@ public sealed class TorchFileFormatTests : IDisposable
         // A tensor whose size needs far more elements than its storage holds.
         var wide = PickleBuilder.LegacyFile(OneTensorPickle(2, [1_000_000, 1_000_000], legacy: true), ("0", 2, PickleBuilder.Floats(1, 2)));
         OneLine(() => TorchFile.Load(Write("wide.pth", wide)), "holds 2");
+    }
+
+    [Fact]
+    public void Deeply_nested_and_self_referring_pickles_neither_overflow_the_stack_nor_explode()
+    {
+        // 200,000 nested lists, and a dict key that is a tuple nested 200,000 deep: read without recursion.
+        var lists = new PickleBuilder().Proto();
+        for (int i = 0; i < 200_000; i++) lists.EmptyList();
+        for (int i = 1; i < 200_000; i++) lists.Op((byte)'a');
+        Assert.IsType<List<object?>>(TorchFile.Load(lists.Stop().ToArray(), "lists.pkl"));
+        var key = new PickleBuilder().Proto().EmptyDict().Str("x");
+        for (int i = 0; i < 200_000; i++) key.Op(0x85);
+        Assert.Single(Assert.IsType<Dictionary<string, object?>>(TorchFile.Load(key.Int(1).Op((byte)'s').Stop().ToArray(), "key.pkl")));
+
+        // 40 levels of {a: d, b: d} where d is the level below (memo references): 2^40 paths, a few hundred bytes.
+        var dag = new PickleBuilder().Proto().EmptyDict().Op((byte)'q').Op(0);
+        for (int level = 1; level <= 40; level++)
+            dag.EmptyDict().Mark().Str("a").Op((byte)'h').Op((byte)(level - 1)).Str("b").Op((byte)'h').Op((byte)(level - 1))
+                .SetItems().Op((byte)'q').Op((byte)level);
+        var root = TorchFile.Load(dag.Stop().ToArray(), "dag.pkl");
+        OneLine(() => StateDicts.FromDict(root), "refused");
+        var deep = new PickleBuilder().Proto().EmptyDict();
+        for (int i = 0; i < 100; i++) deep.Str("k").EmptyDict();
+        for (int i = 0; i < 100; i++) deep.Op((byte)'s');
+        OneLine(() => StateDicts.FromDict(TorchFile.Load(deep.Stop().ToArray(), "deep.pkl")), "nested deeper than 64 levels");
     }
 
     [Fact]

@@ -156,6 +156,65 @@ public class TorchFileTests
         Assert.NotEqual(sd["mapping.fc0.weight"].Data, g["mapping.fc0.weight"].Data);
     }
 
+    private static JsonElement Reference(string file) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Import", "torch_reference.json")))
+            .RootElement.GetProperty("files").GetProperty(file);
+
+    private static void AssertEqualToReference(JsonElement expected, IReadOnlyDictionary<string, TorchTensor> actual)
+    {
+        Assert.Equal(expected.EnumerateObject().Select(p => p.Name), actual.Keys);
+        foreach (var p in expected.EnumerateObject())
+        {
+            var t = actual[p.Name];
+            Assert.Equal(p.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()), t.Shape);
+            Assert.Equal(p.Value.GetProperty("dtype").GetString(), t.DType);
+            // Every element is listed (the files are small); an empty tensor lists none.
+            var values = p.Value.TryGetProperty("values", out var v) ? v.EnumerateArray().Select(x => (float)x.GetDouble()) : [];
+            Assert.Equal(values, t.Data);
+        }
+    }
+
+    /// <summary>Files torch.save wrote itself (TorchSaved/, see make_torch_reference.py): views with offsets, strides
+    /// and stride 0, storages shared between tensors, every storage dtype, Parameters, nested dicts, protocol 4.</summary>
+    [Theory]
+    [InlineData("views.pt")]
+    [InlineData("views_legacy.pt")]
+    [InlineData("views_protocol4.pt")]
+    [InlineData("views_legacy_protocol4.pt")]
+    [InlineData("dtypes.pt")]
+    [InlineData("dtypes_legacy.pt")]
+    [InlineData("params.pt")]
+    [InlineData("params_legacy.pt")]
+    public void Torch_saved_views_dtypes_and_parameters_equal_what_pytorch_reads(string file)
+    {
+        var loaded = TorchFile.Load(Path.Combine(AppContext.BaseDirectory, "Import", "TorchSaved", file));
+        var sd = StateDicts.FromDict(loaded);
+        AssertEqualToReference(Reference("TorchSaved/" + file).GetProperty("flat"), sd);
+        if (file.StartsWith("params"))
+        {
+            Assert.True(sd["w"].IsParameter);
+            Assert.True(sd["b"].IsParameter);
+            Assert.False(sd["nested.deep.t"].IsParameter);
+            var root = (Dictionary<string, object?>)loaded!;
+            Assert.Equal(7L, root["step"]);
+            Assert.Equal("x", root["name"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("module.pt")]
+    [InlineData("module_legacy.pt")]
+    public void Whole_module_saved_by_torch_reads_as_inert_records_only_on_request(string file)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Import", "TorchSaved", file);
+        var e = Assert.Throws<TorchFileException>(() => TorchFile.Load(path));
+        Assert.Contains("'torch.nn.modules.container.Sequential'", e.Message);
+
+        var module = Assert.IsType<PickleObject>(TorchFile.Load(path, new TorchLoadOptions { ModuleClasses = true }));
+        Assert.Equal("torch.nn.modules.container.Sequential", module.FullName);
+        AssertEqualToReference(Reference("TorchSaved/" + file).GetProperty("module"), StateDicts.FromModule(module));
+    }
+
     [Fact]
     public void Rosinality_checkpoint_keeps_args_namespace_and_scalars()
     {

@@ -266,7 +266,9 @@ internal sealed class PickleReader(byte[] data, int start, int end, IPickleHost 
     };
 
     /// <summary>Dict keys become strings: str as is, numbers and tuples as Python would print them.</summary>
-    internal static string KeyString(object? key) => key switch
+    internal static string KeyString(object? key) => KeyString(key, 0);
+
+    private static string KeyString(object? key, int depth) => key switch
     {
         string s => s,
         null => "None",
@@ -275,8 +277,10 @@ internal sealed class PickleReader(byte[] data, int start, int end, IPickleHost 
         BigInteger bi => bi.ToString(CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         byte[] bytes => Encoding.Latin1.GetString(bytes),
-        object?[] tuple => "(" + string.Join(", ", tuple.Select(KeyString)) + (tuple.Length == 1 ? ",)" : ")"),
-        _ => key.ToString() ?? "",
+        // A hostile pickle can nest tuples a million deep; a key that deep is not a checkpoint's.
+        object?[] when depth > 32 => "(…)",
+        object?[] tuple => "(" + string.Join(", ", tuple.Select(x => KeyString(x, depth + 1))) + (tuple.Length == 1 ? ",)" : ")"),
+        _ => Describe(key),
     };
 
     private byte ReadByte()

@@ -3,8 +3,22 @@ namespace GanService.Training.Import;
 /// <summary>Turns what <see cref="TorchFile.Load(string, TorchLoadOptions?)"/> returns into flat state dicts, keys in file order.</summary>
 public static class StateDicts
 {
-    // A real state dict nests a few levels; a hostile one must not recurse without bound.
+    // A real state dict nests a few levels; a hostile one must not recurse without bound, nor, by referring to one
+    // dict many times over (the memo makes that a few bytes per level), make the walk exponential.
     private const int MaxDepth = 64;
+    private const int MaxVisits = 1_000_000;
+
+    private sealed class Walk
+    {
+        public OrderedDictionary<string, TorchTensor> Into { get; } = new();
+        private int _visits;
+
+        public void Visit(string prefix, int depth)
+        {
+            if (depth > MaxDepth) throw new TorchFileException($"nested deeper than {MaxDepth} levels at '{prefix}'");
+            if (++_visits > MaxVisits) throw new TorchFileException($"more than {MaxVisits} nested dicts or modules; refused");
+        }
+    }
 
     /// <summary>
     /// A state_dict (dict / OrderedDict of tensors). Nested dicts are flattened with '.', as in
@@ -15,20 +29,20 @@ public static class StateDicts
     {
         if (dict is not Dictionary<string, object?> d)
             throw new TorchFileException($"expected a dict of tensors, found {PickleReader.Describe(dict)}");
-        var result = new OrderedDictionary<string, TorchTensor>();
-        AddDict(d, "", result, 0);
-        return result;
+        var walk = new Walk();
+        AddDict(d, "", walk, 0);
+        return walk.Into;
     }
 
-    private static void AddDict(Dictionary<string, object?> d, string prefix, OrderedDictionary<string, TorchTensor> into, int depth)
+    private static void AddDict(Dictionary<string, object?> d, string prefix, Walk walk, int depth)
     {
-        if (depth > MaxDepth) throw new TorchFileException($"dict nested deeper than {MaxDepth} levels at '{prefix}'");
+        walk.Visit(prefix, depth);
         foreach (var (key, value) in d)
         {
             switch (value)
             {
-                case TorchTensor t: Add(into, prefix + key, t); break;
-                case Dictionary<string, object?> inner: AddDict(inner, prefix + key + ".", into, depth + 1); break;
+                case TorchTensor t: Add(walk.Into, prefix + key, t); break;
+                case Dictionary<string, object?> inner: AddDict(inner, prefix + key + ".", walk, depth + 1); break;
             }
         }
     }
@@ -41,14 +55,14 @@ public static class StateDicts
     /// </summary>
     public static IReadOnlyDictionary<string, TorchTensor> FromModule(object? module)
     {
-        var result = new OrderedDictionary<string, TorchTensor>();
-        AddModule(module, "", result, 0);
-        return result;
+        var walk = new Walk();
+        AddModule(module, "", walk, 0);
+        return walk.Into;
     }
 
-    private static void AddModule(object? module, string prefix, OrderedDictionary<string, TorchTensor> into, int depth)
+    private static void AddModule(object? module, string prefix, Walk walk, int depth)
     {
-        if (depth > MaxDepth) throw new TorchFileException($"modules nested deeper than {MaxDepth} levels at '{prefix}'");
+        walk.Visit(prefix, depth);
         var state = module switch
         {
             PickleObject { State: Dictionary<string, object?> s } => s,
@@ -58,11 +72,11 @@ public static class StateDicts
         };
         var nonPersistent = state.GetValueOrDefault("_non_persistent_buffers_set") as HashSet<object?> ?? [];
         foreach (var (name, value) in Entries(state, "_parameters", prefix))
-            if (value is TorchTensor t) Add(into, prefix + name, t);
+            if (value is TorchTensor t) Add(walk.Into, prefix + name, t);
         foreach (var (name, value) in Entries(state, "_buffers", prefix))
-            if (value is TorchTensor t && !nonPersistent.Contains(name)) Add(into, prefix + name, t);
+            if (value is TorchTensor t && !nonPersistent.Contains(name)) Add(walk.Into, prefix + name, t);
         foreach (var (name, child) in Entries(state, "_modules", prefix))
-            if (child is not null) AddModule(child, prefix + name + ".", into, depth + 1);
+            if (child is not null) AddModule(child, prefix + name + ".", walk, depth + 1);
     }
 
     private static Dictionary<string, object?> Entries(Dictionary<string, object?> state, string field, string prefix) =>

@@ -7,12 +7,14 @@ namespace GanService.Training.Import;
 // The three containers of PyTorch files, one pickle reader (PickleReader + TorchPickleHost) under all of them.
 // Razorvine.Pickle (what TorchSharp.PyBridge uses) was not taken: its class constructors live in a static, process-wide
 // registry and it resolves globals itself, so an allow-list would sit beside it rather than in front of it; PyBridge
-// itself refuses the legacy format. The reader here is ~450 lines and refuses a global at the opcode that names it.
+// itself refuses the legacy format. The reader here (PickleReader, ~430 lines) refuses a global at the opcode that names it.
 public static partial class TorchFile
 {
     /// <summary>pickle of the integer torch.save writes first in the legacy format.</summary>
     private static readonly BigInteger LegacyMagic = BigInteger.Parse("119547037146038801333356");
-    private static readonly byte[] LegacyMagicPrefix = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+    /// <summary>LONG1 of 10 bytes, the magic number: what a legacy file's first pickle holds, after PROTO (and FRAME
+    /// from protocol 4 on, when torch.save was given pickle_protocol=4).</summary>
+    private static readonly byte[] LegacyMagicLong = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
     private const int LegacyProtocolVersion = 1001;
 
     /// <summary>Which container <paramref name="path"/> is; a <see cref="TorchFileException"/> when it is none.</summary>
@@ -26,6 +28,10 @@ public static partial class TorchFile
             using var f = File.OpenRead(path);
             n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TorchFileException($"{name}: no such file");
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TorchFileException($"{name}: cannot read the checkpoint ({e.Message})");
@@ -38,8 +44,12 @@ public static partial class TorchFile
     {
         if (head.IsEmpty) throw new TorchFileException($"{source}: empty file, not a PyTorch checkpoint");
         if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8)) return TorchFileFormat.Zip;
-        if (head.StartsWith(LegacyMagicPrefix)) return TorchFileFormat.Legacy;
-        if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5) return TorchFileFormat.Pickle;
+        if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5)
+        {
+            var afterProto = head[2..];
+            if (afterProto.Length > 9 && afterProto[0] == 0x95) afterProto = afterProto[9..];
+            return afterProto.StartsWith(LegacyMagicLong) ? TorchFileFormat.Legacy : TorchFileFormat.Pickle;
+        }
         if (head.Length > 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
             throw new TorchFileException($"{source}: a tar archive (PyTorch before 0.1.10 saved checkpoints so); re-save it with a newer PyTorch");
         throw new TorchFileException($"{source}: not a PyTorch checkpoint ({Sniff(head)})");

@@ -104,7 +104,8 @@ internal sealed class TorchPickleHost : IPickleHost
         Allow("torch._tensor", "_rebuild_from_type_v2", call: RebuildFromType);
         Allow("torch", "Tensor");
         Allow("torch.nn.parameter", "Parameter");
-        Allow("torch", "Size", call: a => Arg(a, 0, "torch.Size") is object?[] t ? t.ToArray() : Array.Empty<object?>());
+        Allow("torch", "Size", call: a => a.Length == 0 ? Array.Empty<object?>()
+            : a[0] is IEnumerable<object?> dims ? dims.ToArray() : throw Bad("torch.Size of something other than a tuple"));
         Allow("torch", "device", call: a => string.Join(":", a.Select(PickleReader.KeyString)));
         Allow("torch.storage", "_load_from_bytes", call: LoadFromBytes);
 
