@@ -1,4 +1,3 @@
-using System.CommandLine;
 using GanService.Cli.Commands;
 using GanService.Contracts;
 using GanService.Tests.Import;
@@ -9,13 +8,7 @@ namespace GanService.Tests.Cli;
 /// <summary>`gan import` through the command line: what it prints, and one clear error line for every bad input.</summary>
 public class ImportCommandTests
 {
-    private static (int Exit, string Out, string Err) Gan(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = ImportCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Gan(params string[] args) => CommandRunner.Run(ImportCommand.Create(), args);
 
     private static void AssertOneErrorLine(string err, string contains)
     {
