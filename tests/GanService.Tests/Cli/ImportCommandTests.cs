@@ -37,6 +37,20 @@ public class ImportCommandTests
     }
 
     [Fact]
+    public void Bn_stats_flag_reaches_the_pix2pix_importer()
+    {
+        using var tmp = new TempDir();
+        var (exit, output, error) = Gan("pix2pix", "--checkpoint", Path.Combine(ConfigurationsDir, "unet32_ngf1_batch.pth"), "--name", "p",
+            "--models", tmp.Path, "--size", "32", "--bn-stats", "instance");
+        Assert.True(exit == 0, error);
+        Assert.Contains("inferred: --bn-stats instance: 7 BatchNorm layers normalise each image with its own statistics", output);
+        Assert.Contains("BatchNorm statistics: instance", ModelManifest.Load(Path.Combine(tmp.Path, "p", "model.json")).Description);
+        var refused = Gan("stargan", "--checkpoint", PeerFixtures.File("stargan_G_conv8", "200000-G.ckpt"), "--name", "s", "--models", tmp.Path,
+            "--bn-stats", "instance");
+        AssertOneErrorLine(refused.Err, "--bn-stats applies to pix2pix/cyclegan");
+    }
+
+    [Fact]
     public void Truncated_checkpoint_gives_one_error_line()
     {
         using var tmp = new TempDir();
