@@ -18,6 +18,7 @@ app.UseStaticFiles();
 app.UseSwagger();
 app.UseSwaggerUI(o => o.DocumentTitle = "GanService API");
 app.UseRouting();
+app.UseClientFaults();
 app.UseRequestTimeouts();
 app.UseHttpMetrics();
 
