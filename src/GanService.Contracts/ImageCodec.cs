@@ -37,6 +37,12 @@ public static class ImageCodec
     private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
     private static readonly WebpEncoder Webp = new() { Quality = 90, FileFormat = WebpFileFormatType.Lossy };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ImageLimits, Configuration> Configurations = new();
+
+    /// <summary>One configuration (and so one pooled allocator) per set of limits, shared by every decode: a new
+    /// allocator per image would leave a pool per request for the finalizer, and native heaps that never shrink.</summary>
+    public static Configuration ConfigurationFor(ImageLimits limits) => Configurations.GetOrAdd(limits, CreateConfiguration);
+
     public static Configuration CreateConfiguration(ImageLimits limits)
     {
         var config = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(), new WebpConfigurationModule())
@@ -59,7 +65,7 @@ public static class ImageCodec
     public static Image<Rgb24> Decode(byte[] data, ImageLimits limits, CancellationToken cancellation = default)
     {
         var image = ImageIntake.Check(data, limits);
-        var config = CreateConfiguration(limits);
+        var config = ConfigurationFor(limits);
         IImageDecoder decoder = image.Format switch
         {
             Intake.ImageFormat.Png => new PngDecoder(),

@@ -7,7 +7,9 @@ namespace GanService.Fuzzing;
 
 /// <param name="Deadline">A response slower than this counts as a hang (the request is also abandoned at 2 × this).</param>
 /// <param name="Parallelism">Requests in flight at once.</param>
-public sealed record FuzzSettings(TimeSpan Deadline, int Parallelism = 2);
+/// <param name="SettleTime">Quiet time after the run before RSS is measured again: pools trim on timers (Kestrel's
+/// memory pool, timers of finished requests), so "back within 10 %" is measured once the service is idle.</param>
+public sealed record FuzzSettings(TimeSpan Deadline, int Parallelism = 2, TimeSpan SettleTime = default);
 
 /// <summary>What one case got: the status (0 when no response came in time), the time it took, whether a 4xx was
 /// problem+json.</summary>
@@ -18,6 +20,9 @@ public sealed record FuzzResult(FuzzCase Case, int Status, TimeSpan Elapsed, boo
 
 public sealed record FuzzReport(IReadOnlyList<FuzzResult> Results, long RssBeforeBytes, long RssAfterBytes, TimeSpan Wall, TimeSpan Deadline)
 {
+    /// <summary>Live managed heap before and after (to tell managed from native growth).</summary>
+    public (long Before, long After) ManagedCommitted { get; init; }
+
     public int ServerErrors => Results.Count(r => r.Status >= 500);
     public int Hangs => Results.Count(r => r.Status == 0 || r.Elapsed > Deadline);
     public IEnumerable<FuzzResult> Failures => Results.Where(r => !r.Acceptable);
@@ -36,7 +41,7 @@ public sealed record FuzzReport(IReadOnlyList<FuzzResult> Results, long RssBefor
                           $"{group.Max(r => r.Elapsed).TotalMilliseconds:F0} ms | {group.Count(r => !r.Acceptable)} |");
         sb.AppendLine();
         sb.AppendLine($"{Results.Count} cases in {Wall.TotalSeconds:F1} s · 5xx: {ServerErrors} · hangs (no answer within {Deadline.TotalSeconds:F0} s): {Hangs} · " +
-                      $"RSS {Mb(RssBeforeBytes)} before, {Mb(RssAfterBytes)} after ({RssGrowth:+0.0%;-0.0%})");
+                      $"RSS {Mb(RssBeforeBytes)} before, {Mb(RssAfterBytes)} after ({RssGrowth:+0.0%;-0.0%}; managed heap {Mb(ManagedCommitted.Before)} → {Mb(ManagedCommitted.After)})");
         return sb.ToString();
     }
 
@@ -53,16 +58,21 @@ public static class FuzzRunner
     public static async Task<FuzzReport> RunAsync(HttpClient http, string model, IReadOnlyList<FuzzCase> cases, FuzzSettings settings,
         Func<long>? residentBytes = null, CancellationToken cancellation = default)
     {
-        // Warm up on the valid seeds so that JIT and first-use allocations are not counted as growth.
-        foreach (var seed in HostileImages.Seeds()) await PostAsync(http, model, seed, settings, cancellation);
+        // Warm up on the valid seeds, as parallel as the run, so that JIT, pools and per-thread native heaps (ORT,
+        // ImageSharp, malloc arenas) reach their working size before the baseline is taken.
+        var warmUp = Enumerable.Repeat(HostileImages.Seeds().ToList(), 4).SelectMany(s => s).ToList();
+        await Parallel.ForEachAsync(warmUp, new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellation },
+            async (seed, ct) => await PostAsync(http, model, seed, settings, ct));
         long before = Settle(residentBytes);
+        long managedBefore = GC.GetGCMemoryInfo().HeapSizeBytes;
         var clock = Stopwatch.StartNew();
         var results = new FuzzResult[cases.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, cases.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellation },
             async (i, ct) => results[i] = await PostAsync(http, model, cases[i], settings, ct));
         var wall = clock.Elapsed;
+        if (residentBytes is not null) await Task.Delay(settings.SettleTime, cancellation);
         long after = Settle(residentBytes);
-        return new FuzzReport(results, before, after, wall, settings.Deadline);
+        return new FuzzReport(results, before, after, wall, settings.Deadline) { ManagedCommitted = (managedBefore, GC.GetGCMemoryInfo().HeapSizeBytes) };
     }
 
     /// <summary>Resident set after a full, compacting collection (0 when not measured).</summary>

@@ -39,9 +39,11 @@ public sealed class DecodeWatchdog(IOptions<GanOptions> options, PixelDecoder de
         if (Saturated) throw new DecodingUnavailableException(NotReadyReason!);
         var stop = new CancellationTokenSource();
         var decode = Task.Run(() => decoder(data, limits, stop.Token), CancellationToken.None);
-        var finished = await Task.WhenAny(decode, Task.Delay(_deadline, cancellation));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var finished = await Task.WhenAny(decode, Task.Delay(_deadline, deadline.Token));
         if (finished == decode)
         {
+            deadline.Cancel(); // drop the timer now, not after the full deadline (it would hold memory per request)
             stop.Dispose();
             return await decode;
         }

@@ -143,7 +143,8 @@ internal static class PngIntake
                 total += read;
             }
         }
-        catch (InvalidDataException e) { throw Bad($"its image data is not a valid zlib stream ({e.Message})"); }
+        // InvalidDataException for a bad stream; ZLibException (an IOException) for states zlib itself reports as errors.
+        catch (Exception e) when (e is InvalidDataException or IOException) { throw Bad($"its image data is not a valid zlib stream ({e.Message})"); }
         if (total < expected)
             throw Bad($"its image data is {expected - total:N0} bytes short of the {expected:N0} bytes a {width}×{height}{(interlaced ? " interlaced" : "")} image needs");
     }
