@@ -24,6 +24,15 @@ public static class GanMetrics
     public static readonly Counter Rejected = Metrics.CreateCounter("gan_rejected_requests_total",
         "Requests refused before inference: queue_full, timeout.", new CounterConfiguration { LabelNames = ["reason"] });
 
+    public static readonly Counter AbandonedDecodes = Metrics.CreateCounter("gan_abandoned_decodes_total",
+        "Image decodes abandoned: past Gan:DecodeTimeoutMilliseconds, or their client went away first.");
+
+    public static readonly Gauge AbandonedDecodesRunning = Metrics.CreateGauge("gan_abandoned_decodes_running",
+        "Abandoned decodes still running; at Gan:MaxAbandonedDecodes new images get 503 and /readyz is not ready.");
+
+    public static readonly Counter AbortedRequests = Metrics.CreateCounter("gan_aborted_requests_total",
+        "Requests whose client disconnected before the response (logged as aborted, not as errors).");
+
     public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("gan_models_loaded", "Models being served.");
     public static readonly Gauge ModelsFailed = Metrics.CreateGauge("gan_models_failed", "Model folders that failed to load.");
 }

@@ -7,6 +7,12 @@ public sealed class GanOptions
 {
     public const string Section = "Gan";
 
+    /// <summary>Room for multipart boundaries and part headers on top of <see cref="MaxRequestBytes"/>.</summary>
+    public const int MultipartFramingBytes = 64 * 1024;
+
+    /// <summary>Form fields a multipart upload may have (it needs one: 'image').</summary>
+    public const int MaxFormFields = 16;
+
     /// <summary>Model repository. Relative paths resolve against the content root; when that folder does not exist the
     /// service walks up from the content root to a <c>models/</c> folder next to GanService.sln (so <c>dotnet run</c>
     /// from the repository serves the repository's models).</summary>
@@ -15,7 +21,8 @@ public sealed class GanOptions
     /// <summary>auto | cuda | cpu. auto and cuda try the CUDA provider first and fall back to CPU, saying why.</summary>
     [RegularExpression("^(auto|cuda|cpu)$")] public string Device { get; set; } = "auto";
 
-    /// <summary>Largest request body (an uploaded image, an OIP infer request), in bytes.</summary>
+    /// <summary>Largest uploaded image and largest OIP infer request, in bytes. A multipart upload may exceed it by
+    /// <see cref="MultipartFramingBytes"/> of framing: the limit is on the image, sent raw or as multipart alike.</summary>
     [Range(1024, 1L << 31)] public long MaxRequestBytes { get; set; } = 10 * 1024 * 1024;
 
     [Range(1, 3600)] public int RequestTimeoutSeconds { get; set; } = 30;
@@ -32,6 +39,21 @@ public sealed class GanOptions
     [Range(1, long.MaxValue)] public long MaxImagePixels { get; set; } = 16_000_000;
 
     [Range(16, 1 << 16)] public int ImageAllocationLimitMegabytes { get; set; } = 512;
+
+    /// <summary>Hard deadline for decoding one image's pixels. A decode that overruns is abandoned: the request gets 422
+    /// and its inference slot back at once, while the decode finishes (or not) on its own thread.</summary>
+    [Range(10, 600_000)] public int DecodeTimeoutMilliseconds { get; set; } = 5_000;
+
+    /// <summary>Abandoned decodes allowed to still be running. At this many, new images get 503 and /readyz reports
+    /// not ready, so an orchestrator replaces the process before stuck decoders eat every core.</summary>
+    [Range(1, 1024)] public int MaxAbandonedDecodes { get; set; } = 3;
+
+    /// <summary>OIP infer: largest batch (first dimension of a tensor whose graph dimension is free); more is 413.</summary>
+    [Range(1, 1 << 20)] public int MaxInferBatch { get; set; } = 64;
+
+    /// <summary>OIP infer: most tensor elements in a request's inputs, and separately in its response's outputs (a JSON
+    /// FP32 takes ~10 bytes, so the default bounds a response to ~40 MB); more is 413 before anything runs.</summary>
+    [Range(1, 1 << 30)] public long MaxInferElements { get; set; } = 1 << 22;
 
     /// <summary>Fallback full rescan of the models folder (the FileSystemWatcher can miss events, e.g. on network shares).</summary>
     [Range(1, 86_400)] public int RescanSeconds { get; set; } = 30;

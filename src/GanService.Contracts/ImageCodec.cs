@@ -1,3 +1,4 @@
+using GanService.Contracts.Intake;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -26,8 +27,8 @@ public enum ResizePolicy { Fit, Crop, Stretch }
 public sealed record ImageLimits(long MaxPixels = 16_000_000, int AllocationLimitMegabytes = 512);
 
 /// <summary>
-/// Hardened decode (PNG, JPEG, WebP only; identify first; pixel cap and single-frame check before decoding; an allocation
-/// limit as a backstop) and deterministic encode. Both the CLI and the API use this so the same pixels give the same
+/// Hardened decode (PNG, JPEG, WebP only; a structural check of the container, the pixel cap and the single-frame check
+/// before any pixel decoding; an allocation limit as a backstop) and deterministic encode. Both the CLI and the API use this so the same pixels give the same
 /// PNG bytes.
 /// </summary>
 public static class ImageCodec
@@ -35,6 +36,12 @@ public static class ImageCodec
     private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
     private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
     private static readonly WebpEncoder Webp = new() { Quality = 90, FileFormat = WebpFileFormatType.Lossy };
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ImageLimits, Configuration> Configurations = new();
+
+    /// <summary>One configuration (and so one pooled allocator) per set of limits, shared by every decode: a new
+    /// allocator per image would leave a pool per request for the finalizer, and native heaps that never shrink.</summary>
+    public static Configuration ConfigurationFor(ImageLimits limits) => Configurations.GetOrAdd(limits, CreateConfiguration);
 
     public static Configuration CreateConfiguration(ImageLimits limits)
     {
@@ -45,66 +52,42 @@ public static class ImageCodec
         return config;
     }
 
-    /// <summary>Checks format, size and frame count without decoding pixels; returns (format name, width, height).</summary>
-    public static (string Format, int Width, int Height) Probe(byte[] data, ImageLimits limits, Configuration? config = null)
+    /// <summary>Checks format, structure, size and frame count without decoding pixels (<see cref="ImageIntake"/>);
+    /// returns (format name, width, height).</summary>
+    public static (string Format, int Width, int Height) Probe(byte[] data, ImageLimits limits)
     {
-        config ??= CreateConfiguration(limits);
-        IImageInfo? info;
-        IImageFormat? format;
-        try { info = Image.Identify(config, data, out format); }
-        catch (Exception e) when (e is InvalidImageContentException or ImageFormatException or NotSupportedException or InvalidMemoryOperationException)
-        { throw new ImageRejectedException(ImageRejection.Undecodable, $"the image header could not be read: {e.Message}"); }
-        if (info is null || format is null)
-            throw new ImageRejectedException(ImageRejection.UnsupportedFormat, "not a PNG, JPEG or WebP image");
-        if (info.Width <= 0 || info.Height <= 0)
-            throw new ImageRejectedException(ImageRejection.Undecodable, "the image has no pixels");
-        long pixels = (long)info.Width * info.Height;
-        if (pixels > limits.MaxPixels)
-            throw new ImageRejectedException(ImageRejection.TooLarge, $"{info.Width}×{info.Height} = {pixels:N0} pixels exceeds the cap of {limits.MaxPixels:N0}");
-        if (IsAnimated(data, format))
-            throw new ImageRejectedException(ImageRejection.MultipleFrames, "animated images (more than one frame) are not accepted");
-        return (format.Name, info.Width, info.Height);
+        var image = ImageIntake.Check(data, limits);
+        return (image.Format.ToString().ToUpperInvariant(), image.Width, image.Height);
     }
 
-    /// <summary>Probe, then decode to RGB.</summary>
-    public static Image<Rgb24> Decode(byte[] data, ImageLimits limits)
+    /// <summary>Structural check (<see cref="ImageIntake"/>), then decode the checked bytes to RGB with the decoder of
+    /// the format the check found. <paramref name="cancellation"/> is passed to the decoder, which checks it between rows.</summary>
+    public static Image<Rgb24> Decode(byte[] data, ImageLimits limits, CancellationToken cancellation = default)
     {
-        var config = CreateConfiguration(limits);
-        Probe(data, limits, config);
+        var image = ImageIntake.Check(data, limits);
+        var config = ConfigurationFor(limits);
+        IImageDecoder decoder = image.Format switch
+        {
+            Intake.ImageFormat.Png => new PngDecoder(),
+            Intake.ImageFormat.Jpeg => new JpegDecoder(),
+            _ => new WebpDecoder(),
+        };
+        Image<Rgb24> decoded;
         try
         {
-            var image = Image.Load<Rgb24>(config, data);
-            if (image.Frames.Count > 1)
-            {
-                image.Dispose();
-                throw new ImageRejectedException(ImageRejection.MultipleFrames, "animated images (more than one frame) are not accepted");
-            }
-            return image;
+            using var stream = new MemoryStream(image.Bytes, writable: false);
+            decoded = decoder.Decode<Rgb24>(config, stream, cancellation);
         }
         catch (InvalidMemoryOperationException e) { throw new ImageRejectedException(ImageRejection.TooLarge, $"decoding would exceed the memory limit: {e.Message}"); }
-        catch (Exception e) when (e is InvalidImageContentException or ImageFormatException or UnknownImageFormatException or NotSupportedException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is InvalidImageContentException or ImageFormatException or UnknownImageFormatException or NotSupportedException
+                                      or IndexOutOfRangeException or ArgumentException or InvalidDataException or EndOfStreamException)
         { throw new ImageRejectedException(ImageRejection.Undecodable, $"the image could not be decoded: {e.Message}"); }
-    }
-
-    /// <summary>APNG (acTL chunk before IDAT) and animated WebP (VP8X animation flag) are refused before decoding.</summary>
-    private static bool IsAnimated(byte[] d, IImageFormat format)
-    {
-        if (format is PngFormat)
+        if (decoded.Frames.Count > 1 || decoded.Width != image.Width || decoded.Height != image.Height)
         {
-            int p = 8;
-            while (p + 8 <= d.Length)
-            {
-                int len = (d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3];
-                var type = System.Text.Encoding.ASCII.GetString(d, p + 4, 4);
-                if (type == "acTL") return true;
-                if (type == "IDAT" || len < 0) return false;
-                p += 12 + len;
-            }
-            return false;
+            decoded.Dispose();
+            throw new ImageRejectedException(ImageRejection.Undecodable, $"the decoded image does not match its {image.Width}×{image.Height} header");
         }
-        if (format is WebpFormat && d.Length >= 21 && d[12] == 'V' && d[13] == 'P' && d[14] == '8' && d[15] == 'X')
-            return (d[20] & 0x02) != 0;
-        return false;
+        return decoded;
     }
 
     /// <summary>Resizes to (width, height) under a policy. Returns a new image.</summary>

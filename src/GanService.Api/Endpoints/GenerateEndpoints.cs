@@ -15,7 +15,8 @@ public static class GenerateEndpoints
             .WithName("Generate")
             .WithSummary("Generate images from seeds")
             .WithDescription("seed → latent with the shared SeedLatent algorithm, so the CLI and the API give identical pixels. " +
-                             "count > 1 returns a grid PNG of seeds seed … seed+count−1. Same query ⇒ same bytes: strong ETag, If-None-Match → 304.")
+                             "count > 1 returns a grid PNG of seeds seed … seed+count−1. Same query ⇒ same bytes: strong ETag computed without inference, " +
+                             "If-None-Match (weak comparison) → 304 without running the model; Vary: Accept.")
             .AddEndpointFilter(new RequestMetricsFilter("generate"))
             .Produces(StatusCodes.Status200OK, contentType: "image/png", additionalContentTypes: ["image/jpeg", "image/webp"])
             .Produces(StatusCodes.Status304NotModified)
@@ -59,7 +60,7 @@ public static class GenerateEndpoints
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
         return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, columns: (int)Math.Ceiling(Math.Sqrt(n)),
-            (m, settings, ct) => GanPipelines.Generate(m, seeds, settings, ct), cancellation);
+            $"generate seed={first} count={n}", (m, settings, ct) => GanPipelines.Generate(m, seeds, settings, ct), cancellation);
     }
 
     /// <param name="model">A loaded generate model.</param>
@@ -76,12 +77,12 @@ public static class GenerateEndpoints
             !QueryValues.TryInt(steps, "steps", 2, QueryValues.MaxSteps, 8, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
         return RunAsync(model, psi, label, null, null, noise, "png", context, models, gate, columns: n,
-            (m, settings, ct) => GanPipelines.Interpolate(m, a, b, n, settings, ct), cancellation);
+            $"interpolate from={a} to={b} steps={n}", (m, settings, ct) => GanPipelines.Interpolate(m, a, b, n, settings, ct), cancellation);
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> RunAsync(
         string? model, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, string? formatText,
-        HttpContext context, ModelRepository models, InferenceGate gate, int columns,
+        HttpContext context, ModelRepository models, InferenceGate gate, int columns, string request,
         Func<LoadedModel, GenerateSettings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
         CancellationToken cancellation)
     {
@@ -94,10 +95,16 @@ public static class GenerateEndpoints
             if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, out var error) is not { } settings) return Problems.BadQuery(error!);
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
+            // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
+            var normalised = FormattableString.Invariant(
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns}");
+            if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
+                return ImageResults.NotModifiedResult();
+
             using var slot = await gate.EnterAsync(cancellation);
             if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
             var bytes = ImageResults.Encode(run(m, settings, cancellation), format, columns);
-            return ImageResults.Cached(context, bytes, format);
+            return TypedResults.File(bytes, ImageCodec.ContentType(format));
         }
     }
 

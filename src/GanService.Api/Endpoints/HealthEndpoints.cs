@@ -9,7 +9,8 @@ public sealed record FailedModel(string Name, string Reason);
 
 public sealed record Readiness(string Status, string? Reason, string[] Models, FailedModel[] Failed, ProviderStatus Provider, DateTimeOffset? LastScan);
 
-/// <summary>/healthz: the process answers. /readyz: at least one model is loaded (503 otherwise, with the reason).</summary>
+/// <summary>/healthz: the process answers. /readyz: at least one model is loaded and image decoding is not jammed by
+/// abandoned decodes (503 otherwise, with the reason). Reasons never name server paths.</summary>
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
@@ -22,15 +23,24 @@ public static class HealthEndpoints
 
     public static Ok<Liveness> Live() => TypedResults.Ok(new Liveness("live"));
 
-    public static Results<Ok<Readiness>, JsonHttpResult<Readiness>> Ready(ModelRepository models, SessionFactory sessions)
+    public static Results<Ok<Readiness>, JsonHttpResult<Readiness>> Ready(ModelRepository models, SessionFactory sessions, DecodeWatchdog decoder)
     {
         var loaded = models.Names.ToArray();
         var failed = models.Failed.Select(f => new FailedModel(f.Name, f.Reason)).ToArray();
-        if (loaded.Length > 0)
+        var reason = NotReadyReason(models, decoder);
+        if (reason is null)
             return TypedResults.Ok(new Readiness("ready", null, loaded, failed, sessions.Status, models.LastScan));
-        var reason = failed.Length > 0
-            ? $"no model loaded: {failed.Length} model folder(s) in {models.Root} failed to load"
-            : Directory.Exists(models.Root) ? $"no model loaded: {models.Root} has no folder with a model.json" : $"no model loaded: {models.Root} does not exist";
         return TypedResults.Json(new Readiness("not ready", reason, loaded, failed, sessions.Status, models.LastScan), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>Null when ready; shared by /readyz and the OIP ready endpoint.</summary>
+    public static string? NotReadyReason(ModelRepository models, DecodeWatchdog decoder)
+    {
+        if (decoder.NotReadyReason is { } jammed) return jammed;
+        if (models.Names.Count > 0) return null;
+        int failed = models.Failed.Count;
+        return failed > 0 ? $"no model loaded: {failed} model folder(s) failed to load"
+            : Directory.Exists(models.Root) ? "no model loaded: the models folder (Gan:ModelsPath) has no folder with a model.json"
+            : "no model loaded: the models folder (Gan:ModelsPath) does not exist";
     }
 }

@@ -44,7 +44,9 @@ public sealed record OipInferResponse(
 /// Open Inference Protocol V2 (KServe / Triton REST) on the same port. A model is exposed as its main graph: the only
 /// graph, or <c>synthesis</c> for StyleGAN models (input ws (B, num_ws, w_dim) → image); the mapping network is reached
 /// through /generate. Tensors are JSON (FP32, INT64), flat or nested row-major; shapes must match the graph exactly
-/// except dims the graph leaves free (the batch, −1). Errors are problem+json with the OIP "error" member.
+/// except dims the graph leaves free (the batch, −1). Batch and element counts are bounded (413), non-finite inputs are
+/// refused (400) and non-finite outputs, which JSON numbers cannot carry, are 422. Errors are problem+json with the OIP
+/// "error" member.
 /// </summary>
 public static class InferenceProtocolEndpoints
 {
@@ -62,7 +64,7 @@ public static class InferenceProtocolEndpoints
             .AddEndpointFilter(new RequestMetricsFilter("v2_infer"))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -71,8 +73,8 @@ public static class InferenceProtocolEndpoints
 
     public static Ok<OipLive> Live() => TypedResults.Ok(new OipLive(true));
 
-    public static Results<Ok<OipReady>, JsonHttpResult<OipReady>> Ready(ModelRepository models) =>
-        models.Names.Count > 0 ? TypedResults.Ok(new OipReady(true)) : TypedResults.Json(new OipReady(false), statusCode: StatusCodes.Status503ServiceUnavailable);
+    public static Results<Ok<OipReady>, JsonHttpResult<OipReady>> Ready(ModelRepository models, DecodeWatchdog decoder) =>
+        HealthEndpoints.NotReadyReason(models, decoder) is null ? TypedResults.Ok(new OipReady(true)) : TypedResults.Json(new OipReady(false), statusCode: StatusCodes.Status503ServiceUnavailable);
 
     public static Results<Ok<OipModelMetadata>, ProblemHttpResult> ModelMetadata(string name, ModelRepository models)
     {
@@ -109,6 +111,8 @@ public static class InferenceProtocolEndpoints
 
             var graph = lease.Model.Main;
             if (body?.Inputs is not { Length: > 0 } given) return Bad("inputs: at least one tensor is required");
+            if (OverLimits(given, graph, options.Value) is { } tooLarge)
+                return WithError(Problems.Of(StatusCodes.Status413PayloadTooLarge, "Inference request too large", tooLarge));
             var inputs = new List<NamedTensor>();
             foreach (var t in given)
             {
@@ -127,10 +131,51 @@ public static class InferenceProtocolEndpoints
             IReadOnlyDictionary<string, NamedTensor> outputs;
             try { outputs = graph.Run(inputs, cancellation); }
             catch (OnnxRuntimeException e) { return Bad($"the model refused the inputs: {e.Message}"); }
+            if (wanted.Select(w => outputs[w]).FirstOrDefault(o => o.Floats is { } f && !AllFinite(f)) is { } bad)
+                return WithError(Problems.Of(StatusCodes.Status422UnprocessableEntity, "Non-finite output",
+                    $"output '{bad.Name}' has {bad.Floats!.Count(v => !float.IsFinite(v)):N0} non-finite values (NaN or ±Infinity) for these inputs. " +
+                    "OIP JSON tensors are JSON numbers, which cannot express them, and the protocol defines no other JSON encoding; " +
+                    "keep the inputs in the range the model was trained on"));
             var result = wanted.Select(w => outputs[w]).Select(o => new OipOutputTensor(o.Name, o.Shape, o.Floats is not null ? "FP32" : "INT64",
                 o.Floats is not null ? o.Floats : o.Longs!)).ToArray();
             return TypedResults.Ok(new OipInferResponse(name, Version, body.Id, result));
         }
+    }
+
+    /// <summary>Batch and element counts are checked from the declared shapes, before any data is read into tensors and
+    /// before the model runs: the batch (a free graph dimension) against <see cref="GanOptions.MaxInferBatch"/>, the input
+    /// elements and the output elements the graph would produce for that batch against
+    /// <see cref="GanOptions.MaxInferElements"/>. Null when within the limits.</summary>
+    private static string? OverLimits(OipTensor[] given, OnnxGraph graph, GanOptions limits)
+    {
+        long batch = 1, elements = 0;
+        foreach (var t in given)
+        {
+            var spec = graph.Spec.Inputs.FirstOrDefault(s => s.Name == t.Name);
+            var shape = t.Shape ?? [];
+            if (spec is null || shape.Length != spec.Shape.Length || shape.Any(d => d < 1)) continue; // reported as a 400 later
+            for (int i = 0; i < shape.Length; i++)
+                if (spec.Shape[i] == -1)
+                {
+                    if (shape[i] > limits.MaxInferBatch)
+                        return $"input '{t.Name}' has a batch of {shape[i]:N0}; the limit is {limits.MaxInferBatch:N0} (Gan:MaxInferBatch)";
+                    batch = Math.Max(batch, shape[i]);
+                }
+            // Saturating product: a hostile shape of [2^40, 2^40] must not overflow into a small number.
+            elements += shape.Aggregate(1L, (a, d) => a > limits.MaxInferElements || d > limits.MaxInferElements ? limits.MaxInferElements + 1 : a * d);
+        }
+        if (elements > limits.MaxInferElements)
+            return $"the inputs hold {elements:N0} elements; the limit is {limits.MaxInferElements:N0} (Gan:MaxInferElements)";
+        long outputs = graph.Spec.Outputs.Sum(o => o.Shape.Aggregate(1L, (a, d) => a * (d == -1 ? batch : d)));
+        if (outputs > limits.MaxInferElements)
+            return $"the outputs would hold {outputs:N0} elements for a batch of {batch:N0}; the limit is {limits.MaxInferElements:N0} (Gan:MaxInferElements)";
+        return null;
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     private static OipTensorMetadata Metadata(TensorSpec t) => new(t.Name, Datatype(t.DataType), t.Shape);
@@ -152,9 +197,12 @@ public static class InferenceProtocolEndpoints
         if (values.Count != count) { error = $"input '{t.Name}': shape [{string.Join(',', shape)}] needs {count} values, got {values.Count}"; return null; }
         try
         {
-            return spec.DataType == "int64"
-                ? NamedTensor.Of(t.Name, values.Select(v => v.GetInt64()).ToArray(), shape)
-                : NamedTensor.Of(t.Name, values.Select(v => v.GetSingle()).ToArray(), shape);
+            if (spec.DataType == "int64") return NamedTensor.Of(t.Name, values.Select(v => v.GetInt64()).ToArray(), shape);
+            var floats = values.Select(v => v.GetSingle()).ToArray();
+            // JSON numbers beyond FP32's range (e.g. 1e39) parse as ±Infinity.
+            int at = Array.FindIndex(floats, v => !float.IsFinite(v));
+            if (at >= 0) { error = $"input '{t.Name}': value {Problems.Shorten(values[at].GetRawText())} at index {at} is not a finite FP32 number"; return null; }
+            return NamedTensor.Of(t.Name, floats, shape);
         }
         catch (FormatException) { error = $"input '{t.Name}': a value is not a valid {Datatype(spec.DataType)} number"; return null; }
     }

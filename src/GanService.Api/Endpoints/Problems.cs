@@ -49,6 +49,16 @@ public static class Problems
     public static ProblemHttpResult TooLarge(long limit) =>
         Of(StatusCodes.Status413PayloadTooLarge, "Request too large", $"the request body exceeds the limit of {limit:N0} bytes");
 
+    public static ProblemHttpResult ImageTooLarge(long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "Request too large",
+            $"the image exceeds the limit of {limit:N0} bytes (a multipart upload may add {GanOptions.MultipartFramingBytes:N0} bytes of framing)");
+
+    public static ProblemHttpResult Unavailable(HttpContext context, string detail, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Of(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
+    }
+
     public static ProblemHttpResult FromImage(ImageRejectedException e) => e.Reason switch
     {
         ImageRejection.UnsupportedFormat => Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported image format", $"{e.Message}; send PNG, JPEG or WebP"),

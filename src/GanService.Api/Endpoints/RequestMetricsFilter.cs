@@ -3,7 +3,8 @@ using GanService.Api.Inference;
 
 namespace GanService.Api.Endpoints;
 
-/// <summary>Counts and times each request per model and endpoint. Only loaded model names become label values.</summary>
+/// <summary>Counts and times each request per model and endpoint. Only loaded model names become label values. A client
+/// that went away is counted as 499, not 500.</summary>
 public sealed class RequestMetricsFilter(string endpoint) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -19,6 +20,16 @@ public sealed class RequestMetricsFilter(string endpoint) : IEndpointFilter
             code = result is IStatusCodeHttpResult { StatusCode: { } c } ? c : StatusCodes.Status200OK;
             if (result is INestedHttpResult { Result: IStatusCodeHttpResult { StatusCode: { } nested } }) code = nested;
             return result;
+        }
+        catch (Exception e) when (Hosting.ClientFaults.IsClientAbort(http, e))
+        {
+            code = Hosting.ClientFaults.ClientClosedRequest;
+            throw;
+        }
+        catch (BadHttpRequestException e)
+        {
+            code = e.StatusCode;
+            throw;
         }
         finally
         {

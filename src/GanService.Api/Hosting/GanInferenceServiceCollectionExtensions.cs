@@ -23,7 +23,7 @@ public static class GanInferenceServiceCollectionExtensions
     }
 
     /// <summary>Options (validated at start), the model repository (hosted: loads and watches models), sessions,
-    /// the concurrency gate, body limits, request timeouts and problem details.</summary>
+    /// the concurrency gate, the decode deadline, body limits, request timeouts and problem details.</summary>
     public static IServiceCollection AddGanInference(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations()
@@ -34,14 +34,16 @@ public static class GanInferenceServiceCollectionExtensions
         services.AddSingleton<ModelRepository>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelRepository>());
         services.AddSingleton<InferenceGate>();
+        services.AddSingleton<PixelDecoder>(GanService.Contracts.ImageCodec.Decode);
+        services.AddSingleton<DecodeWatchdog>();
 
         // Kestrel's own limit leaves room for multipart framing; handlers enforce MaxRequestBytes on the image itself.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GanOptions>>((kestrel, gan) =>
-            kestrel.Limits.MaxRequestBodySize = gan.Value.MaxRequestBytes + 64 * 1024);
+            kestrel.Limits.MaxRequestBodySize = gan.Value.MaxRequestBytes + GanOptions.MultipartFramingBytes);
         services.AddOptions<FormOptions>().Configure<IOptions<GanOptions>>((form, gan) =>
         {
-            form.MultipartBodyLengthLimit = gan.Value.MaxRequestBytes + 64 * 1024;
-            form.ValueCountLimit = 16;
+            form.MultipartBodyLengthLimit = gan.Value.MaxRequestBytes + GanOptions.MultipartFramingBytes;
+            form.ValueCountLimit = GanOptions.MaxFormFields;
         });
         services.AddRequestTimeouts();
         services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<GanOptions>>((timeouts, gan) =>

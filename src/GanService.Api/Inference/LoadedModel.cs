@@ -29,6 +29,12 @@ public sealed class LoadedModel
     public byte[]? Sample { get; }
     public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>SHA-256 over the manifest and every graph's SHA-256: what a deterministic response depends on besides the
+    /// query, so cache validators (ETags) can be computed without running the model.</summary>
+    public string ContentHash => _contentHash ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Manifest.Graphs.Select(g => $"{g.Role}:{g.Sha256}").Prepend(Manifest.ToJson())))));
+    private string? _contentHash;
+
     /// <summary>The graph OIP and single-graph pipelines run: synthesis for StyleGAN, else the only graph.</summary>
     public OnnxGraph Main => Graphs[Manifest.MainGraph.Role];
     public OnnxGraph? Mapping => Graphs.GetValueOrDefault("mapping");

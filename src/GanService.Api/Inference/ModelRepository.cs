@@ -31,7 +31,8 @@ public sealed class ModelRepository : IHostedService, IDisposable
     private readonly SemaphoreSlim _scanLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private volatile Snapshot _snapshot = new(ImmutableSortedDictionary<string, LoadedModel>.Empty, ImmutableSortedDictionary<string, ModelFailure>.Empty);
-    private FileSystemWatcher? _watcher;
+    private FileSystemWatcher? _watcher, _parentWatcher;
+    private int _rootReplaced;
     private Timer? _debounce;
     private Task? _periodic;
 
@@ -140,29 +141,63 @@ public sealed class ModelRepository : IHostedService, IDisposable
         await _stopping.CancelAsync();
         _watcher?.Dispose();
         _watcher = null;
+        _parentWatcher?.Dispose();
+        _parentWatcher = null;
         if (_periodic is not null) await _periodic.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private void StartWatching()
     {
+        _debounce ??= new Timer(_ => _ = RescanQuietlyAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        WatchParent();
+        WatchRoot();
+    }
+
+    private void Debounce() => _debounce?.Change(_options.WatchDebounceMilliseconds, Timeout.Infinite);
+
+    /// <summary>A watch on the models folder follows that folder (its inode), not its path: when the folder is deleted
+    /// and created again, or another folder is renamed over it, the old watch sees nothing more. So the parent is
+    /// watched for the folder's own name, and such an event re-creates the watch on the new folder.</summary>
+    private void WatchParent()
+    {
+        var parent = Path.GetDirectoryName(Root);
+        if (_parentWatcher is not null || parent is null || !Directory.Exists(parent)) return;
+        _parentWatcher = new FileSystemWatcher(parent, Path.GetFileName(Root)) { NotifyFilter = NotifyFilters.DirectoryName };
+        FileSystemEventHandler replaced = (_, _) => { Interlocked.Exchange(ref _rootReplaced, 1); Debounce(); };
+        _parentWatcher.Created += replaced;
+        _parentWatcher.Deleted += replaced;
+        _parentWatcher.Renamed += (_, _) => { Interlocked.Exchange(ref _rootReplaced, 1); Debounce(); };
+        _parentWatcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "Watcher of the models folder's parent failed; relying on the periodic rescan");
+        _parentWatcher.EnableRaisingEvents = true;
+    }
+
+    private void WatchRoot()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
         if (!Directory.Exists(Root))
         {
             _logger.LogWarning("Models folder {ModelsPath} does not exist; it is rescanned every {Seconds} s", Root, _options.RescanSeconds);
             return;
         }
-        _debounce ??= new Timer(_ => _ = RescanQuietlyAsync(), null, Timeout.Infinite, Timeout.Infinite);
-        _watcher = new FileSystemWatcher(Root)
+        var watcher = new FileSystemWatcher(Root)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
         };
-        FileSystemEventHandler changed = (_, _) => _debounce.Change(_options.WatchDebounceMilliseconds, Timeout.Infinite);
-        _watcher.Created += changed;
-        _watcher.Changed += changed;
-        _watcher.Deleted += changed;
-        _watcher.Renamed += (_, _) => _debounce.Change(_options.WatchDebounceMilliseconds, Timeout.Infinite);
-        _watcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "Model folder watcher failed; relying on the periodic rescan");
-        _watcher.EnableRaisingEvents = true;
+        FileSystemEventHandler changed = (_, _) => Debounce();
+        watcher.Created += changed;
+        watcher.Changed += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, _) => Debounce();
+        watcher.Error += (_, e) =>
+        {
+            _logger.LogWarning(e.GetException(), "Model folder watcher failed; watching again");
+            Interlocked.Exchange(ref _rootReplaced, 1);
+            Debounce();
+        };
+        watcher.EnableRaisingEvents = true;
+        _watcher = watcher;
     }
 
     private async Task RescanPeriodicallyAsync(CancellationToken stopping)
@@ -179,8 +214,14 @@ public sealed class ModelRepository : IHostedService, IDisposable
     {
         try
         {
+            // Watch the (possibly new) folder before scanning it, so nothing added in between is missed.
+            if (!_stopping.IsCancellationRequested && (Interlocked.Exchange(ref _rootReplaced, 0) == 1 || _watcher is null) && Directory.Exists(Root))
+            {
+                _debounce ??= new Timer(_ => _ = RescanQuietlyAsync(), null, Timeout.Infinite, Timeout.Infinite);
+                WatchParent();
+                WatchRoot();
+            }
             await RescanAsync(_stopping.Token);
-            if (_watcher is null && !_stopping.IsCancellationRequested && Directory.Exists(Root)) StartWatching();
         }
         catch (OperationCanceledException) { }
         catch (Exception e) { _logger.LogError(e, "Rescanning {ModelsPath} failed", Root); }
@@ -210,7 +251,7 @@ public sealed class ModelRepository : IHostedService, IDisposable
                 }
                 catch (Exception e) when (e is ModelLoadException or ManifestException or IOException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
-                    var reason = e is ModelLoadException or ManifestException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                    var reason = Relative(e is ModelLoadException or ManifestException ? e.Message : $"{e.GetType().Name}: {e.Message}");
                     failed[name] = new ModelFailure(name, reason, fingerprint, DateTimeOffset.UtcNow);
                     _logger.LogWarning("Model {Model} could not be loaded: {Reason}", name, reason);
                 }
@@ -251,6 +292,11 @@ public sealed class ModelRepository : IHostedService, IDisposable
             }
         return (aliases.ToImmutable(), conflicts.ToImmutableSortedDictionary(kv => kv.Key, kv => string.Join("; ", kv.Value), StringComparer.Ordinal));
     }
+
+    /// <summary>Failure reasons are shown to clients: paths in them (exception messages carry absolute ones) are made
+    /// relative to the models folder, e.g. "cgan/model.json".</summary>
+    private string Relative(string text) =>
+        text.Replace(Root + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(Root, ".", StringComparison.Ordinal);
 
     private IEnumerable<string> ModelFolders()
     {
@@ -311,6 +357,7 @@ public sealed class ModelRepository : IHostedService, IDisposable
     public void Dispose()
     {
         _watcher?.Dispose();
+        _parentWatcher?.Dispose();
         _debounce?.Dispose();
         _stopping.Cancel();
         foreach (var m in _snapshot.Loaded.Values) m.Retire();

@@ -179,3 +179,52 @@ public sealed class GenerateEndpointsTests(SharedApi api)
     public async Task Interpolate_rejects_translate_model_with_400() =>
         await TestHttp.AssertProblem(await _client.GetAsync("/interpolate?model=sketch"), HttpStatusCode.BadRequest, "generate");
 }
+
+/// <summary>The cache contract of /generate (issue 10, "Why" 5).</summary>
+[Collection(SharedApiCollection.Name)]
+public sealed class GenerateCachingTests(SharedApi api)
+{
+    private readonly HttpClient _client = api.Client;
+
+    [Fact]
+    public async Task Generate_varies_by_accept()
+    {
+        var response = await _client.GetAsync("/generate?model=dcgan&seed=30");
+        Assert.Contains("Accept", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Generate_matches_a_weak_etag_in_if_none_match()
+    {
+        var first = await _client.GetAsync("/generate?model=dcgan&seed=31");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/generate?model=dcgan&seed=31");
+        request.Headers.TryAddWithoutValidation("If-None-Match", $"\"other\", W/{first.Headers.ETag!.Tag}");
+        Assert.Equal(HttpStatusCode.NotModified, (await _client.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Generate_etags_differ_by_format_and_by_query()
+    {
+        var png = (await _client.GetAsync("/generate?model=dcgan&seed=32")).Headers.ETag;
+        var jpeg = (await _client.GetAsync("/generate?model=dcgan&seed=32&format=jpeg")).Headers.ETag;
+        var other = (await _client.GetAsync("/generate?model=dcgan&seed=33")).Headers.ETag;
+        Assert.NotEqual(png, jpeg);
+        Assert.NotEqual(png, other);
+    }
+
+    [Fact]
+    public async Task Generate_304_runs_no_inference()
+    {
+        var first = await _client.GetAsync("/generate?model=stylegan&seed=34");
+        const string runs = "gan_inference_duration_seconds_count{model=\"stylegan\",graph=\"mapping\"}";
+        double before = await TestMetrics.Value(_client, runs);
+        Assert.True(before >= 1);
+        for (int i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/generate?model=stylegan&seed=34");
+            request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+            Assert.Equal(HttpStatusCode.NotModified, (await _client.SendAsync(request)).StatusCode);
+        }
+        Assert.Equal(before, await TestMetrics.Value(_client, runs));
+    }
+}

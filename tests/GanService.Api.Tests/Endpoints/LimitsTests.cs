@@ -51,3 +51,35 @@ public sealed class LimitsTests(SmallLimitsApi api) : IClassFixture<SmallLimitsA
         Assert.Equal(16, image.Width);
     }
 }
+
+public sealed class MultipartLimitTests(SmallLimitsApi api) : IClassFixture<SmallLimitsApi>
+{
+    /// <summary>A PNG of exactly <paramref name="size"/> bytes (padding in a tEXt chunk).</summary>
+    private static byte[] PngOfSize(int size)
+    {
+        var png = FixtureModels.Png(16, 16);
+        int text = size - png.Length - 12;
+        byte[] payload = [.. "pad"u8, 0, .. Enumerable.Repeat((byte)'x', text - 4)];
+        using var chunk = new MemoryStream();
+        GanService.Contracts.Intake.PngChunks.Write(chunk, "tEXt", payload);
+        byte[] result = [.. png[..33], .. chunk.ToArray(), .. png[33..]];
+        Assert.Equal(size, result.Length);
+        return result;
+    }
+
+    [Fact]
+    public async Task Image_at_the_limit_is_accepted_raw_and_as_multipart_alike()
+    {
+        var png = PngOfSize(20_000);
+        await TestHttp.AssertImage(await api.Client.PostAsync("/translate/sketch", TestHttp.Raw(png, "image/png")));
+        await TestHttp.AssertImage(await api.Client.PostAsync("/translate/sketch", TestHttp.Multipart(png)));
+    }
+
+    [Fact]
+    public async Task Image_one_byte_over_the_limit_is_413_raw_and_as_multipart_alike()
+    {
+        var png = PngOfSize(20_001);
+        await TestHttp.AssertProblem(await api.Client.PostAsync("/translate/sketch", TestHttp.Raw(png, "image/png")), HttpStatusCode.RequestEntityTooLarge, "20,000 bytes");
+        await TestHttp.AssertProblem(await api.Client.PostAsync("/translate/sketch", TestHttp.Multipart(png)), HttpStatusCode.RequestEntityTooLarge, "20,000 bytes");
+    }
+}

@@ -145,21 +145,9 @@ public sealed class TranslateEndpointsTests(SharedApi api)
     /// <summary>Marks a PNG as animated by inserting an acTL chunk right after IHDR (8-byte signature + 25-byte IHDR).</summary>
     private static byte[] Apng(byte[] png)
     {
-        byte[] body = [.. "acTL"u8, 0, 0, 0, 2, 0, 0, 0, 0];
-        uint crc = Crc32(body);
-        byte[] chunk = [0, 0, 0, 8, .. body, (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc];
-        return [.. png[..33], .. chunk, .. png[33..]];
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-        }
-        return ~crc;
+        using var chunk = new MemoryStream();
+        GanService.Contracts.Intake.PngChunks.Write(chunk, "acTL", [0, 0, 0, 2, 0, 0, 0, 0]);
+        return [.. png[..33], .. chunk.ToArray(), .. png[33..]];
     }
 
     [Fact]

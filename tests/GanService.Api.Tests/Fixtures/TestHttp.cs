@@ -59,3 +59,16 @@ public static class TestHttp
         return result;
     }
 }
+
+public static class TestMetrics
+{
+    /// <summary>The value of one Prometheus sample (0 when the series does not exist yet), read from /metrics.</summary>
+    public static async Task<double> Value(HttpClient client, string series)
+    {
+        var text = await client.GetStringAsync("/metrics");
+        foreach (var line in text.Split('\n'))
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return 0;
+    }
+}

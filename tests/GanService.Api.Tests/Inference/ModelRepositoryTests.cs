@@ -128,4 +128,59 @@ public sealed class ModelRepositoryTests
         Assert.Equal(Path.Combine(contentRoot, "models"), ModelRepository.ResolveRoot("models", contentRoot));
         Assert.Equal("/abs/models", ModelRepository.ResolveRoot("/abs/models", contentRoot));
     }
+
+    [Fact]
+    public async Task Failure_reasons_name_the_folder_relative_to_the_models_path_never_the_absolute_path()
+    {
+        var root = FixtureModels.CreateFolder(FixtureModels.Dcgan, FixtureModels.Cgan);
+        File.WriteAllText(Path.Combine(root, "cgan", "model.json"), "{ \"name\": ");
+        Directory.CreateDirectory(Path.Combine(root, "empty"));
+        File.WriteAllText(Path.Combine(root, "empty", "model.json"), "{}");
+        using var factory = new GanApiFactory(root);
+        var client = factory.CreateClient();
+        foreach (var url in new[] { "/models", "/models/cgan", "/readyz", "/generate?model=cgan" })
+        {
+            var body = await (await client.GetAsync(url)).Content.ReadAsStringAsync();
+            Assert.DoesNotContain(root, body);
+            Assert.DoesNotContain(Path.GetFileName(root), body);
+        }
+        Assert.Contains("cgan/model.json", await client.GetStringAsync("/models"));
+    }
+
+    [Fact]
+    public async Task Models_folder_deleted_and_created_again_is_followed_by_the_watcher()
+    {
+        var root = FixtureModels.CreateFolder(FixtureModels.Dcgan);
+        using var factory = new GanApiFactory(root, new Dictionary<string, string?> { ["Gan:WatchDebounceMilliseconds"] = "100", ["Gan:RescanSeconds"] = "3600" });
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/generate?model=dcgan")).StatusCode);
+
+        Directory.Delete(root, recursive: true);
+        await Eventually(async () => (await client.GetAsync("/generate?model=dcgan")).StatusCode == HttpStatusCode.NotFound, "dcgan is gone with its folder");
+        Directory.CreateDirectory(root);
+        FixtureModels.Write(root, FixtureModels.Cgan);
+        await Eventually(async () => (await client.GetAsync("/generate?model=cgan")).StatusCode == HttpStatusCode.OK, "cgan in the new folder is served");
+        // The watcher now watches the new folder: a model added inside it is seen too.
+        FixtureModels.Write(root, FixtureModels.Dcgan);
+        await Eventually(async () => (await client.GetAsync("/generate?model=dcgan")).StatusCode == HttpStatusCode.OK, "dcgan added to the new folder is served");
+    }
+
+    [Fact]
+    public async Task Models_folder_renamed_over_by_a_new_one_is_followed_by_the_watcher()
+    {
+        var root = FixtureModels.CreateFolder(FixtureModels.Dcgan);
+        using var factory = new GanApiFactory(root, new Dictionary<string, string?> { ["Gan:WatchDebounceMilliseconds"] = "100", ["Gan:RescanSeconds"] = "3600" });
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/generate?model=dcgan")).StatusCode);
+
+        var staging = root + ".new";
+        Directory.CreateDirectory(staging);
+        FixtureModels.Write(staging, FixtureModels.Cgan);
+        Directory.Move(root, root + ".old");
+        Directory.Move(staging, root);
+        await Eventually(async () => (await client.GetAsync("/generate?model=cgan")).StatusCode == HttpStatusCode.OK, "cgan from the swapped-in folder is served");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/generate?model=dcgan")).StatusCode);
+        FixtureModels.Write(root, FixtureModels.Dcgan);
+        await Eventually(async () => (await client.GetAsync("/generate?model=dcgan")).StatusCode == HttpStatusCode.OK, "dcgan added to the swapped-in folder is served");
+    }
 }
