@@ -1,4 +1,5 @@
 using GanService.Api.Inference;
+using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -40,7 +41,7 @@ public static class GenerateEndpoints
     /// <param name="seed">0 … 4294967295 (default 0).</param>
     /// <param name="psi">Truncation ψ in [−1, 2] (models with a psi input; default: the manifest's).</param>
     /// <param name="label">Class name or index (conditional models; default index 0).</param>
-    /// <param name="count">1 … 64; more than 1 returns a grid.</param>
+    /// <param name="count">1 … 64 (InferenceLimits.MaxCount); more than 1 returns a grid.</param>
     /// <param name="mixSeed">StyleGAN: seed whose w drives layers ≥ mix_cutoff.</param>
     /// <param name="mixCutoff">StyleGAN: first layer taken from mix_seed (default num_ws / 2).</param>
     /// <param name="noise">StyleGAN: const (default, the trained noise buffers), random (seeded by seed) or none (zero noise).</param>
@@ -53,20 +54,20 @@ public static class GenerateEndpoints
     {
         label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
-            !QueryValues.TryInt(count, "count", 1, QueryValues.MaxCount, 1, out var n, out error))
+            !QueryValues.TryInt(count, "count", 1, InferenceLimits.Default.MaxCount, 1, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
         if ((ulong)first + (ulong)n - 1 > SeedLatent.MaxSeed)
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
         return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, columns: (int)Math.Ceiling(Math.Sqrt(n)),
-            $"generate seed={first} count={n}", (m, settings, ct) => GanPipelines.Generate(m, seeds, settings, ct), cancellation);
+            $"generate seed={first} count={n}", (m, settings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct), cancellation);
     }
 
     /// <param name="model">A loaded generate model.</param>
     /// <param name="from">Start seed.</param>
     /// <param name="to">End seed.</param>
-    /// <param name="steps">2 … 32 images (default 8).</param>
+    /// <param name="steps">2 … 64 images (InferenceLimits.MaxInterpolationSteps; default 8).</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Interpolate(
         [FromQuery] string? model, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? steps,
         [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? noise,
@@ -74,10 +75,10 @@ public static class GenerateEndpoints
     {
         if (!QueryValues.TrySeed(from, "from", 0, out var a, out var error) ||
             !QueryValues.TrySeed(to, "to", 1, out var b, out error) ||
-            !QueryValues.TryInt(steps, "steps", 2, QueryValues.MaxSteps, 8, out var n, out error))
+            !QueryValues.TryInt(steps, "steps", InferenceLimits.Default.MinInterpolationSteps, InferenceLimits.Default.MaxInterpolationSteps, 8, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
         return RunAsync(model, psi, label, null, null, noise, "png", context, models, gate, columns: n,
-            $"interpolate from={a} to={b} steps={n}", (m, settings, ct) => GanPipelines.Interpolate(m, a, b, n, settings, ct), cancellation);
+            $"interpolate from={a} to={b} steps={n}", (m, settings, ct) => GanPipelines.Interpolate(m.Model, a, b, n, settings, ct), cancellation);
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> RunAsync(
@@ -108,42 +109,47 @@ public static class GenerateEndpoints
         }
     }
 
-    /// <summary>Validates the conditioning query values against what this model can take.</summary>
+    /// <summary>Parses the conditioning query values; what this model can take is the inference library's check.</summary>
     private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, out string? error)
     {
         if (!QueryValues.TryPsi(psiText, out var psi, out error)) return null;
-        bool takesPsi = (m.Mapping ?? m.Main).Input(TensorRoles.Psi) is not null;
-        if (psi is not null && !takesPsi) { error = $"model '{m.Name}' has no truncation (psi) input"; return null; }
 
         long? label = null;
         if (!string.IsNullOrEmpty(labelText))
         {
-            if ((m.Mapping ?? m.Main).Input(TensorRoles.Label) is null) { error = $"model '{m.Name}' is not conditional; it takes no label"; return null; }
-            if (!QueryValues.TryLabel(labelText, m.Manifest.Labels, "label", out var index, out error)) return null;
-            label = index;
+            // A name needs the model's labels to parse; a model without a label input has none, so say that instead.
+            if (!m.Model.TakesLabel) label = 0;
+            else if (!QueryValues.TryLabel(labelText, m.Manifest.Labels, "label", out var index, out error)) return null;
+            else label = index;
         }
 
         uint? mixSeed = null;
         int? mixCutoff = null;
-        if (!string.IsNullOrEmpty(mixSeedText) || !string.IsNullOrEmpty(mixCutoffText))
+        if (!string.IsNullOrEmpty(mixSeedText))
         {
-            if (!m.IsStyleBased) { error = $"model '{m.Name}' is not style-based; mix_seed and mix_cutoff do not apply"; return null; }
             if (!QueryValues.TrySeed(mixSeedText, "mix_seed", 0, out var ms, out error)) return null;
+            mixSeed = ms;
+        }
+        if (!string.IsNullOrEmpty(mixCutoffText))
+        {
             if (string.IsNullOrEmpty(mixSeedText)) { error = "mix_cutoff needs mix_seed"; return null; }
-            int numWs = m.Manifest.Style!.NumWs;
-            if (!QueryValues.TryInt(mixCutoffText, "mix_cutoff", 0, numWs, numWs / 2, out var cutoff, out error)) return null;
-            (mixSeed, mixCutoff) = (ms, cutoff);
+            int numWs = m.Manifest.Style?.NumWs ?? 0;
+            // Its range is the model's layers; a model without layers to mix is refused below, by the library's check.
+            if (!m.Model.IsStyleBased) mixCutoff = 0;
+            else if (!QueryValues.TryInt(mixCutoffText, "mix_cutoff", 0, numWs, numWs / 2, out var cutoff, out error)) return null;
+            else mixCutoff = cutoff;
         }
 
-        var noise = NoiseMode.Const;
+        NoiseMode noise;
         switch (noiseText?.ToLowerInvariant())
         {
-            case null or "" or "const": break;
-            case "random" when m.SupportsNoiseModes: noise = NoiseMode.Random; break;
-            case "none" when m.SupportsNoiseModes: noise = NoiseMode.None; break;
-            case "random" or "none": error = $"model '{m.Name}' has no noise inputs; noise={noiseText!.ToLowerInvariant()} does not apply"; return null;
+            case null or "" or "const": noise = NoiseMode.Const; break;
+            case "random": noise = NoiseMode.Random; break;
+            case "none": noise = NoiseMode.None; break;
             default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
-        return new GenerateSettings(psi, label, mixSeed, mixCutoff, noise);
+        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise);
+        error = GanPipelines.Problem(m.Model, settings);
+        return error is null ? settings : null;
     }
 }

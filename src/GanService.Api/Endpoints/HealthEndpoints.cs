@@ -1,4 +1,5 @@
 using GanService.Api.Inference;
+using GanService.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GanService.Api.Endpoints;

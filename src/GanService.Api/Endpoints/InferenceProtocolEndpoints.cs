@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GanService.Api.Inference;
+using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -81,7 +82,7 @@ public static class InferenceProtocolEndpoints
         if (!models.TryAcquire(name, out var lease)) return WithError(Problems.UnknownModel(name, models));
         using (lease)
         {
-            var spec = lease.Model.Main.Spec;
+            var spec = lease.Model.Model.Main.Spec;
             return TypedResults.Ok(new OipModelMetadata(name, [Version], Platform,
                 [.. spec.Inputs.Select(Metadata)], [.. spec.Outputs.Select(Metadata)]));
         }
@@ -109,7 +110,7 @@ public static class InferenceProtocolEndpoints
             catch (JsonException e) { return Bad($"the request is not valid OIP JSON: {e.Message}"); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { return WithError(Problems.TooLarge(limit)); }
 
-            var graph = lease.Model.Main;
+            var graph = lease.Model.Model.Main;
             if (body?.Inputs is not { Length: > 0 } given) return Bad("inputs: at least one tensor is required");
             if (OverLimits(given, graph, options.Value) is { } tooLarge)
                 return WithError(Problems.Of(StatusCodes.Status413PayloadTooLarge, "Inference request too large", tooLarge));

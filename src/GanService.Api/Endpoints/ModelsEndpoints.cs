@@ -1,4 +1,5 @@
 using GanService.Api.Inference;
+using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -65,13 +66,13 @@ public static class ModelsEndpoints
 
     private static ModelSummary Summary(LoadedModel m)
     {
-        var conditioning = m.Mapping ?? m.Main;
+        var model = m.Model;
         var capabilities = new ModelCapabilities(
-            Psi: conditioning.Input(TensorRoles.Psi) is not null,
-            Label: conditioning.Input(TensorRoles.Label) is not null,
-            Target: m.Main.Input(TensorRoles.LabelVector) is not null,
-            Noise: m.SupportsNoiseModes,
-            Mixing: m.IsStyleBased,
+            Psi: model.TakesPsi,
+            Label: model.TakesLabel,
+            Target: model.Main.Input(TensorRoles.LabelVector) is not null,
+            Noise: model.SupportsNoiseModes,
+            Mixing: model.IsStyleBased,
             Interpolate: m.Manifest.Task == ModelTasks.Generate);
         return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,
             capabilities, null, $"/models/{m.Name}", m.Sample is null ? null : $"/models/{m.Name}/sample.png");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GanService.Contracts;
+using GanService.Inference;
 using Microsoft.Net.Http.Headers;
 
 namespace GanService.Api.Endpoints;
@@ -10,9 +11,6 @@ namespace GanService.Api.Endpoints;
 /// </summary>
 public static class QueryValues
 {
-    public const int MaxCount = 64, MaxSteps = 32;
-    public const float MinPsi = -1f, MaxPsi = 2f;
-
     public static bool TrySeed(string? text, string name, uint fallback, out uint seed, out string? error)
     {
         seed = fallback;
@@ -39,9 +37,10 @@ public static class QueryValues
         psi = null;
         error = null;
         if (string.IsNullOrEmpty(text)) return true;
-        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && float.IsFinite(v) && v >= MinPsi && v <= MaxPsi)
+        var limits = InferenceLimits.Default;
+        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && limits.PsiProblem(v) is null)
         { psi = v; return true; }
-        error = $"psi must be a number in [{MinPsi}, {MaxPsi}], got '{Problems.Shorten(text)}'";
+        error = $"psi must be a number in [{limits.MinPsi}, {limits.MaxPsi}], got '{Problems.Shorten(text)}'";
         return false;
     }
 

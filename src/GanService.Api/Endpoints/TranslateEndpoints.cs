@@ -1,4 +1,5 @@
 using GanService.Api.Inference;
+using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -49,7 +50,7 @@ public static class TranslateEndpoints
             if (!QueryValues.TryResize(size, out var policy, out var error) || !QueryValues.TryFormat(format, context.Request, out var outputFormat, out error))
                 return Problems.BadQuery(error!);
             int? targetIndex = null;
-            if (m.Main.Input(TensorRoles.LabelVector) is not null)
+            if (m.Model.Main.Input(TensorRoles.LabelVector) is not null)
             {
                 if (string.IsNullOrEmpty(target))
                     return Problems.BadQuery($"model '{m.Name}' needs target=<domain>, one of: {string.Join(", ", m.Manifest.Labels)}");
@@ -69,7 +70,7 @@ public static class TranslateEndpoints
             {
                 var limits = new ImageLimits(options.Value.MaxImagePixels, options.Value.ImageAllocationLimitMegabytes);
                 using var input = await decoder.DecodeAsync(data!, limits, cancellation);
-                var output = GanPipelines.Translate(m, input, policy, targetIndex, cancellation);
+                var output = GanPipelines.Translate(m.Model, input, policy, targetIndex, cancellation);
                 var bytes = ImageResults.Encode([output], outputFormat, 1);
                 return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
             }

@@ -1,5 +1,6 @@
 using GanService.Contracts;
 using GanService.Api.Inference;
+using GanService.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -30,7 +31,12 @@ public static class GanInferenceServiceCollectionExtensions
             .Validate(o => o.Defaults.All(kv => ModelName.IsValid(kv.Key) && ModelName.IsValid(kv.Value)),
                 "Gan:Defaults: every key and value must be a model name (lower-case letters, digits, . _ -)")
             .ValidateOnStart();
-        services.AddSingleton<SessionFactory>();
+        services.AddSingleton(sp =>
+        {
+            var device = sp.GetRequiredService<IOptions<GanOptions>>().Value.Device;
+            var logger = sp.GetRequiredService<ILogger<SessionFactory>>();
+            return new SessionFactory(device, reason => logger.LogWarning("Device {Device} requested but falling back to CPU: {Reason}", device, reason));
+        });
         services.AddSingleton<ModelRepository>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelRepository>());
         services.AddSingleton<InferenceGate>();

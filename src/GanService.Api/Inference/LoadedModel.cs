@@ -1,29 +1,30 @@
 using GanService.Contracts;
+using GanService.Inference;
 
 namespace GanService.Api.Inference;
 
 /// <summary>
-/// A model whose files matched their hashes and whose sessions are open. Reference counted: a replaced or removed model
-/// is disposed only after the last request using it has finished.
+/// A served model: the inference library's <see cref="OnnxModel"/> plus what the repository knows of its folder (files'
+/// fingerprint, card, sample image). Reference counted: a replaced or removed model is disposed only after the last
+/// request using it has finished.
 /// </summary>
 public sealed class LoadedModel
 {
     private int _references = 1; // the repository's own reference
     private int _retired;
 
-    public LoadedModel(ModelManifest manifest, IReadOnlyDictionary<string, OnnxGraph> graphs, string fingerprint, string? card, byte[]? sample)
+    public LoadedModel(OnnxModel model, string fingerprint, string? card, byte[]? sample)
     {
-        Manifest = manifest;
-        Graphs = graphs;
+        Model = model;
         Fingerprint = fingerprint;
         Card = card;
         Sample = sample;
     }
 
-    public string Name => Manifest.Name;
-    public ModelManifest Manifest { get; }
-    /// <summary>Graphs by role: "model", or "mapping" + "synthesis".</summary>
-    public IReadOnlyDictionary<string, OnnxGraph> Graphs { get; }
+    /// <summary>The sessions and manifest the pipelines run.</summary>
+    public OnnxModel Model { get; }
+    public string Name => Model.Name;
+    public ModelManifest Manifest => Model.Manifest;
     public string Fingerprint { get; }
     public string? Card { get; }
     public byte[]? Sample { get; }
@@ -34,18 +35,6 @@ public sealed class LoadedModel
     public string ContentHash => _contentHash ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
         System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Manifest.Graphs.Select(g => $"{g.Role}:{g.Sha256}").Prepend(Manifest.ToJson())))));
     private string? _contentHash;
-
-    /// <summary>The graph OIP and single-graph pipelines run: synthesis for StyleGAN, else the only graph.</summary>
-    public OnnxGraph Main => Graphs[Manifest.MainGraph.Role];
-    public OnnxGraph? Mapping => Graphs.GetValueOrDefault("mapping");
-    public bool IsStyleBased => Manifest.Style is not null && Mapping is not null;
-    /// <summary>StyleGAN2 exports a second synthesis graph that takes the noise maps as inputs (role "synthesis_noise");
-    /// the main synthesis graph has the const noise baked in.</summary>
-    public OnnxGraph? NoiseSynthesis => Graphs.GetValueOrDefault("synthesis_noise");
-    /// <summary>The graph that takes noise maps as inputs, if any: the dedicated one, or the main graph when its noise
-    /// inputs are overridable initializers.</summary>
-    public OnnxGraph? NoiseInputGraph => NoiseSynthesis ?? (Main.Inputs(TensorRoles.Noise).Any() ? Main : null);
-    public bool SupportsNoiseModes => IsStyleBased && NoiseInputGraph is not null;
 
     internal bool TryAddReference()
     {
@@ -59,8 +48,7 @@ public sealed class LoadedModel
 
     internal void Release()
     {
-        if (Interlocked.Decrement(ref _references) == 0)
-            foreach (var g in Graphs.Values) g.Dispose();
+        if (Interlocked.Decrement(ref _references) == 0) Model.Dispose();
     }
 
     /// <summary>Drops the repository's reference; sessions close when in-flight requests finish.</summary>

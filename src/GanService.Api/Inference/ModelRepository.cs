@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using GanService.Contracts;
+using GanService.Inference;
 using Microsoft.Extensions.Options;
 
 namespace GanService.Api.Inference;
@@ -13,7 +13,7 @@ namespace GanService.Api.Inference;
 /// </summary>
 public sealed class ModelRepository : IHostedService, IDisposable
 {
-    public const string ManifestFile = "model.json";
+    public const string ManifestFile = OnnxModel.ManifestFile;
     private const long MaxCardBytes = 256 * 1024, MaxSampleBytes = 16 * 1024 * 1024;
 
     private sealed record Snapshot(
@@ -317,35 +317,15 @@ public sealed class ModelRepository : IHostedService, IDisposable
 
     private LoadedModel Load(string folder, string name, string fingerprint)
     {
-        var manifest = ModelManifest.Load(Path.Combine(folder, ManifestFile));
-        if (manifest.Name != name)
-            throw new ModelLoadException($"manifest name '{manifest.Name}' does not match its folder '{name}'");
-        var graphs = new Dictionary<string, OnnxGraph>(StringComparer.Ordinal);
-        try
+        var model = OnnxModel.Load(folder, _sessions, (model, role, elapsed) => GanMetrics.InferenceSeconds.WithLabels(model, role).Observe(elapsed.TotalSeconds));
+        // Requests name models by folder; a manifest that says otherwise would serve under a name nobody asked for.
+        if (model.Name != name)
         {
-            foreach (var spec in manifest.Graphs)
-            {
-                // spec.File is validated by the manifest as a plain file name (no directories, no leading dot).
-                var path = Path.Combine(folder, spec.File);
-                if (!File.Exists(path)) throw new ModelLoadException($"graph '{spec.Role}': file '{spec.File}' is missing");
-                // Hash the very bytes the session is built from, so the file cannot change in between.
-                var bytes = File.ReadAllBytes(path);
-                var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                if (!string.Equals(sha, spec.Sha256, StringComparison.OrdinalIgnoreCase))
-                    throw new ModelLoadException($"graph '{spec.Role}': SHA-256 of '{spec.File}' is {sha}, the manifest says {spec.Sha256.ToLowerInvariant()}");
-                var (session, options) = _sessions.Create(bytes, $"{name}/{spec.File}");
-                graphs[spec.Role] = new OnnxGraph(name, spec, session, options);
-            }
-            var errors = graphs.Values.SelectMany(g => g.CheckAgainstManifest()).Concat(ModelShapes.Check(manifest, graphs)).ToList();
-            if (errors.Count > 0) throw new ModelLoadException(string.Join("; ", errors));
-            return new LoadedModel(manifest, graphs, fingerprint, ReadSmall(folder, "card.md", MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
-                ReadSmall(folder, "samples.png", MaxSampleBytes));
+            model.Dispose();
+            throw new ModelLoadException($"manifest name '{model.Name}' does not match its folder '{name}'");
         }
-        catch
-        {
-            foreach (var g in graphs.Values) g.Dispose();
-            throw;
-        }
+        return new LoadedModel(model, fingerprint, ReadSmall(folder, "card.md", MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
+            ReadSmall(folder, "samples.png", MaxSampleBytes));
     }
 
     private static byte[]? ReadSmall(string folder, string file, long cap)
@@ -365,4 +345,3 @@ public sealed class ModelRepository : IHostedService, IDisposable
     }
 }
 
-public sealed class ModelLoadException(string message) : Exception(message);

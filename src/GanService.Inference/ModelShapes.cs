@@ -1,6 +1,6 @@
 using GanService.Contracts;
 
-namespace GanService.Api.Inference;
+namespace GanService.Inference;
 
 /// <summary>Checks at load time that the graphs have the roles and shapes the endpoints will feed, so a bad model
 /// fails loudly in /models instead of on the first request.</summary>

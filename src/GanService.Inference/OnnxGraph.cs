@@ -3,7 +3,10 @@ using GanService.Contracts;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
-namespace GanService.Api.Inference;
+namespace GanService.Inference;
+
+/// <summary>Told how long each successful graph run took (the API feeds its latency histogram from it).</summary>
+public delegate void RunObserver(string model, string graphRole, TimeSpan elapsed);
 
 /// <summary>
 /// One ONNX graph of a model: the session is created once and shared by all requests (Run is thread-safe);
@@ -14,13 +17,15 @@ public sealed class OnnxGraph : IDisposable
     private readonly InferenceSession _session;
     private readonly SessionOptions _options;
     private readonly string _modelName;
+    private readonly RunObserver? _observer;
 
-    public OnnxGraph(string modelName, GraphSpec spec, InferenceSession session, SessionOptions options)
+    public OnnxGraph(string modelName, GraphSpec spec, InferenceSession session, SessionOptions options, RunObserver? observer = null)
     {
         _modelName = modelName;
         Spec = spec;
         _session = session;
         _options = options;
+        _observer = observer;
     }
 
     public GraphSpec Spec { get; }
@@ -84,7 +89,7 @@ public sealed class OnnxGraph : IDisposable
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try { outputs = _session.Run(runOptions, inputs.Select(i => i.Name).ToArray(), values, outputNames); }
             catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested) { throw new OperationCanceledException(cancellation); }
-            GanMetrics.InferenceSeconds.WithLabels(_modelName, Spec.Role).Observe(clock.Elapsed.TotalSeconds);
+            _observer?.Invoke(_modelName, Spec.Role, clock.Elapsed);
             using (outputs)
             {
                 var result = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);

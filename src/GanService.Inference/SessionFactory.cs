@@ -1,20 +1,22 @@
-using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 
-namespace GanService.Api.Inference;
+namespace GanService.Inference;
 
 /// <summary>Which execution provider sessions run on, and why (shown in /readyz and /models).</summary>
 public sealed record ProviderStatus(string Requested, string Active, string? FallbackReason);
 
 /// <summary>
-/// Creates ORT sessions on the requested device. ORT's C# API throws instead of falling back when CUDA or cuDNN cannot
-/// load, so that is caught here, logged once, and every later session goes straight to CPU.
+/// Creates ORT sessions on the requested device (auto | cuda | cpu). ORT's C# API throws instead of falling back when
+/// CUDA or cuDNN cannot load, so that is caught here, reported once through <paramref name="onFallback"/>, and every
+/// later session goes straight to CPU.
 /// </summary>
-public sealed class SessionFactory(IOptions<GanOptions> options, ILogger<SessionFactory> logger)
+public sealed class SessionFactory(string device = "cpu", Action<string>? onFallback = null)
 {
+    public static readonly string[] Devices = ["auto", "cuda", "cpu"];
     private const string CudaProvider = "CUDAExecutionProvider";
-    private readonly string _requested = options.Value.Device;
+    private readonly string _requested = Devices.Contains(device) ? device
+        : throw new ArgumentException($"device must be one of {string.Join(", ", Devices)}, got '{device}'", nameof(device));
     private readonly Lock _gate = new();
     private string? _cudaFailure;
     private bool _cudaWorked;
@@ -78,7 +80,7 @@ public sealed class SessionFactory(IOptions<GanOptions> options, ILogger<Session
     private void Fail(string reason)
     {
         _cudaFailure = reason;
-        logger.LogWarning("Device {Device} requested but falling back to CPU: {Reason}", _requested, reason);
+        onFallback?.Invoke(reason);
     }
 
     private static SessionOptions CpuOptions() => new()
@@ -86,7 +88,7 @@ public sealed class SessionFactory(IOptions<GanOptions> options, ILogger<Session
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         IntraOpNumThreads = Environment.ProcessorCount,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        // ORT writes its own log to stderr, outside Serilog; keep it to errors (e.g. not the warning every const-noise
+        // ORT writes its own log to stderr, outside the host's logging; keep it to errors (e.g. not the warning every const-noise
         // input triggers: an initializer listed as a graph input is exactly how callers may override it).
         LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
     };

@@ -1,6 +1,6 @@
-namespace GanService.Api.Inference;
+namespace GanService.Inference;
 
-/// <summary>A dense row-major tensor crossing the API ↔ ORT boundary: float32 or int64, never both.</summary>
+/// <summary>A dense row-major tensor crossing the caller ↔ ORT boundary: float32 or int64, never both.</summary>
 public sealed record NamedTensor(string Name, long[] Shape, float[]? Floats = null, long[]? Longs = null)
 {
     public static NamedTensor Of(string name, float[] data, params long[] shape) => new(name, shape, Floats: data);

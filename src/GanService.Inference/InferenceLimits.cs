@@ -1,0 +1,37 @@
+namespace GanService.Inference;
+
+/// <summary>
+/// What one inference call may ask for, the same for `gan generate|interpolate|style-mix|trunc-sweep` and for
+/// GET /generate and /interpolate: the pipelines refuse anything beyond it, and the API states the same numbers in its
+/// query validation and OpenAPI text. Every call runs its images as one batch, so the image caps bound a call's memory
+/// (a 1024² StyleGAN2 batch of 64 is already several GB of activations).
+/// </summary>
+public sealed record InferenceLimits
+{
+    /// <summary>The limits the CLI and the API use.</summary>
+    public static InferenceLimits Default { get; } = new();
+
+    /// <summary>Images one generate call makes (and cells of a style-mix grid or truncation sweep).</summary>
+    public int MaxCount { get; init; } = 64;
+
+    /// <summary>An interpolation has both ends, so at least 2 images.</summary>
+    public int MinInterpolationSteps { get; init; } = 2;
+
+    /// <summary>Images one interpolation makes: as many as one generate call, so neither is the cheaper way to the same work.</summary>
+    public int MaxInterpolationSteps { get; init; } = 64;
+
+    /// <summary>Truncation ψ: 1 = none, 0 = the average w, negative = the "anti-face"; beyond 2 is only noise.</summary>
+    public float MinPsi { get; init; } = -1f;
+    public float MaxPsi { get; init; } = 2f;
+
+    public string? CountProblem(int count, string name = "count") =>
+        count >= 1 && count <= MaxCount ? null : $"{name} must be 1…{MaxCount} images, got {count}";
+
+    public string? StepsProblem(int steps, string name = "steps") =>
+        steps >= MinInterpolationSteps && steps <= MaxInterpolationSteps ? null
+            : $"{name} must be {MinInterpolationSteps}…{MaxInterpolationSteps}, got {steps}";
+
+    public string? PsiProblem(float psi, string name = "psi") =>
+        float.IsFinite(psi) && psi >= MinPsi && psi <= MaxPsi ? null
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} must be a number in [{MinPsi}, {MaxPsi}], got {psi}");
+}
