@@ -1,2 +1,3 @@
 global using TorchSharp;
 global using static TorchSharp.torch;
+global using NoiseMode = GanService.Contracts.NoiseMode;

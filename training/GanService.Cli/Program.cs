@@ -2,7 +2,8 @@ using System.CommandLine;
 using GanService.Cli.Commands;
 
 // `gan` — train, export, generate, translate, evaluate. The CLI only validates and resolves options; the work lives in
-// GanService.Training. Each command group is one file under Commands/.
+// GanService.Training (training, export) and GanService.Inference (running exported models, as the API does). Each
+// command group is one file under Commands/.
 var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
@@ -11,7 +12,7 @@ root.Subcommands.Add(TrainCommand.Create([.. TrainGenerationCommands.Create(), T
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
 root.Subcommands.Add(StyleGanCommands.StyleMix());
-root.Subcommands.Add(StyleGanCommands.Interpolate());
+root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(StyleGanCommands.TruncationSweep());
 root.Subcommands.Add(DatasetsCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());

@@ -60,7 +60,7 @@ public static class GenerateEndpoints
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
-        return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, columns: (int)Math.Ceiling(Math.Sqrt(n)),
+        return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, columns: ImageGrid.DefaultColumns(n),
             $"generate seed={first} count={n}", (m, settings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct), cancellation);
     }
 
@@ -104,7 +104,7 @@ public static class GenerateEndpoints
 
             using var slot = await gate.EnterAsync(cancellation);
             if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
-            var bytes = ImageResults.Encode(run(m, settings, cancellation), format, columns);
+            var bytes = ImageGrid.Encode(run(m, settings, cancellation), columns, format);
             return TypedResults.File(bytes, ImageCodec.ContentType(format));
         }
     }
@@ -119,7 +119,7 @@ public static class GenerateEndpoints
         {
             // A name needs the model's labels to parse; a model without a label input has none, so say that instead.
             if (!m.Model.TakesLabel) label = 0;
-            else if (!QueryValues.TryLabel(labelText, m.Manifest.Labels, "label", out var index, out error)) return null;
+            else if (!ModelLabels.TryParse(labelText, m.Manifest.Labels, "label", out var index, out error)) return null;
             else label = index;
         }
 

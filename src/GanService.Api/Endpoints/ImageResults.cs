@@ -13,20 +13,6 @@ public static class ImageResults
 {
     public const string CacheControl = "public, max-age=3600";
 
-    public static byte[] Encode(IReadOnlyList<Image<Rgb24>> images, OutputFormat format, int columns)
-    {
-        try
-        {
-            if (images.Count == 1) return ImageCodec.Encode(images[0], format);
-            using var grid = ImageCodec.Grid(images, columns);
-            return ImageCodec.Encode(grid, format);
-        }
-        finally
-        {
-            foreach (var image in images) image.Dispose();
-        }
-    }
-
     /// <summary>Bumped whenever the same query would encode to different bytes (encoder settings, grid layout).</summary>
     private const string RepresentationVersion = "1";
 

@@ -44,17 +44,6 @@ public static class QueryValues
         return false;
     }
 
-    /// <summary>A label by name (exact) or by index into the manifest's labels.</summary>
-    public static bool TryLabel(string text, string[] labels, string name, out int index, out string? error)
-    {
-        error = null;
-        index = Array.IndexOf(labels, text);
-        if (index >= 0) return true;
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out index) && index < labels.Length) return true;
-        error = $"{name} '{Problems.Shorten(text)}' is not one of this model's labels: {string.Join(", ", labels.Select((l, i) => $"{i}={l}"))}";
-        return false;
-    }
-
     public static bool TryResize(string? text, out ResizePolicy policy, out string? error)
     {
         error = null;

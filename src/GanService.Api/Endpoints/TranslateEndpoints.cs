@@ -54,7 +54,7 @@ public static class TranslateEndpoints
             {
                 if (string.IsNullOrEmpty(target))
                     return Problems.BadQuery($"model '{m.Name}' needs target=<domain>, one of: {string.Join(", ", m.Manifest.Labels)}");
-                if (!QueryValues.TryLabel(target, m.Manifest.Labels, "target", out var index, out error)) return Problems.BadQuery(error!);
+                if (!ModelLabels.TryParse(target, m.Manifest.Labels, "target", out var index, out error)) return Problems.BadQuery(error!);
                 targetIndex = index;
             }
             else if (!string.IsNullOrEmpty(target))
@@ -71,7 +71,7 @@ public static class TranslateEndpoints
                 var limits = new ImageLimits(options.Value.MaxImagePixels, options.Value.ImageAllocationLimitMegabytes);
                 using var input = await decoder.DecodeAsync(data!, limits, cancellation);
                 var output = GanPipelines.Translate(m.Model, input, policy, targetIndex, cancellation);
-                var bytes = ImageResults.Encode([output], outputFormat, 1);
+                var bytes = ImageGrid.Encode([output], 1, outputFormat);
                 return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
             }
             catch (ImageRejectedException e) { return Problems.FromImage(e); }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using GanService.Contracts;
+using GanService.Inference;
 using GanService.Training.Data;
 using GanService.Training.Metrics;
 using GanService.Training.Onnx;
@@ -27,7 +28,7 @@ public static class EvalCommand
         cmd.SetAction(parse =>
         {
             var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
-            using var gen = GenerateCommand.Open(modelDir);
+            using var gen = ModelArguments.Open(modelDir);
             using var extractor = new FeatureExtractor(parse.GetValue(features)!);
             var spec = gen.Manifest.Image;
             using var real = LoadReal(parse.GetValue(data)!, spec);
@@ -36,14 +37,24 @@ public static class EvalCommand
             var fakes = new List<Tensor>();
             var accuracy = new List<double>();
             int classes = gen.Manifest.Labels.Length;
-            if (classes > 0 && gen.Manifest.MainGraph.Inputs.Any(i => i.Role == TensorRoles.Label))
+            // The library runs at most InferenceLimits.MaxCount seeds per call: generate in batches of that size.
+            Tensor Generated(int first, int count, long? label)
+            {
+                var parts = new List<Tensor>();
+                for (int start = first; start < first + count; start += InferenceLimits.Default.MaxCount)
+                {
+                    var seeds = Enumerable.Range(start, Math.Min(InferenceLimits.Default.MaxCount, first + count - start)).Select(i => (uint)i).ToArray();
+                    var images = GanPipelines.GenerateTensor(gen, seeds, new GenerateSettings(Label: label), CancellationToken.None);
+                    parts.Add(torch.tensor(images.Floats!, images.Shape));
+                }
+                return torch.cat(parts, 0);
+            }
+            if (classes > 0 && gen.TakesLabel)
             {
                 int per = n / classes;
                 for (int k = 0; k < classes; k++)
                 {
-                    var seeds = Enumerable.Range(k * per, per).Select(i => (uint)i).ToArray();
-                    var images = torch.tensor(gen.Generate(seeds, k), [per, spec.Channels, spec.Height, spec.Width]);
-                    var (f, logits) = extractor.Run(images, spec);
+                    var (f, logits) = extractor.Run(Generated(k * per, per, k), spec);
                     fakes.Add(f);
                     if (logits is not null) accuracy.Add(logits.argmax(1).eq(k).to_type(ScalarType.Float64).mean().item<double>());
                 }
@@ -51,11 +62,7 @@ public static class EvalCommand
             else
             {
                 for (int start = 0; start < n; start += 500)
-                {
-                    var seeds = Enumerable.Range(start, Math.Min(500, n - start)).Select(i => (uint)i).ToArray();
-                    var images = torch.tensor(gen.Generate(seeds, null), [seeds.Length, spec.Channels, spec.Height, spec.Width]);
-                    fakes.Add(extractor.Run(images, spec).Features);
-                }
+                    fakes.Add(extractor.Run(Generated(start, Math.Min(500, n - start), null), spec).Features);
             }
             var fake = torch.cat(fakes, 0);
             double fid = FrechetDistance.Compute(realFeatures, fake);

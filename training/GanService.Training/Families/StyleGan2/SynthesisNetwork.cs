@@ -2,9 +2,6 @@ using GanService.Training.Onnx;
 
 namespace GanService.Training.Families.StyleGan2;
 
-/// <summary>Where a synthesis layer's noise comes from (NVlabs noise_mode).</summary>
-public enum NoiseMode { Const, Random, None }
-
 /// <summary>
 /// NVlabs SynthesisLayer: modulated 3×3 conv with demodulation (optionally upsampling ×2 with the [1,3,3,1] filter),
 /// per-pixel noise with a learned strength (init 0), bias, lrelu·√2. Always the NON-FUSED form (the one NVlabs trains

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using GanService.Contracts;
+using GanService.Inference;
+
+namespace GanService.Cli.Commands;
+
+/// <summary>
+/// The options and the model opening that every command running an exported model shares (`gan generate`, `translate`,
+/// `interpolate`, `style-mix`, `trunc-sweep`, `eval`): the model is the inference library's <see cref="OnnxModel"/>,
+/// loaded and checked exactly as the API loads it, and the commands' limits are <see cref="InferenceLimits.Default"/>.
+/// </summary>
+public static class ModelArguments
+{
+    public static Option<string> Model() => new("--model") { Description = "model folder, or a model name under --models", Required = true };
+    public static Option<string> Models() => new("--models") { Description = "model repository", DefaultValueFactory = _ => "models" };
+    public static Option<float?> Trunc() => new("--trunc") { Description = "StyleGAN: truncation ψ (default: the manifest's)" };
+    public static Option<NoiseMode> Noise() => new("--noise-mode") { Description = "StyleGAN: const | random | none", DefaultValueFactory = _ => NoiseMode.Const };
+    public static Option<string?> Label() => new("--label") { Description = "class name or index for conditional models (default: class 0, as GET /generate)" };
+
+    /// <summary>Model folder: a path, or a name under <paramref name="models"/>.</summary>
+    public static string Resolve(string model, string models) =>
+        Directory.Exists(model) ? model : Path.Combine(models, model);
+
+    /// <summary>Opens a model folder on CPU, checked against its manifest (hashes, tensors, roles).</summary>
+    public static OnnxModel Open(string folder) => OnnxModel.Load(folder, new SessionFactory("cpu"));
+
+    public static OnnxModel Open(ParseResult parse, Option<string> model, Option<string> models) =>
+        Open(Resolve(parse.GetValue(model)!, parse.GetValue(models)!));
+
+    /// <summary>--label as a class index (by name or number), null when not given.</summary>
+    public static long? LabelIndex(OnnxModel model, string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (!model.TakesLabel) throw new ArgumentException($"model '{model.Name}' is not conditional; it takes no label");
+        return ModelLabels.TryParse(text, model.Manifest.Labels, "--label", out var index, out var error) ? index : throw new ArgumentException(error);
+    }
+
+    /// <summary>Runs a command body; what a user can fix (a bad argument, a missing or refused model) is one error line
+    /// and exit code 2, not a stack trace.</summary>
+    public static int Run(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or FileNotFoundException
+                                   or DirectoryNotFoundException or ManifestException or ModelLoadException or ImageRejectedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    public static void Write(string path, byte[] bytes, string what)
+    {
+        File.WriteAllBytes(path, bytes);
+        Console.WriteLine($"wrote {path} ({what}, {bytes.Length} bytes)");
+    }
+}
