@@ -1,5 +1,6 @@
 using GanService.Cli.Commands;
 using GanService.Contracts;
+using GanService.Inference;
 using GanService.Training.Export;
 using GanService.Training.Families.Gan;
 
@@ -23,21 +24,20 @@ public class GenerateCommandTests
         var dir = ExportRandom(o, "t-cgan");
         try
         {
-            byte[] first, second, other;
-            using (var m = GenerateCommand.Open(dir)) first = GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("0-3"), 1, 4);
-            using (var m = GenerateCommand.Open(dir)) second = GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("0-3"), 1, 4);
-            using (var m = GenerateCommand.Open(dir)) other = GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("4-7"), 1, 4);
-            Assert.Equal(first, second);
-            Assert.NotEqual(first, other);
+            using var m = ModelArguments.Open(dir);
+            var label1 = new GenerateSettings(Label: 1);
+            var first = GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("0-3"), label1, 4);
+            Assert.Equal(first, GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("0-3"), label1, 4));
+            Assert.NotEqual(first, GenerateCommand.RenderGrid(m, SeedLatent.ParseSeeds("4-7"), label1, 4));
             // the ORT pixels are the generator's: z = SeedLatent.Normal(seed, nz), same label
             var (g, _, _) = GenerationTrainer.Build(o);
             g.eval();
-            using var m2 = GenerateCommand.Open(dir);
-            var ort = m2.Generate([7u], 2);
+            var ort = GanPipelines.GenerateTensor(m, [7u], new GenerateSettings(Label: 2), CancellationToken.None).Floats!;
             using var _ = torch.no_grad();
             var expected = g.Generate(torch.tensor(SeedLatent.Normal(7, o.Nz), [1, o.Nz]), torch.tensor(new long[] { 2 })).data<float>().ToArray();
             Assert.True(ort.Zip(expected).Max(p => Math.Abs(p.First - p.Second)) < 1e-4);
-            Assert.Throws<ArgumentException>(() => m2.Generate([0u], null)); // conditional model without --label
+            var refused = Assert.Throws<ArgumentException>(() => GanPipelines.Generate(m, [0u], new GenerateSettings(Label: 3), CancellationToken.None));
+            Assert.Contains("0=a, 1=b, 2=c", refused.Message);
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
     }
@@ -49,7 +49,8 @@ public class GenerateCommandTests
         try
         {
             File.AppendAllText(Path.Combine(dir, "model.onnx"), "x");
-            Assert.Throws<InvalidDataException>(() => GenerateCommand.Open(dir));
+            var refused = Assert.Throws<ModelLoadException>(() => ModelArguments.Open(dir));
+            Assert.Contains("SHA-256 of 'model.onnx'", refused.Message);
         }
         finally { Directory.Delete(Path.GetDirectoryName(dir)!, true); }
     }

@@ -45,10 +45,10 @@ public class PackageCommandTests
         Assert.Equal(File.ReadAllBytes(onnx), File.ReadAllBytes(Path.Combine(tmp.Path, "p2p", "model.onnx")));
         Assert.Equal(("fixed.onnx", "onnx"), (m.Source!.File, m.Source.Format));
         Assert.Equal([TensorRoles.Image], m.Graphs[0].Inputs.Select(i => i.Role));
-        using var translator = new OnnxTranslator(Path.Combine(tmp.Path, "p2p"));
+        using var model = ModelArguments.Open(Path.Combine(tmp.Path, "p2p"));
         using var png = new MemoryStream();
         using (var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(40, 40)) SixLabors.ImageSharp.ImageExtensions.SaveAsPng(img, png);
-        Assert.NotEmpty(translator.Translate(png.ToArray(), null, ResizePolicy.Crop));
+        Assert.NotEmpty(TranslateCommand.Translate(model, png.ToArray(), null, ResizePolicy.Crop));
     }
 
     [Fact]

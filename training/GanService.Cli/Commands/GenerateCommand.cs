@@ -49,7 +49,7 @@ public static class GenerateCommand
         {
             model, models, seeds, label, grid, columns, perClass, trunc, noise, mixSeed, mixCutoff,
         };
-        cmd.SetAction(parse => ModelArguments.Run(() =>
+        cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
             using var m = ModelArguments.Open(parse, model, models);
@@ -58,7 +58,7 @@ public static class GenerateCommand
             var bytes = parse.GetValue(perClass)
                 ? RenderClassGrid(m, seedList, settings)
                 : RenderGrid(m, seedList, settings, parse.GetValue(columns));
-            ModelArguments.Write(parse.GetValue(grid)!, bytes, $"{seedList.Count} seeds");
+            ModelArguments.Write(stdout, parse.GetValue(grid)!, bytes, $"{seedList.Count} seeds");
             return 0;
         }));
         return cmd;

@@ -20,7 +20,7 @@ public static class InterpolateCommand
         {
             model, models, from, to, steps, label, trunc, noise, output,
         };
-        cmd.SetAction(parse => ModelArguments.Run(() =>
+        cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             int n = parse.GetValue(steps);
             // Checked before the model is opened: a bad count needs no model to be refused.
@@ -28,7 +28,7 @@ public static class InterpolateCommand
             using var m = ModelArguments.Open(parse, model, models);
             var settings = new GenerateSettings(parse.GetValue(trunc), ModelArguments.LabelIndex(m, parse.GetValue(label)), Noise: parse.GetValue(noise));
             var images = GanPipelines.Interpolate(m, parse.GetValue(from), parse.GetValue(to), n, settings, CancellationToken.None);
-            ModelArguments.Write(parse.GetValue(output)!, ImageGrid.Encode(images, n), $"{n} steps");
+            ModelArguments.Write(stdout, parse.GetValue(output)!, ImageGrid.Encode(images, n), $"{n} steps");
             return 0;
         }));
         return cmd;

@@ -37,20 +37,20 @@ public static class ModelArguments
 
     /// <summary>Runs a command body; what a user can fix (a bad argument, a missing or refused model) is one error line
     /// and exit code 2, not a stack trace.</summary>
-    public static int Run(Func<int> body)
+    public static int Run(ParseResult parse, Func<TextWriter, int> body)
     {
-        try { return body(); }
+        try { return body(parse.InvocationConfiguration.Output); }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or FileNotFoundException
                                    or DirectoryNotFoundException or ManifestException or ModelLoadException or ImageRejectedException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            parse.InvocationConfiguration.Error.WriteLine($"error: {e.Message.ReplaceLineEndings(" ")}");
             return 2;
         }
     }
 
-    public static void Write(string path, byte[] bytes, string what)
+    public static void Write(TextWriter output, string path, byte[] bytes, string what)
     {
         File.WriteAllBytes(path, bytes);
-        Console.WriteLine($"wrote {path} ({what}, {bytes.Length} bytes)");
+        output.WriteLine($"wrote {path} ({what}, {bytes.Length} bytes)");
     }
 }

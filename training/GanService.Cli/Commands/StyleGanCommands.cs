@@ -19,14 +19,14 @@ public static class StyleGanCommands
         {
             model, models, rows, cols, styles, trunc, noise, output,
         };
-        cmd.SetAction(parse => ModelArguments.Run(() =>
+        cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
             var columnSeeds = SeedLatent.ParseSeeds(parse.GetValue(cols)!);
             var layers = SeedLatent.ParseSeeds(parse.GetValue(styles)!).Select(s => (int)Math.Min(s, int.MaxValue)).ToArray();
             var tiles = GanPipelines.StyleMix(m, SeedLatent.ParseSeeds(parse.GetValue(rows)!), columnSeeds, layers,
                 new GenerateSettings(parse.GetValue(trunc), Noise: parse.GetValue(noise)), CancellationToken.None);
-            ModelArguments.Write(parse.GetValue(output)!, ImageGrid.Encode(tiles, columnSeeds.Count + 1), "style-mix grid");
+            ModelArguments.Write(stdout, parse.GetValue(output)!, ImageGrid.Encode(tiles, columnSeeds.Count + 1), "style-mix grid");
             return 0;
         }));
         return cmd;
@@ -40,7 +40,7 @@ public static class StyleGanCommands
         var psis = new Option<string>("--psi") { Description = "comma-separated ψ values", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5" };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "trunc-sweep.png" };
         var cmd = new Command("trunc-sweep", $"grid of seeds (rows) × truncation ψ (columns), at most {InferenceLimits.Default.MaxCount} images") { model, models, seeds, psis, noise, output };
-        cmd.SetAction(parse => ModelArguments.Run(() =>
+        cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
             var list = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
@@ -58,7 +58,7 @@ public static class StyleGanCommands
                 throw;
             }
             var tiles = list.SelectMany((_, r) => perPsi.Select(column => column[r])).ToList();
-            ModelArguments.Write(parse.GetValue(output)!, ImageGrid.Encode(tiles, values.Length), "truncation sweep");
+            ModelArguments.Write(stdout, parse.GetValue(output)!, ImageGrid.Encode(tiles, values.Length), "truncation sweep");
             return 0;
         }));
         return cmd;

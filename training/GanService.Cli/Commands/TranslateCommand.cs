@@ -20,7 +20,7 @@ public static class TranslateCommand
         var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels)" };
         var resize = new Option<string>("--resize") { Description = "fit | crop | stretch", DefaultValueFactory = _ => "crop" };
         var cmd = new Command("translate", "translate images with an exported model through ONNX Runtime") { model, models, input, output, target, resize };
-        cmd.SetAction(parse => ModelArguments.Run(() =>
+        cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             var policy = Enum.Parse<ResizePolicy>(parse.GetValue(resize)!, ignoreCase: true);
             using var m = ModelArguments.Open(parse, model, models);
@@ -38,7 +38,7 @@ public static class TranslateCommand
                 var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy);
                 var dest = toFolder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(f) + ".png") : outPath;
                 File.WriteAllBytes(dest, png);
-                Console.WriteLine($"{f} → {dest}");
+                stdout.WriteLine($"{f} → {dest}");
             }
             return 0;
         }));

@@ -1,13 +1,12 @@
-using GanService.Api.Tests.Fixtures;
 using GanService.Contracts;
+using GanService.Tests.Import;
 using GanService.Training.Export;
 using GanService.Training.Families.Pix2Pix;
 using GanService.Training.Onnx;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
 
-namespace GanService.Api.Tests.EndToEnd;
+namespace GanService.Tests.EndToEnd;
 
 /// <summary>The whole chain: a TorchSharp generator → our exporter → models/ → the API → the same pixels TorchSharp
 /// computes for that image (up to one grey level of rounding).</summary>
@@ -25,7 +24,8 @@ public class ExportedModelServingTests
 
         var input = new OnnxIo("image", [-1, 3, size, size]);
         var output = new OnnxIo("output", [-1, 3, size, size]);
-        var folder = FixtureModels.NewFolder();
+        using var tmp = new ImportTestData.TempDir();
+        var folder = tmp.Path;
         ModelPackage.Write(Path.Combine(folder, "e2e-unet"), new ModelManifest
         {
             Name = "e2e-unet", Family = "pix2pix", Task = ModelTasks.Translate, Graphs = [],
@@ -39,10 +39,13 @@ public class ExportedModelServingTests
         using var source = Image.LoadPixelData<Rgb24>(pixels, size, size);
         var png = ImageCodec.Encode(source);
 
-        using var factory = new GanApiFactory(folder);
-        using var client = factory.CreateClient();
-        using var response = await client.PostAsync("/translate/e2e-unet", TestHttp.Raw(png, "image/png"));
-        using var served = await TestHttp.AssertImage(response);
+        await using var api = await LoopbackApi.StartAsync(folder);
+        var body = new ByteArrayContent(png);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        using var response = await api.Client.PostAsync("translate/e2e-unet", body);
+        var servedBytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.IsSuccessStatusCode, System.Text.Encoding.UTF8.GetString(servedBytes));
+        using var served = Image.Load<Rgb24>(servedBytes);
 
         var spec = new ImageSpec(3, size, size);
         float[] expected;
@@ -52,10 +55,17 @@ public class ExportedModelServingTests
             expected = g.forward(x).data<float>().ToArray();
         }
         using var want = ImageCodec.FromTensor(expected, spec);
-        var a = TestHttp.Pixels(served);
-        var b = TestHttp.Pixels(want);
+        var a = Pixels(served);
+        var b = Pixels(want);
         Assert.Equal(b.Length, a.Length);
         int maxDiff = a.Zip(b, (p, q) => Math.Abs(p - q)).Max();
         Assert.True(maxDiff <= 1, $"served pixels differ from TorchSharp by up to {maxDiff} levels");
+    }
+
+    private static byte[] Pixels(Image<Rgb24> image)
+    {
+        var pixels = new Rgb24[image.Width * image.Height];
+        image.CopyPixelDataTo(pixels);
+        return pixels.SelectMany(p => new[] { p.R, p.G, p.B }).ToArray();
     }
 }
