@@ -42,6 +42,13 @@ public sealed record GraphSpec(
 /// <summary>Pixel layout and value range of image tensors. All shipped models: NCHW, RGB or grey, [-1, 1].</summary>
 public sealed record ImageSpec(int Channels, int Height, int Width, float RangeMin = -1f, float RangeMax = 1f, string Layout = "NCHW");
 
+/// <summary>
+/// Where an imported model's weights came from (`gan import` / `gan package`): the source file's name (never a path),
+/// its SHA-256, the checkpoint layout (junyanz, yunjey, rosinality, nvlabs, onnx) and the container (zip, legacy,
+/// pickle, onnx), and the architecture settings inferred from the weights, so a served model can be traced to its file.
+/// </summary>
+public sealed record SourceInfo(string File, string Sha256, string Format, string Container, string? Inferred = null);
+
 public sealed record LatentSpec(int Size, string Distribution = "normal");
 
 public sealed record StyleSpec(int NumWs, int WDim, float DefaultPsi = 0.7f, int NumNoiseInputs = 0);
@@ -71,6 +78,10 @@ public sealed record ModelManifest
     public string[] Labels { get; init; } = [];            // class names (cGAN) or domain names (StarGAN)
     public StyleSpec? Style { get; init; }
     public string License { get; init; } = "unspecified";
+    /// <summary>Other names the API also serves this model under (unique across the repository).</summary>
+    public string[]? Aliases { get; init; }
+    /// <summary>Set for models imported from a foreign file (a PyTorch checkpoint or an ONNX export).</summary>
+    public SourceInfo? Source { get; init; }
     public TrainingInfo? Training { get; init; }
     public string? Description { get; init; }
 
@@ -142,6 +153,14 @@ public sealed record ModelManifest
         if (Graphs is not null && Graphs.Any(g => g.Inputs?.Any(t => t.Role is TensorRoles.Label or TensorRoles.LabelVector) == true) && Labels.Length == 0)
             e.Add("labels: the model takes a label input but lists no labels");
         if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Length) e.Add("labels must be unique");
+        foreach (var alias in Aliases ?? [])
+            if (!ModelName.IsValid(alias)) e.Add($"alias '{alias}' must match {ModelName.Pattern}");
+            else if (alias == Name) e.Add($"alias '{alias}' repeats the model's own name");
+        if (Aliases is not null && Aliases.Distinct(StringComparer.Ordinal).Count() != Aliases.Length) e.Add("aliases must be unique");
+        if (Source is not null && (Source.Sha256 is null || Source.Sha256.Length != 64 || !Source.Sha256.All(Uri.IsHexDigit)))
+            e.Add("source.sha256 must be 64 hex digits");
+        if (Source is not null && (string.IsNullOrEmpty(Source.File) || Source.File != Path.GetFileName(Source.File)))
+            e.Add("source.file must be a file name without directories");
         return e;
     }
 
