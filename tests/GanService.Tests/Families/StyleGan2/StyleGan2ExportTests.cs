@@ -15,7 +15,7 @@ public class StyleGan2ExportTests(ITestOutputHelper log)
     };
 
     /// <summary>A generator whose noise strengths, biases and w_avg are not at their (zero) init, so parity covers them.</summary>
-    private static StyleGan2Generator Perturbed(StyleGan2Architecture arch, int seed = 1)
+    internal static StyleGan2Generator Perturbed(StyleGan2Architecture arch, int seed = 1)
     {
         torch.manual_seed(seed);
         var g = new StyleGan2Generator(arch);
