@@ -49,6 +49,9 @@ public sealed class PickleObject(string module, string name, IReadOnlyList<objec
 /// OrderedDict, EasyDict) → <c>Dictionary&lt;string, object?&gt;</c> (insertion order kept; non-string keys formatted
 /// invariantly), lists → <c>List&lt;object?&gt;</c>, tuples → <c>object?[]</c>, str → string, int → long, float → double,
 /// bool, None → null, bytes → byte[], tensors → <see cref="TorchTensor"/>, anything else → <see cref="PickleObject"/>.
+/// Also: set / frozenset → <c>HashSet&lt;object?&gt;</c>, an int beyond 64 bits → <c>System.Numerics.BigInteger</c>,
+/// numpy scalars → double / long / bool, torch.Size → tuple, torch.device → string. The allow-list of globals is on
+/// TorchPickleHost; any other global is refused where the pickle names it.
 /// </summary>
 public static partial class TorchFile
 {
