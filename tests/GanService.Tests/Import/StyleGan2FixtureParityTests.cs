@@ -9,8 +9,7 @@ namespace GanService.Tests.Import;
 /// <summary>
 /// Parity with the reference implementations: each StyleGAN2 fixture checkpoint (written by rosinality's model.py or
 /// NVlabs' networks.py, see PeerFixtures/README.md and each meta.json) → `gan import` → the written ONNX graphs →
-/// ONNX Runtime, compared with the output the reference code computed. Tolerances: w ≤ 1e-4, images ≤ 1e-3 (NVlabs'
-/// clamp output, whose values reach ±277, ≤ 2e-3 as its meta.json says).
+/// ONNX Runtime, compared with the output the reference code computed. Tolerances: w ≤ 1e-4, images ≤ 1e-3.
 /// </summary>
 public sealed class StyleGan2FixtureParityTests(ITestOutputHelper log) : IDisposable
 {
@@ -164,7 +163,9 @@ public sealed class StyleGan2FixtureParityTests(ITestOutputHelper log) : IDispos
 
         var big = PeerFixtures.Npy(Nvlabs, "in_ws_big.npy");
         var clamped = Run(dir, m, "synthesis", (TensorRoles.Ws, big.Data, big.Shape.Select(s => (long)s).ToArray()));
-        Check("nvlabs conv_clamp (in_ws_big)", clamped, PeerFixtures.Npy(Nvlabs, "out_clamp.npy"), 2e-3f);
+        // Its meta.json allows 2e-3 (values reach ±277, NVlabs' own fused/non-fused paths differ by 1.5e-4); we meet 1e-3.
+        // Without the clamp this output is off by up to 97.6 (meta.json), so the Clip is what this checks.
+        Check("nvlabs conv_clamp (in_ws_big)", clamped, PeerFixtures.Npy(Nvlabs, "out_clamp.npy"), ImageTolerance);
     }
 
     [Fact]
