@@ -5,6 +5,8 @@ using GanService.Cli.Commands;
 // GanService.Training. Each command group is one file under Commands/.
 var root = new RootCommand("gan — train GANs with TorchSharp, export them to ONNX, run them with ONNX Runtime");
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(PackageCommand.Create());
 root.Subcommands.Add(TrainCommand.Create([.. TrainGenerationCommands.Create(), TrainStyleGanCommand.Create()]));
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());

@@ -75,6 +75,40 @@ public class LayerParityTests(ITestOutputHelper log)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public void BatchNorm2d_with_instance_statistics_equals_a_train_mode_batch_of_one_and_matches_onnx(bool affine)
+    {
+        torch.manual_seed(5);
+        var bn = new BatchNorm2d(5, affine: affine);
+        using (torch.no_grad())
+        {
+            bn.running_mean.uniform_(-2, 2); // running statistics far from the images' own: must not be used
+            bn.running_var.uniform_(3, 4);
+            if (affine) { bn.weight!.uniform_(0.5, 1.5); bn.bias!.uniform_(-1, 1); }
+        }
+        var x = Input(6, 3, 5, 7, 6) * 2 + 1;
+        bn.InstanceStatistics = true;
+        bn.eval();
+        using (torch.no_grad())
+        {
+            var ours = bn.forward(x);
+            // pix2pix test.py without --eval: a train-mode BatchNorm on each image alone (scratch stats, not ours).
+            for (int i = 0; i < 3; i++)
+            {
+                var one = x[i..(i + 1)];
+                var reference = nn.functional.batch_norm(one, torch.zeros(5), torch.ones(5), bn.weight, bn.bias, training: true, eps: bn.Eps);
+                float d = (ours[i..(i + 1)] - reference).abs().max().item<float>();
+                Assert.True(d <= 1e-5f, $"image {i}: max |Δ| to a train-mode batch of one {d}");
+            }
+            var runningStats = nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, training: false, eps: bn.Eps);
+            Assert.True((ours - runningStats).abs().max().item<float>() > 0.1f, "instance statistics must differ from running statistics");
+        }
+        AssertParity(bn, x, $"BatchNorm2d instance statistics affine={affine}");
+        bn.InstanceStatistics = false;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void InstanceNorm2d_matches_onnx(bool affine)
     {
         torch.manual_seed(3);

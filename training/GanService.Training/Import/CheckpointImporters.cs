@@ -9,6 +9,9 @@ public static class CheckpointImporters
     // Image-to-image translation families (junyanz pix2pix/CycleGAN, yunjey StarGAN).
     private static ICheckpointImporter[] Translation() =>
     [
+        new JunyanzGeneratorImporter("pix2pix"),
+        new JunyanzGeneratorImporter("cyclegan"),
+        new StarGanImporter(),
     ];
 
     // Unconditional generation families (StyleGAN2: rosinality, NVlabs).

@@ -3,7 +3,9 @@ using GanService.Training.Onnx;
 namespace GanService.Training.Layers;
 
 /// <summary>BatchNorm over (B, C, H, W). Training: batch stats + running-average update; eval/export: running stats.
-/// ONNX: BatchNormalization (inference form).</summary>
+/// ONNX: BatchNormalization (inference form). With <see cref="InstanceStatistics"/> set, every mode normalises each image
+/// with its own per-channel statistics (then the BN affine): what a train-mode BatchNorm computes on a batch of one image,
+/// i.e. junyanz pix2pix test.py run without --eval. ONNX: InstanceNormalization with the BN scale and shift.</summary>
 public sealed class BatchNorm2d : Layer
 {
     public readonly Parameter? weight;
@@ -13,6 +15,9 @@ public sealed class BatchNorm2d : Layer
     public double Eps { get; }
     public double Momentum { get; }
     public long Channels { get; }
+    /// <summary>Normalise with each image's own statistics instead of the running ones (an import-time inference choice;
+    /// running statistics are neither used nor updated).</summary>
+    public bool InstanceStatistics { get; set; }
 
     public BatchNorm2d(long channels, double eps = 1e-5, double momentum = 0.1, bool affine = true) : base(nameof(BatchNorm2d))
     {
@@ -28,13 +33,15 @@ public sealed class BatchNorm2d : Layer
         register_buffer("running_var", running_var);
     }
 
-    public override Tensor forward(Tensor x) =>
-        nn.functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps);
+    public override Tensor forward(Tensor x) => InstanceStatistics
+        ? nn.functional.instance_norm(x, null, null, weight, bias, use_input_stats: true, momentum: Momentum, eps: Eps)
+        : nn.functional.batch_norm(x, running_mean, running_var, weight, bias, training, Momentum, Eps);
 
     public override string Emit(OnnxGraphBuilder g, string input)
     {
         string scale = weight is not null ? g.Initializer("weight", weight) : g.Initializer("weight", Enumerable.Repeat(1f, (int)Channels).ToArray(), [Channels]);
         string shift = bias is not null ? g.Initializer("bias", bias) : g.Initializer("bias", new float[Channels], [Channels]);
+        if (InstanceStatistics) return g.Node("InstanceNormalization", [input, scale, shift], ("epsilon", (float)Eps));
         return g.Node("BatchNormalization",
             [input, scale, shift, g.Initializer("running_mean", running_mean), g.Initializer("running_var", running_var)],
             ("epsilon", (float)Eps));

@@ -6,7 +6,8 @@ namespace GanService.Training.Families.CycleGan;
 /// <summary>
 /// CycleGAN ResNet generator (junyanz networks.py ResnetGenerator): ReflectionPad 3 → Conv 7×7 ngf → norm → ReLU;
 /// two stride-2 3×3 downs (2·ngf, 4·ngf); `blocks` residual blocks at 4·ngf (6 for 128², 9 for 256²); two ConvT 3×3 s2
-/// (output_padding 1) ups; ReflectionPad 3 → Conv 7×7 → Tanh. Convs carry a bias only when the norm is not BatchNorm.
+/// (output_padding 1) ups; ReflectionPad 3 → Conv 7×7 → Tanh. Convs carry a bias only when the norm is not BatchNorm
+/// (<c>convBias</c> overrides that for imported checkpoints: junyanz's `--norm none` builds bias-free convs).
 /// Children "model.0", "model.1", … as in the reference's nn.Sequential (checkpoint keys).
 /// </summary>
 public sealed class ResnetGenerator : Layer
@@ -14,10 +15,10 @@ public sealed class ResnetGenerator : Layer
     public readonly Seq model;
 
     public ResnetGenerator(long inputChannels, long outputChannels, long ngf = 64, NormKind norm = NormKind.Instance,
-        bool useDropout = false, int blocks = 9) : base(nameof(ResnetGenerator))
+        bool useDropout = false, int blocks = 9, bool? convBias = null) : base(nameof(ResnetGenerator))
     {
         if (blocks < 0) throw new ArgumentOutOfRangeException(nameof(blocks));
-        bool bias = Norms.ConvBias(norm);
+        bool bias = convBias ?? Norms.ConvBias(norm);
         model = new Seq(Pads.Reflection(3), new Conv2d(inputChannels, ngf, 7, bias: bias), Norms.Create(norm, ngf), new ReLU());
         const int downs = 2;
         for (int i = 0; i < downs; i++)

@@ -13,11 +13,11 @@ public sealed class PatchDiscriminator : Layer
 {
     public readonly Seq model;
 
-    public PatchDiscriminator(long inputChannels, long ndf = 64, int nLayers = 3, NormKind norm = NormKind.Batch)
+    public PatchDiscriminator(long inputChannels, long ndf = 64, int nLayers = 3, NormKind norm = NormKind.Batch, bool? convBias = null)
         : base(nameof(PatchDiscriminator))
     {
         if (nLayers < 0) throw new ArgumentOutOfRangeException(nameof(nLayers));
-        bool bias = Norms.ConvBias(norm);
+        bool bias = convBias ?? Norms.ConvBias(norm); // override for imported checkpoints (junyanz `--norm none`: no bias)
         model = new Seq(new Conv2d(inputChannels, ndf, 4, stride: 2, padding: 1), new LeakyReLU(0.2));
         long mult = 1, prev;
         for (int n = 1; n < nLayers; n++)

@@ -6,23 +6,24 @@ namespace GanService.Training.Families.Pix2Pix;
 /// <summary>
 /// pix2pix U-Net (junyanz networks.py UnetGenerator / UnetSkipConnectionBlock). `numDowns` 8 = unet_256, 7 = unet_128;
 /// an input of 2^numDowns pixels reaches 1×1 at the bottleneck. Down: LeakyReLU 0.2 → Conv 4×4 s2 → norm; up: ReLU →
-/// ConvT 4×4 s2 → norm (→ Dropout 0.5 in the numDowns−5 middle blocks); outermost ends in Tanh.
+/// ConvT 4×4 s2 → norm (→ Dropout 0.5 in the numDowns−5 middle blocks); outermost ends in Tanh. Convs carry a bias only
+/// when the norm is not BatchNorm unless <c>convBias</c> says otherwise (imported checkpoints).
 /// </summary>
 public sealed class UnetGenerator : Layer
 {
     public readonly UnetBlock model;
 
     public UnetGenerator(long inputChannels, long outputChannels, int numDowns, long ngf = 64, NormKind norm = NormKind.Batch,
-        bool useDropout = true) : base(nameof(UnetGenerator))
+        bool useDropout = true, bool? convBias = null) : base(nameof(UnetGenerator))
     {
         if (numDowns < 5) throw new ArgumentOutOfRangeException(nameof(numDowns), "a U-Net needs at least 5 downsamplings");
-        var block = new UnetBlock(ngf * 8, ngf * 8, null, null, UnetBlock.Position.Innermost, norm, false);
+        var block = new UnetBlock(ngf * 8, ngf * 8, null, null, UnetBlock.Position.Innermost, norm, false, convBias);
         for (int i = 0; i < numDowns - 5; i++)
-            block = new UnetBlock(ngf * 8, ngf * 8, null, block, UnetBlock.Position.Middle, norm, useDropout);
-        block = new UnetBlock(ngf * 4, ngf * 8, null, block, UnetBlock.Position.Middle, norm, false);
-        block = new UnetBlock(ngf * 2, ngf * 4, null, block, UnetBlock.Position.Middle, norm, false);
-        block = new UnetBlock(ngf, ngf * 2, null, block, UnetBlock.Position.Middle, norm, false);
-        model = new UnetBlock(outputChannels, ngf, inputChannels, block, UnetBlock.Position.Outermost, norm, false);
+            block = new UnetBlock(ngf * 8, ngf * 8, null, block, UnetBlock.Position.Middle, norm, useDropout, convBias);
+        block = new UnetBlock(ngf * 4, ngf * 8, null, block, UnetBlock.Position.Middle, norm, false, convBias);
+        block = new UnetBlock(ngf * 2, ngf * 4, null, block, UnetBlock.Position.Middle, norm, false, convBias);
+        block = new UnetBlock(ngf, ngf * 2, null, block, UnetBlock.Position.Middle, norm, false, convBias);
+        model = new UnetBlock(outputChannels, ngf, inputChannels, block, UnetBlock.Position.Outermost, norm, false, convBias);
         register_module("model", model);
     }
 
@@ -46,11 +47,11 @@ public sealed class UnetBlock : Layer
     private readonly Layer? _skipActivation;
 
     public UnetBlock(long outerChannels, long innerChannels, long? inputChannels, UnetBlock? submodule, Position position,
-        NormKind norm, bool useDropout) : base(nameof(UnetBlock))
+        NormKind norm, bool useDropout, bool? convBias = null) : base(nameof(UnetBlock))
     {
         _position = position;
         long inC = inputChannels ?? outerChannels;
-        bool bias = Norms.ConvBias(norm);
+        bool bias = convBias ?? Norms.ConvBias(norm); // override: junyanz's `--norm none` builds bias-free convs
         var downConv = new Conv2d(inC, innerChannels, 4, stride: 2, padding: 1, bias: bias);
         switch (position)
         {

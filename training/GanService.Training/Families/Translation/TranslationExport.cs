@@ -62,15 +62,8 @@ public sealed class StarGanExportFamily : IExportableFamily
         torch.manual_seed(o.Seed);
         var g = StarGanTrainer.Build(o);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
-        int s = o.CropSize, c = o.InputChannels, k = o.Labels.Length;
-        var image = new OnnxIo("image", [-1, c, s, s]);
-        var label = new OnnxIo("label", [-1, k]);
-        var output = new OnnxIo("output", [-1, c, s, s]);
-        var model = OnnxExporter.Export(g, [image, label], [output]);
-        var draft = TranslationExport.Draft(modelName, "stargan", c, s, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = o.Labels };
-        return (draft, [new PackagedGraph("model", "model.onnx", model,
-            [ModelPackage.Spec(image, TensorRoles.Image), ModelPackage.Spec(label, TensorRoles.LabelVector)],
-            [ModelPackage.Spec(output, TensorRoles.Image)])]);
+        var draft = TranslationExport.Draft(modelName, "stargan", o.InputChannels, o.CropSize, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = o.Labels };
+        return (draft, [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize)]);
     }
 }
 
@@ -90,13 +83,30 @@ public static class TranslationExport
     public static (ModelManifest, IReadOnlyList<PackagedGraph>) ImageToImage(string modelName, string family, Layer g, TranslationOptions o,
         string? checkpoint, string what)
     {
-        int s = o.CropSize;
-        var input = new OnnxIo("image", [-1, o.InputChannels, s, s]);
-        var output = new OnnxIo("output", [-1, o.OutputChannels, s, s]);
+        var draft = Draft(modelName, family, o.OutputChannels, o.CropSize, checkpoint, o, what);
+        return (draft, [ImageToImageGraph(g, o.InputChannels, o.OutputChannels, o.CropSize)]);
+    }
+
+    /// <summary>The one graph of an image-to-image model: image (B, inC, S, S) → output (B, outC, S, S), both in [-1, 1].</summary>
+    public static PackagedGraph ImageToImageGraph(nn.Module g, long inputChannels, long outputChannels, int size)
+    {
+        var input = new OnnxIo("image", [-1, inputChannels, size, size]);
+        var output = new OnnxIo("output", [-1, outputChannels, size, size]);
         var model = OnnxExporter.Export(g, [input], [output]);
-        var draft = Draft(modelName, family, o.OutputChannels, s, checkpoint, o, what);
-        return (draft, [new PackagedGraph("model", "model.onnx", model,
-            [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)])]);
+        return new PackagedGraph("model", "model.onnx", model,
+            [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)]);
+    }
+
+    /// <summary>StarGAN's graph: image (B, C, S, S) and label (B, K) target-domain vector → output (B, C, S, S).</summary>
+    public static PackagedGraph StarGanGraph(nn.Module g, long channels, long labelCount, int size)
+    {
+        var image = new OnnxIo("image", [-1, channels, size, size]);
+        var label = new OnnxIo("label", [-1, labelCount]);
+        var output = new OnnxIo("output", [-1, channels, size, size]);
+        var model = OnnxExporter.Export(g, [image, label], [output]);
+        return new PackagedGraph("model", "model.onnx", model,
+            [ModelPackage.Spec(image, TensorRoles.Image), ModelPackage.Spec(label, TensorRoles.LabelVector)],
+            [ModelPackage.Spec(output, TensorRoles.Image)]);
     }
 
     public static ModelManifest Draft(string modelName, string family, int channels, int size, string? checkpoint, TranslationOptions o, string what)

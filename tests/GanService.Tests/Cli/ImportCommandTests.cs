@@ -1,0 +1,106 @@
+using System.CommandLine;
+using GanService.Cli.Commands;
+using GanService.Contracts;
+using GanService.Tests.Import;
+using static GanService.Tests.Import.ImportTestData;
+
+namespace GanService.Tests.Cli;
+
+/// <summary>`gan import` through the command line: what it prints, and one clear error line for every bad input.</summary>
+public class ImportCommandTests
+{
+    private static (int Exit, string Out, string Err) Gan(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = ImportCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static void AssertOneErrorLine(string err, string contains)
+    {
+        var lines = err.TrimEnd().Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line, got:\n{err}");
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(contains, lines[0]);
+        Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void Cyclegan_checkpoint_imports_printing_what_was_inferred()
+    {
+        using var tmp = new TempDir();
+        var (exit, output, error) = Gan("cyclegan", "--checkpoint", PeerFixtures.File("cyclegan_resnet9_ngf8", "latest_net_G_pre04.pth"),
+            "--name", "h2z", "--models", tmp.Path, "--size", "64", "--licence", "BSD (test fixture)");
+        Assert.True(exit == 0, error);
+        Assert.Contains("inferred: ResnetGenerator resnet_9blocks: ngf 8, 9 residual blocks, norm instance (no affine)", output);
+        Assert.Contains("inferred: dropped 46 keys", output);
+        Assert.Contains("imported cyclegan model 'h2z'", output);
+        var m = ModelManifest.Load(Path.Combine(tmp.Path, "h2z", "model.json"));
+        Assert.Equal("BSD (test fixture)", m.License);
+        Assert.Equal(("latest_net_G_pre04.pth", "junyanz", "legacy"), (m.Source!.File, m.Source.Format, m.Source.Container));
+        Assert.True(File.Exists(Path.Combine(tmp.Path, "h2z", "card.md")));
+        Assert.DoesNotContain(tmp.Path, File.ReadAllText(Path.Combine(tmp.Path, "h2z", "model.json"))); // no machine paths
+    }
+
+    [Fact]
+    public void Truncated_checkpoint_gives_one_error_line()
+    {
+        using var tmp = new TempDir();
+        var full = File.ReadAllBytes(PeerFixtures.File("pix2pix_unet256_ngf4", "latest_net_G_legacy.pth"));
+        string truncated = Path.Combine(tmp.Path, "truncated.pth");
+        File.WriteAllBytes(truncated, full[..(full.Length / 2)]);
+        var (exit, _, error) = Gan("pix2pix", "--checkpoint", truncated, "--name", "t", "--models", tmp.Path);
+        Assert.NotEqual(0, exit);
+        AssertOneErrorLine(error, "");
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "t")));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_checkpoint_gives_one_error_line()
+    {
+        using var tmp = new TempDir();
+        string png = Path.Combine(tmp.Path, "horse.jpg");
+        File.WriteAllBytes(png, [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 1, 0, 0, 1]);
+        var (exit, _, error) = Gan("cyclegan", "--checkpoint", png, "--name", "x", "--models", tmp.Path);
+        Assert.Equal(2, exit);
+        AssertOneErrorLine(error, "");
+    }
+
+    [Fact]
+    public void Missing_checkpoint_names_the_path()
+    {
+        var (exit, _, error) = Gan("cyclegan", "--checkpoint", "no-such.pth", "--name", "x", "--models", Path.GetTempPath());
+        Assert.Equal(2, exit);
+        AssertOneErrorLine(error, "'no-such.pth' does not exist");
+    }
+
+    [Fact]
+    public void Unknown_key_and_impossible_shape_are_named()
+    {
+        using var tmp = new TempDir();
+        var extra = Gan("cyclegan", "--checkpoint", Path.Combine(ConfigurationsDir, "invalid_extra_key.pth"), "--name", "x", "--models", tmp.Path, "--size", "16");
+        Assert.Equal(2, extra.Exit);
+        AssertOneErrorLine(extra.Err, "unexpected key 'model.3.weight'");
+        var shape = Gan("stargan", "--checkpoint", Path.Combine(ConfigurationsDir, "invalid_shape.ckpt"), "--name", "x", "--models", tmp.Path, "--labels", "a,b,c");
+        Assert.Equal(2, shape.Exit);
+        AssertOneErrorLine(shape.Err, "key 'main.3.weight' has shape [4, 2, 3, 3]");
+    }
+
+    [Fact]
+    public void Wrong_family_size_and_labels_are_refused_with_the_reason()
+    {
+        using var tmp = new TempDir();
+        string stargan = PeerFixtures.File("stargan_G_conv8", "200000-G.ckpt");
+        AssertOneErrorLine(Gan("cyclegan", "--checkpoint", stargan, "--name", "x", "--models", tmp.Path).Err, "gan import stargan");
+        AssertOneErrorLine(Gan("stargan", "--checkpoint", stargan, "--name", "x", "--models", tmp.Path, "--labels", "a,b").Err,
+            "--labels gives 2 names, but the generator has c_dim 5");
+        AssertOneErrorLine(Gan("pix2pix", "--checkpoint", PeerFixtures.File("pix2pix_unet256_ngf4", "latest_net_G.pth"), "--name", "x",
+            "--models", tmp.Path, "--size", "128").Err, "--size 128 must be a multiple of 256");
+        AssertOneErrorLine(Gan("pix2pix", "--checkpoint", PeerFixtures.File("pix2pix_nlayerD_ndf8", "latest_net_D.pth"), "--name", "x",
+            "--models", tmp.Path).Err, "NLayerDiscriminator");
+        AssertOneErrorLine(Gan("stargan", "--checkpoint", stargan, "--name", "x", "--models", tmp.Path, "--format", "junyanz").Err,
+            "--format junyanz does not apply to stargan");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(tmp.Path));
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using GanService.Cli.Commands;
+using GanService.Contracts;
+using GanService.Training.Export;
+using GanService.Training.Layers;
+using GanService.Training.Onnx;
+using static GanService.Tests.Import.ImportTestData;
+
+namespace GanService.Tests.Cli;
+
+/// <summary>`gan package --onnx`: a foreign ONNX file gets a manifest from its own interface, asking only for what the
+/// graph leaves open.</summary>
+public class PackageCommandTests
+{
+    private static (int Exit, string Out, string Err) Gan(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = PackageCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static string Pix2PixOnnx(string dir, bool dynamicSpatial)
+    {
+        torch.manual_seed(3);
+        var (_, graphs) = FamilyRegistry.Get("pix2pix").BuildExport("x", null,
+            new Dictionary<string, string> { ["netG"] = "unet_32", ["cropSize"] = "32", ["ngf"] = "2" });
+        var model = graphs[0].Model;
+        if (dynamicSpatial)
+            foreach (var io in model.Graph.Input.Concat(model.Graph.Output))
+            {   // what torch.onnx.export(dynamic_axes={"image": {2: "h", 3: "w"}}) declares
+                io.Type.TensorType.Shape.Dim[2] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "h" };
+                io.Type.TensorType.Shape.Dim[3] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "w" };
+            }
+        string path = Path.Combine(dir, dynamicSpatial ? "dynamic.onnx" : "fixed.onnx");
+        OnnxExporter.Save(model, path);
+        return path;
+    }
+
+    [Fact]
+    public void Fixed_size_translate_graph_is_packaged_with_inferred_shape_and_range_and_served_unchanged()
+    {
+        using var tmp = new TempDir();
+        string onnx = Pix2PixOnnx(tmp.Path, dynamicSpatial: false);
+        var (exit, output, error) = Gan("--onnx", onnx, "--name", "p2p", "--task", "translate", "--models", tmp.Path);
+        Assert.True(exit == 0, error);
+        Assert.Contains("size 32×32 (fixed in the graph)", output);
+        Assert.Contains("range [-1, 1] (the output is a Tanh)", output);
+        var m = ModelManifest.Load(Path.Combine(tmp.Path, "p2p", "model.json"));
+        Assert.Equal(new ImageSpec(3, 32, 32, -1, 1), m.Image);
+        Assert.Equal(ModelManifest.Sha256Of(onnx), m.Graphs[0].Sha256); // the file is copied byte for byte
+        Assert.Equal(File.ReadAllBytes(onnx), File.ReadAllBytes(Path.Combine(tmp.Path, "p2p", "model.onnx")));
+        Assert.Equal(("fixed.onnx", "onnx"), (m.Source!.File, m.Source.Format));
+        Assert.Equal([TensorRoles.Image], m.Graphs[0].Inputs.Select(i => i.Role));
+        using var translator = new OnnxTranslator(Path.Combine(tmp.Path, "p2p"));
+        using var png = new MemoryStream();
+        using (var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(40, 40)) SixLabors.ImageSharp.ImageExtensions.SaveAsPng(img, png);
+        Assert.NotEmpty(translator.Translate(png.ToArray(), null, ResizePolicy.Crop));
+    }
+
+    [Fact]
+    public void Dynamic_spatial_dims_need_size_and_then_serve_that_size()
+    {
+        using var tmp = new TempDir();
+        string onnx = Pix2PixOnnx(tmp.Path, dynamicSpatial: true);
+        var refused = Gan("--onnx", onnx, "--name", "dyn", "--task", "translate", "--models", tmp.Path);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("dynamic: pass --size N", refused.Err);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "dyn")));
+
+        var (exit, output, error) = Gan("--onnx", onnx, "--name", "dyn", "--task", "translate", "--size", "64", "--models", tmp.Path);
+        Assert.True(exit == 0, error);
+        Assert.Contains("size 64×64 (--size", output);
+        var m = ModelManifest.Load(Path.Combine(tmp.Path, "dyn", "model.json"));
+        Assert.Equal(64, m.Image.Height);
+        Assert.Equal([-1L, 3, 64, 64], m.Graphs[0].Inputs[0].Shape);
+    }
+
+    [Fact]
+    public void Conditional_generator_needs_its_class_names_and_infers_the_latent_size()
+    {
+        using var tmp = new TempDir();
+        torch.manual_seed(1);
+        var (_, graphs) = FamilyRegistry.Get("cgan").BuildExport("c", null, new Dictionary<string, string> { ["numClasses"] = "3", ["ngf"] = "4", ["nz"] = "12" });
+        string onnx = Path.Combine(tmp.Path, "cgan.onnx");
+        OnnxExporter.Save(graphs[0].Model, onnx);
+        var refused = Gan("--onnx", onnx, "--name", "c", "--task", "generate", "--models", tmp.Path);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("--labels", refused.Err);
+
+        var (exit, output, error) = Gan("--onnx", onnx, "--name", "c", "--task", "generate", "--labels", "a,b,c", "--models", tmp.Path);
+        Assert.True(exit == 0, error);
+        var m = ModelManifest.Load(Path.Combine(tmp.Path, "c", "model.json"));
+        Assert.Equal(12, m.Latent!.Size);
+        Assert.Equal(["a", "b", "c"], m.Labels);
+        Assert.Equal([TensorRoles.Latent, TensorRoles.Label], m.Graphs[0].Inputs.Select(i => i.Role));
+        Assert.Contains("latent input: 'z' (B, 12)", output);
+    }
+
+    [Fact]
+    public void An_output_whose_range_the_graph_does_not_fix_needs_range()
+    {
+        using var tmp = new TempDir();
+        torch.manual_seed(2);
+        using var conv = new Seq(new Conv2d(3, 3, 3, padding: 1));
+        string onnx = Path.Combine(tmp.Path, "conv.onnx");
+        OnnxExporter.Save(OnnxExporter.Export(conv, [new OnnxIo("x", [-1, 3, 16, 16])], [new OnnxIo("y", [-1, 3, 16, 16])]), onnx);
+        var refused = Gan("--onnx", onnx, "--name", "conv", "--task", "translate", "--models", tmp.Path);
+        Assert.Equal(2, refused.Exit);
+        Assert.Contains("pass --range -1,1 or --range 0,1", refused.Err);
+        var ok = Gan("--onnx", onnx, "--name", "conv", "--task", "translate", "--range", "0,1", "--models", tmp.Path);
+        Assert.True(ok.Exit == 0, ok.Err);
+        Assert.Equal(0f, ModelManifest.Load(Path.Combine(tmp.Path, "conv", "model.json")).Image.RangeMin);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_onnx_gives_one_error_line()
+    {
+        using var tmp = new TempDir();
+        string bogus = Path.Combine(tmp.Path, "model.onnx");
+        File.WriteAllText(bogus, "this is not a protobuf");
+        var (exit, _, error) = Gan("--onnx", bogus, "--name", "b", "--task", "translate", "--models", tmp.Path);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: 'model.onnx' is not an ONNX model", error);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+}
