@@ -176,11 +176,40 @@ public sealed class StyleGan2FixtureParityTests(ITestOutputHelper log) : IDispos
     }
 
     [Fact]
+    public void Options_that_contradict_the_file_are_refused_before_anything_is_written()
+    {
+        var importer = new StyleGan2Importer();
+        string file = PeerFixtures.File(Rosinality, "converted.pt");
+        Assert.Contains("junyanz", Assert.Throws<ArgumentException>(() =>
+            importer.Import(new ImportRequest(file, "x", _models, Format: "junyanz"), TextWriter.Null)).Message);
+        Assert.Contains("32²", Assert.Throws<ArgumentException>(() =>
+            importer.Import(new ImportRequest(file, "x", _models, Size: 64), TextWriter.Null)).Message);
+        Assert.Contains("--labels", Assert.Throws<ArgumentException>(() =>
+            importer.Import(new ImportRequest(file, "x", _models, Labels: ["a"]), TextWriter.Null)).Message);
+        Assert.Contains("not an NVlabs network snapshot", Assert.Throws<CheckpointImportException>(() =>
+            importer.Import(new ImportRequest(file, "x", _models, Format: "nvlabs"), TextWriter.Null)).Message);
+        Assert.False(Directory.Exists(Path.Combine(_models, "x")));
+    }
+
+    [Fact]
+    public void A_truncated_checkpoint_fails_with_one_line()
+    {
+        Directory.CreateDirectory(_models);
+        string truncated = Path.Combine(_models, "truncated.pkl");
+        var bytes = File.ReadAllBytes(PeerFixtures.File(Nvlabs, "network-snapshot-000200.pkl"));
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<TorchFileException>(() => new StyleGan2Importer().Import(new ImportRequest(truncated, "x", _models), TextWriter.Null));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_models, "x")));
+    }
+
+    [Fact]
     public void A_translation_checkpoint_is_not_taken_for_a_stylegan2()
     {
-        var e = Assert.Throws<InvalidDataException>(() =>
+        var e = Assert.Throws<CheckpointImportException>(() =>
             new StyleGan2Importer().Import(new ImportRequest(PeerFixtures.File("cyclegan_resnet9_ngf8", "latest_net_G.pth"), "x", _models), TextWriter.Null));
         Assert.Contains("not a StyleGAN2 checkpoint", e.Message);
+        Assert.Contains("gan import cyclegan", e.Message);
         Assert.False(Directory.Exists(Path.Combine(_models, "x")));
     }
 }

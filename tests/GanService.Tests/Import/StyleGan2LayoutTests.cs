@@ -142,12 +142,12 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
         var g = StyleGan2ExportTests.Perturbed(new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, ChannelBase = 64, ChannelMax = 8 });
         var sd = StyleGan2ReferenceLayouts.Rosinality(g);
         sd["convs.0.conv.extra"] = new TorchTensor("float32", [1], [0f]);
-        var e = Assert.Throws<InvalidDataException>(() => StyleGan2Layouts.FromRosinality(sd, null, "test"));
+        var e = Assert.Throws<CheckpointImportException>(() => StyleGan2Layouts.FromRosinality(sd, null, "test"));
         Assert.Contains("'convs.0.conv.extra'", e.Message);
         var nv = StyleGan2ReferenceLayouts.Nvlabs(g);
         nv["synthesis.b8.skip.weight"] = new TorchTensor("float32", [1], [0f]);
         var t = StyleGan2Layouts.FromNvlabs(nv, null);
-        Assert.Contains("'synthesis.b8.skip.weight'", Assert.Throws<InvalidDataException>(() => StyleGan2Checkpoints.Build(t)).Message);
+        Assert.Contains("'synthesis.b8.skip.weight'", Assert.Throws<CheckpointImportException>(() => StyleGan2Checkpoints.Build(t)).Message);
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
         var sd = StyleGan2ReferenceLayouts.Rosinality(g);
         // make_kernel([1, 2, 1]) padded to 4×4 is not our filter.
         sd["convs.0.conv.blur.kernel"] = new TorchTensor("float32", [4, 4], Enumerable.Repeat(0.25f, 16).ToArray());
-        var e = Assert.Throws<InvalidDataException>(() => StyleGan2Layouts.FromRosinality(sd, null, "test"));
+        var e = Assert.Throws<CheckpointImportException>(() => StyleGan2Layouts.FromRosinality(sd, null, "test"));
         Assert.Contains("convs.0.conv.blur.kernel", e.Message);
     }
 
@@ -169,7 +169,7 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
         // convs.3 is the 16² second conv: give it 5 input channels where the 16² block has 4.
         sd["convs.3.conv.weight"] = new TorchTensor("float32", [1, 4, 5, 3, 3], new float[4 * 5 * 9]);
         var t = StyleGan2Layouts.FromRosinality(sd, null, "test");
-        var e = Assert.Throws<InvalidDataException>(() => StyleGan2Checkpoints.Build(t));
+        var e = Assert.Throws<CheckpointImportException>(() => StyleGan2Checkpoints.Build(t));
         Assert.Contains("'convs.3.conv.weight'", e.Message);
     }
 
@@ -178,15 +178,15 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
     {
         var arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, ChannelBase = 64, ChannelMax = 8 };
         var g = StyleGan2ExportTests.Perturbed(arch);
-        var conditional = Assert.Throws<InvalidDataException>(() =>
+        var conditional = Assert.Throws<CheckpointImportException>(() =>
             StyleGan2Layouts.FromNvlabs(StyleGan2ReferenceLayouts.Nvlabs(g), StyleGan2ReferenceLayouts.NvlabsKwargs(arch, cDim: 10)));
         Assert.Contains("c_dim 10", conditional.Message);
         var sg3 = StyleGan2ReferenceLayouts.Nvlabs(g);
         sg3["synthesis.input.affine.weight"] = new TorchTensor("float32", [4, 8], new float[32]);
-        Assert.Contains("StyleGAN3", Assert.Throws<InvalidDataException>(() => StyleGan2Layouts.FromNvlabs(sg3, null)).Message);
+        Assert.Contains("StyleGAN3", Assert.Throws<CheckpointImportException>(() => StyleGan2Layouts.FromNvlabs(sg3, null)).Message);
         var resnet = StyleGan2ReferenceLayouts.NvlabsKwargs(arch);
         ((Dictionary<string, object?>)resnet["synthesis_kwargs"]!)["architecture"] = "resnet";
-        Assert.Contains("'resnet'", Assert.Throws<InvalidDataException>(() =>
+        Assert.Contains("'resnet'", Assert.Throws<CheckpointImportException>(() =>
             StyleGan2Layouts.FromNvlabs(StyleGan2ReferenceLayouts.Nvlabs(g), resnet)).Message);
     }
 
@@ -196,7 +196,7 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
         var arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, ChannelBase = 64, ChannelMax = 8 };
         var g = StyleGan2ExportTests.Perturbed(arch);
         var kwargs = StyleGan2ReferenceLayouts.NvlabsKwargs(arch with { ChannelBase = 32 });
-        var e = Assert.Throws<InvalidDataException>(() => StyleGan2Layouts.FromNvlabs(StyleGan2ReferenceLayouts.Nvlabs(g), kwargs));
+        var e = Assert.Throws<CheckpointImportException>(() => StyleGan2Layouts.FromNvlabs(StyleGan2ReferenceLayouts.Nvlabs(g), kwargs));
         Assert.Contains("channel_base 32", e.Message);
     }
 }

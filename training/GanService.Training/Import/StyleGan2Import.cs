@@ -26,39 +26,45 @@ public sealed class StyleGan2Importer : ICheckpointImporter
     {
         if (request.Labels is { Count: > 0 })
             throw new ArgumentException("stylegan2 imports unconditional generators: --labels does not apply");
-        var root = TorchFile.Load(request.CheckpointPath);
-        var translation = StyleGan2Checkpoints.Translate(root, request.Format);
-        var arch = translation.Arch;
-        if (request.Size is { } size && size != arch.Resolution)
-            throw new ArgumentException($"--size {size}, but the checkpoint's generator makes {arch.Resolution}² images");
+        string format = request.Format.Equals("auto", StringComparison.OrdinalIgnoreCase) ? "auto"
+            : ImportedModel.CheckFormat(request, Family, "rosinality", "nvlabs");
+        ImportedModel.Directory(request);
         var options = request.Options ?? new Dictionary<string, string>();
         float psi = options.TryGetValue("psi", out var p) ? float.Parse(p, CultureInfo.InvariantCulture) : 0.7f;
         int? cutoff = options.TryGetValue("cutoff", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : null;
+        if (!File.Exists(request.CheckpointPath)) throw new FileNotFoundException($"checkpoint '{request.CheckpointPath}' does not exist");
 
-        var g = StyleGan2Checkpoints.Build(translation);
+        string container = TorchFile.DetectFormat(request.CheckpointPath).ToString().ToLowerInvariant();
+        var translation = StyleGan2Checkpoints.Translate(TorchFile.Load(request.CheckpointPath), format);
+        var arch = translation.Arch;
+        if (request.Size is { } size && size != arch.Resolution)
+            throw new ArgumentException($"--size {size}, but the checkpoint's generator makes {arch.Resolution}² images");
+        bool nvlabs = translation.Format == "nvlabs";
+
+        using var g = StyleGan2Checkpoints.Build(translation);
         var inferred = translation.Inferred.ToList();
         inferred.Add(translation.WAvgFromFile
-            ? (translation.Format == "nvlabs" ? "w_avg: the stored mapping.w_avg (NVlabs' training average), used for ψ" : "w_avg: latent_avg from the file, used for ψ")
-            : $"w_avg: the file stores none, so it is the mean of {WAvgSamples:N0} mapped z (seeds 0–{WAvgSamples - 1}, the service's seed → z); rosinality's generate.py takes the mean of 4,096 torch.randn z instead, so ψ < 1 differs slightly from it");
+            ? (nvlabs ? "w_avg: the stored mapping.w_avg (NVlabs' training average), used for ψ" : "w_avg: latent_avg from the file, used for ψ")
+            : $"w_avg: the file stores none, so it is the mean of {WAvgSamples:N0} mapped z (seeds 0–{WAvgSamples - 1}, the service's seed → z)");
+        var notes = new List<string>(translation.Warnings);
         foreach (var w in translation.Warnings) log.WriteLine($"warning: {w}");
-
-        string licence = request.Licence ?? (translation.Format == "nvlabs" ? NvidiaLicence : "unspecified (pass --licence: the weights' licence follows the training data)");
-        if (translation.Format == "nvlabs")
+        if (!translation.WAvgFromFile)
+            notes.Add($"rosinality's generate.py truncates toward mean_latent(4096), the mean of 4,096 torch.randn latents; here the centre is the mean of {WAvgSamples:N0} mapped latents, so ψ < 1 images differ from generate.py's by that sampling difference.");
+        if (nvlabs)
+        {
+            notes.Add("NVIDIA's StyleGAN2 networks are released under the NVIDIA Source Code License-NC: non-commercial use only.");
             log.WriteLine("note: NVIDIA's StyleGAN2 networks are under the NVIDIA Source Code License-NC: non-commercial use only" +
                           (request.Licence is null ? " (recorded as the model's licence)" : $" (recorded licence: {request.Licence})"));
+        }
+        notes.Add("Seeds: the service turns a seed into z with its own generator (SplitMix64 + Box–Muller), not torch.randn, so the same seed gives a different image than the reference scripts.");
 
         string file = Path.GetFileName(request.CheckpointPath);
-        var source = new SourceInfo(file, ModelManifest.Sha256Of(request.CheckpointPath), translation.Format,
-            TorchFile.DetectFormat(request.CheckpointPath).ToString().ToLowerInvariant(), string.Join("; ", inferred));
-        var draft = StyleGan2ExportFamily.Draft(request.Name, g, psi, licence,
-            new TrainingInfo($"imported from {file} ({translation.Format})", licence, TrainerVersion: Onnx.OnnxExporter.ProducerVersion)) with
+        var draft = StyleGan2ExportFamily.Draft(request.Name, g, psi, nvlabs ? NvidiaLicence : ImportedModel.UnspecifiedLicence, training: null) with
         {
-            Source = source,
-            Description = $"StyleGAN2 {arch.Resolution}² imported from a {translation.Format} checkpoint ({file}).",
+            Description = $"StyleGAN2 {arch.Resolution}² generator imported from a {translation.Format} checkpoint ({file}).",
         };
-        string dir = Path.Combine(request.ModelsDir, request.Name);
-        ModelPackage.Write(dir, draft, StyleGan2ExportFamily.Graphs(g, cutoff));
-        return new ImportResult(dir, inferred);
+        var source = ImportedModel.Source(request.CheckpointPath, translation.Format, container, inferred);
+        return ImportedModel.Write(request, draft, StyleGan2ExportFamily.Graphs(g, cutoff), source, inferred, notes, log);
     }
 }
 
@@ -79,12 +85,14 @@ public static class StyleGan2Checkpoints
         object? nvlabs = top is not null && top.TryGetValue("G_ema", out var gEma) ? gEma
             : root is PickleObject po && StyleGan2Layouts.AsDict(po.State)?.ContainsKey("_modules") == true ? root : null;
         bool rosinality = top is not null && (top.ContainsKey("g_ema") || top.ContainsKey("style.1.weight"));
-        string found = top is null ? root?.GetType().Name ?? "None" : "a dict with keys " + string.Join(", ", top.Keys.Take(8)) + (top.Count > 8 ? ", …" : "");
+        string found = root is Dictionary<string, object?> d && d.Values.Any(v => v is TorchTensor)
+            ? CheckpointGuess.Hint(new SourceState(StateDicts.FromDict(d), "a StyleGAN2 checkpoint")).TrimStart(';', ' ')
+            : "found " + (top is null ? PickleReader.Describe(root) : "a dict with keys " + string.Join(", ", top.Keys.Take(8)) + (top.Count > 8 ? ", …" : ""));
 
         if (format == "nvlabs" || (format == "auto" && nvlabs is not null && !rosinality))
         {
             if (nvlabs is not PickleObject module)
-                throw new InvalidDataException($"not an NVlabs network snapshot: expected a dict with G_ema (a persistent Generator), found {found}");
+                throw new CheckpointImportException($"not an NVlabs network snapshot: expected a dict with G_ema (a persistent Generator); {found}");
             var state = StyleGan2Layouts.AsDict(module.State);
             var kwargs = state is not null && state.TryGetValue("_init_kwargs", out var k) ? StyleGan2Layouts.AsDict(k) : null;
             return StyleGan2Layouts.FromNvlabs(StateDicts.FromModule(module), kwargs);
@@ -92,7 +100,7 @@ public static class StyleGan2Checkpoints
         if (format == "rosinality" || (format == "auto" && rosinality))
         {
             if (!rosinality)
-                throw new InvalidDataException($"not a rosinality StyleGAN2 checkpoint: expected a dict with g_ema or style.* keys, found {found}");
+                throw new CheckpointImportException($"not a rosinality StyleGAN2 checkpoint: expected a dict with g_ema or style.* keys; {found}");
             string layout;
             object? stateDict;
             if (top!.TryGetValue("g_ema", out var ema))
@@ -105,7 +113,7 @@ public static class StyleGan2Checkpoints
             var t = StyleGan2Layouts.FromRosinality(StateDicts.FromDict(stateDict), latentAvg, layout);
             return t with { Warnings = [.. t.Warnings, .. ArgsDisagreements(top, t.Arch)] };
         }
-        throw new InvalidDataException($"not a StyleGAN2 checkpoint: expected rosinality ({{g_ema, …}}) or an NVlabs snapshot ({{G_ema, …}}), found {found}");
+        throw new CheckpointImportException($"not a StyleGAN2 checkpoint: expected rosinality ({{g_ema, …}}) or an NVlabs snapshot ({{G_ema, …}}); {found}");
     }
 
     /// <summary>rosinality train.py stores its argparse.Namespace; the weights win, but a disagreement is worth a line.</summary>
@@ -130,16 +138,16 @@ public static class StyleGan2Checkpoints
         var ours = g.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(g.named_buffers()).ToDictionary(p => p.Item1, p => p.Item2);
         foreach (var key in t.State.Keys)
             if (!ours.ContainsKey(key))
-                throw new InvalidDataException($"unexpected key '{t.SourceKeys[key]}' (not part of a StyleGAN2 generator we can build)");
+                throw new CheckpointImportException($"unexpected key '{t.SourceKeys[key]}' (not part of a StyleGAN2 generator we can build)");
         foreach (var (key, target) in ours)
         {
             if (!t.State.TryGetValue(key, out var src))
             {
                 if (key == "mapping.w_avg" && !t.WAvgFromFile) continue;
-                throw new InvalidDataException($"the checkpoint has no tensor for '{key}' (our name) of the inferred architecture");
+                throw new CheckpointImportException($"the checkpoint has no tensor for '{key}' (our name) of the inferred architecture");
             }
             if (!src.Shape.SequenceEqual(target.shape))
-                throw new InvalidDataException($"'{t.SourceKeys[key]}' has shape [{string.Join(", ", src.Shape)}]; the inferred architecture needs [{string.Join(", ", target.shape)}] for '{key}'");
+                throw new CheckpointImportException($"'{t.SourceKeys[key]}' has shape [{string.Join(", ", src.Shape)}]; the inferred architecture needs [{string.Join(", ", target.shape)}] for '{key}'");
             target.copy_(torch.tensor(src.Data, target.shape));
         }
         if (!t.WAvgFromFile) g.mapping.w_avg.copy_(MeanW(g.mapping, StyleGan2Importer.WAvgSamples));

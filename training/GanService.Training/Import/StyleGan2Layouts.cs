@@ -43,11 +43,11 @@ public static class StyleGan2Layouts
     /// </summary>
     public static StyleGan2Translation FromRosinality(IReadOnlyDictionary<string, TorchTensor> sd, TorchTensor? latentAvg, string layout)
     {
-        var t = new Translator("rosinality", sd);
+        var t = new Translator(new SourceState(sd, "a rosinality StyleGAN2 Generator state dict"));
         int nMlp = 0;
-        while (sd.ContainsKey($"style.{nMlp + 1}.weight")) nMlp++;
+        while (t.Has($"style.{nMlp + 1}.weight")) nMlp++;
         if (nMlp == 0)
-            throw new InvalidDataException("no 'style.1.weight': not a rosinality StyleGAN2 generator state dict");
+            throw new CheckpointImportException($"no 'style.1.weight': not a rosinality StyleGAN2 generator state dict{CheckpointGuess.Hint(t.Source)}");
         var fc0 = t.Peek("style.1.weight", 2);
         int wDim = (int)fc0.Shape[0], zDim = (int)fc0.Shape[1];
         for (int i = 1; i <= nMlp; i++)
@@ -57,7 +57,7 @@ public static class StyleGan2Layouts
         }
 
         int blocksAbove4 = 0;
-        while (sd.ContainsKey($"to_rgbs.{blocksAbove4}.conv.weight")) blocksAbove4++;
+        while (t.Has($"to_rgbs.{blocksAbove4}.conv.weight")) blocksAbove4++;
         int resolution = 4 << blocksAbove4;
         var constInput = t.Peek("input.input", 4);
         var channels = new int[blocksAbove4 + 1];
@@ -78,17 +78,17 @@ public static class StyleGan2Layouts
         if (latentAvg is not null)
         {
             if (latentAvg.Count != wDim)
-                throw new InvalidDataException($"latent_avg has shape [{string.Join(", ", latentAvg.Shape)}]; the mapping's w has {wDim} values");
-            t.PutTensor("mapping.w_avg", "latent_avg", new TorchTensor(latentAvg.DType, [wDim], latentAvg.Data));
+                throw new CheckpointImportException($"latent_avg has shape [{string.Join(", ", latentAvg.Shape)}]; the mapping's w has {wDim} values");
+            t.PutExtra("mapping.w_avg", "latent_avg", new TorchTensor(latentAvg.DType, [wDim], latentAvg.Data));
         }
-        t.RejectUnused();
+        t.Source.EnsureAllAccountedFor();
 
         var arch = WithChannelTable(new StyleGan2Architecture
         {
             Resolution = resolution, ImageChannels = imageChannels, ZDim = zDim, WDim = wDim, MappingLayers = nMlp,
             MappingLrMultiplier = DefaultMappingLrMultiplier,
         }, channels);
-        var inferred = Describe("rosinality", layout, arch, t.Dropped,
+        var inferred = Describe("rosinality", layout, arch, t.Source,
             $"mapping lr multiplier {DefaultMappingLrMultiplier.ToString(CultureInfo.InvariantCulture)} (rosinality's lr_mlp default; not stored in the file)");
         return new StyleGan2Translation("rosinality", arch, t.State, t.Sources, latentAvg is not null, inferred, []);
     }
@@ -98,7 +98,7 @@ public static class StyleGan2Layouts
         var w = t.Peek($"{src}.conv.weight", 5);
         long o = w.Shape[1], i = w.Shape[2], k = w.Shape[3];
         if (w.Shape[0] != 1 || k != 3 || w.Shape[4] != 3)
-            throw new InvalidDataException($"'{src}.conv.weight' has shape [{string.Join(", ", w.Shape)}]; a StyledConv weight is (1, out, in, 3, 3)");
+            throw new CheckpointImportException($"'{src}.conv.weight' has shape [{string.Join(", ", w.Shape)}]; a StyledConv weight is (1, out, in, 3, 3)");
         t.Put($"{dst}.weight", $"{src}.conv.weight", [o, i, 3, 3], scale: 1 / Math.Sqrt(i * k * k));
         t.Put($"{dst}.affine.weight", $"{src}.conv.modulation.weight");
         t.Put($"{dst}.affine.bias", $"{src}.conv.modulation.bias");
@@ -130,33 +130,33 @@ public static class StyleGan2Layouts
     {
         var warnings = new List<string>();
         if (sd.Keys.Any(k => k.StartsWith("synthesis.input.", StringComparison.Ordinal) || k.StartsWith("synthesis.L", StringComparison.Ordinal)))
-            throw new InvalidDataException("this is a StyleGAN3 (alias-free) generator (synthesis.input / synthesis.L* layers); only StyleGAN2 networks import");
+            throw new CheckpointImportException("this is a StyleGAN3 (alias-free) generator (synthesis.input / synthesis.L* layers); only StyleGAN2 networks import");
         if (sd.Keys.Any(k => k.StartsWith("mapping.embed.", StringComparison.Ordinal)) || Int(initKwargs, "c_dim") is > 0)
-            throw new InvalidDataException($"conditional generator (c_dim {Int(initKwargs, "c_dim")?.ToString(CultureInfo.InvariantCulture) ?? "> 0"}, mapping.embed): class-conditional StyleGAN2 import is not supported; only unconditional networks (c_dim 0)");
+            throw new CheckpointImportException($"conditional generator (c_dim {Int(initKwargs, "c_dim")?.ToString(CultureInfo.InvariantCulture) ?? "> 0"}, mapping.embed): class-conditional StyleGAN2 import is not supported; only unconditional networks (c_dim 0)");
         var synthesisKwargs = Dict(initKwargs, "synthesis_kwargs");
         var mappingKwargs = Dict(initKwargs, "mapping_kwargs");
         if (Str(synthesisKwargs, "architecture") is { } architecture && architecture != "skip")
-            throw new InvalidDataException($"synthesis architecture '{architecture}': only NVlabs' default 'skip' generator imports");
+            throw new CheckpointImportException($"synthesis architecture '{architecture}': only NVlabs' default 'skip' generator imports");
 
-        var t = new Translator("nvlabs", sd);
+        var t = new Translator(new SourceState(sd, "an NVlabs StyleGAN2 Generator"));
         int layers = 0;
-        while (sd.ContainsKey($"mapping.fc{layers}.weight")) layers++;
-        if (layers == 0) throw new InvalidDataException("no 'mapping.fc0.weight': not an NVlabs StyleGAN2 generator");
+        while (t.Has($"mapping.fc{layers}.weight")) layers++;
+        if (layers == 0) throw new CheckpointImportException($"no 'mapping.fc0.weight': not an NVlabs StyleGAN2 generator{CheckpointGuess.Hint(t.Source)}");
         var fc0 = t.Peek("mapping.fc0.weight", 2);
         int wDim = (int)fc0.Shape[0], zDim = (int)fc0.Shape[1];
         var resolutions = new List<int>();
-        for (int res = 4; sd.ContainsKey($"synthesis.b{res}.conv1.weight"); res *= 2) resolutions.Add(res);
-        if (resolutions.Count == 0) throw new InvalidDataException("no 'synthesis.b4.conv1.weight': not an NVlabs StyleGAN2 generator");
+        for (int res = 4; t.Has($"synthesis.b{res}.conv1.weight"); res *= 2) resolutions.Add(res);
+        if (resolutions.Count == 0) throw new CheckpointImportException("no 'synthesis.b4.conv1.weight': not an NVlabs StyleGAN2 generator");
         int resolution = resolutions[^1];
         var channels = resolutions.Select(r => (int)t.Peek($"synthesis.b{r}.conv1.weight", 4).Shape[0]).ToArray();
         int imageChannels = (int)t.Peek("synthesis.b4.torgb.weight", 4).Shape[0];
 
-        foreach (var key in sd.Keys.Where(k => k.EndsWith(".resample_filter", StringComparison.Ordinal)).ToList())
+        foreach (var key in t.Source.Keys.Where(k => k.EndsWith(".resample_filter", StringComparison.Ordinal)).ToList())
             t.DropFilter(key, gain: 1);
-        foreach (var key in sd.Keys.Where(k => !k.EndsWith(".resample_filter", StringComparison.Ordinal)))
+        foreach (var key in t.Source.Keys.Where(k => !k.EndsWith(".resample_filter", StringComparison.Ordinal)).ToList())
             t.Put(key, key);
-        if (!sd.ContainsKey("mapping.w_avg"))
-            throw new InvalidDataException("no 'mapping.w_avg': the generator was built without w_avg tracking, so truncation has no centre");
+        if (!t.Has("mapping.w_avg"))
+            throw new CheckpointImportException("no 'mapping.w_avg': the generator was built without w_avg tracking, so truncation has no centre");
 
         double lrMul = Double(mappingKwargs, "lr_multiplier") ?? DefaultMappingLrMultiplier;
         double? convClamp = Double(synthesisKwargs, "conv_clamp");
@@ -172,7 +172,7 @@ public static class StyleGan2Layouts
         void Agree(string name, int? stored, int fromShapes)
         {
             if (stored is { } v && v != fromShapes)
-                throw new InvalidDataException($"_init_kwargs.{name} is {v} but the weights say {fromShapes}");
+                throw new CheckpointImportException($"_init_kwargs.{name} is {v} but the weights say {fromShapes}");
         }
         Agree("z_dim", Int(initKwargs, "z_dim"), zDim);
         Agree("w_dim", Int(initKwargs, "w_dim"), wDim);
@@ -184,7 +184,7 @@ public static class StyleGan2Layouts
             int cm = Int(synthesisKwargs, "channel_max") ?? 512;
             var expected = resolutions.Select(r => Math.Min(cb / r, cm)).ToArray();
             if (!expected.SequenceEqual(channels))
-                throw new InvalidDataException($"_init_kwargs channel_base {cb} / channel_max {cm} give channels [{string.Join(", ", expected)}] but the weights have [{string.Join(", ", channels)}]");
+                throw new CheckpointImportException($"_init_kwargs channel_base {cb} / channel_max {cm} give channels [{string.Join(", ", expected)}] but the weights have [{string.Join(", ", channels)}]");
         }
         var notes = new List<string>
         {
@@ -193,8 +193,7 @@ public static class StyleGan2Layouts
         };
         if (Int(synthesisKwargs, "num_fp16_res") is > 0 and var fp16)
             notes.Add($"num_fp16_res {fp16}: NVlabs runs the top {fp16} resolutions in float16; they run in float32 here (outputs differ at float16 rounding level)");
-        var inferred = Describe("nvlabs", "G_ema", arch, t.Dropped, [.. notes]);
-        t.RejectUnused();
+        var inferred = Describe("nvlabs", "G_ema", arch, t.Source, [.. notes]);
         return new StyleGan2Translation("nvlabs", arch, t.State, t.Sources, WAvgFromFile: true, inferred, warnings);
     }
 
@@ -220,7 +219,7 @@ public static class StyleGan2Layouts
         return arch with { Channels = channels };
     }
 
-    private static List<string> Describe(string format, string layout, StyleGan2Architecture a, IReadOnlyList<string> dropped, params string[] notes)
+    private static List<string> Describe(string format, string layout, StyleGan2Architecture a, SourceState source, params string[] notes)
     {
         var table = string.Join(", ", a.Resolutions().Select(r => $"{r}²:{a.ChannelsAt(r)}"));
         int numWs = 2 * a.Resolutions().Count();
@@ -233,7 +232,8 @@ public static class StyleGan2Layouts
             $"num_ws {numWs}, {numWs - 1} noise layers",
         };
         lines.AddRange(notes);
-        if (dropped.Count > 0) lines.Add($"dropped {dropped.Count} fixed [1,3,3,1] filter buffers (checked equal to ours)");
+        if (source.StrippedDataParallelPrefix) lines.Add("keys carried nn.DataParallel's 'module.' prefix (stripped)");
+        if (source.Dropped.Count > 0) lines.Add($"dropped {source.Dropped.Count} fixed [1,3,3,1] filter buffers (checked equal to ours)");
         return lines;
     }
 
@@ -257,36 +257,40 @@ public static class StyleGan2Layouts
     private static string? Str(IReadOnlyDictionary<string, object?>? d, string key) =>
         d is not null && d.TryGetValue(key, out var v) ? v as string : null;
 
-    /// <summary>Collects the renamed tensors, remembers each one's source key, and refuses keys nobody claimed.</summary>
-    private sealed class Translator(string format, IReadOnlyDictionary<string, TorchTensor> source)
+    /// <summary>
+    /// Collects the renamed tensors under our names and remembers each one's source key; the bookkeeping of which
+    /// source keys were taken or dropped (and the refusal of the rest) is <see cref="SourceState"/>'s.
+    /// </summary>
+    private sealed class Translator(SourceState source)
     {
-        private readonly HashSet<string> _used = [];
+        public SourceState Source => source;
         public Dictionary<string, TorchTensor> State { get; } = [];
         public Dictionary<string, string> Sources { get; } = [];
-        public List<string> Dropped { get; } = [];
+
+        public bool Has(string key) => source.Has(key);
 
         public TorchTensor Peek(string key, int rank)
         {
-            if (!source.TryGetValue(key, out var t)) throw new InvalidDataException($"missing key '{key}' in the {format} state dict");
+            var t = source.Peek(key) ?? throw source.Missing(key);
             if (t.Shape.Length != rank)
-                throw new InvalidDataException($"'{key}' has shape [{string.Join(", ", t.Shape)}]; expected {rank} dimensions");
+                throw new CheckpointImportException($"'{key}' has shape {SourceState.Format(t.Shape)}; expected {rank} dimensions");
             return t;
         }
 
-        /// <summary>Copies source[src] to ours[dst], reshaped (same element count) and optionally scaled.</summary>
+        /// <summary>Takes source[src] as ours[dst], reshaped (same element count) and optionally scaled.</summary>
         public void Put(string dst, string src, long[]? shape = null, double scale = 1)
         {
-            if (!source.TryGetValue(src, out var t)) throw new InvalidDataException($"missing key '{src}' in the {format} state dict");
+            var t = source.Take(src, $"our '{dst}'");
             shape ??= t.Shape;
             if (shape.Aggregate(1L, (a, b) => a * b) != t.Count)
-                throw new InvalidDataException($"'{src}' has shape [{string.Join(", ", t.Shape)}]; [{string.Join(", ", shape)}] expected");
+                throw new CheckpointImportException($"'{src}' has shape {SourceState.Format(t.Shape)}; {SourceState.Format(shape)} expected");
             var data = scale == 1 ? t.Data : t.Data.Select(v => (float)(v * scale)).ToArray();
-            PutTensor(dst, src, new TorchTensor(t.DType, shape, data, t.IsParameter));
+            PutExtra(dst, src, new TorchTensor(t.DType, shape, data, t.IsParameter));
         }
 
-        public void PutTensor(string dst, string src, TorchTensor t)
+        /// <summary>A tensor from outside the state dict (rosinality's latent_avg).</summary>
+        public void PutExtra(string dst, string src, TorchTensor t)
         {
-            _used.Add(src);
             State[dst] = t;
             Sources[dst] = src;
         }
@@ -297,17 +301,8 @@ public static class StyleGan2Layouts
             var t = Peek(key, 2);
             var expected = StyleGanMath.FirKernel(gain);
             if (t.Count != expected.Length || t.Data.Zip(expected).Any(p => Math.Abs(p.First - p.Second) > 1e-6f * gain))
-                throw new InvalidDataException($"'{key}' is not the [1,3,3,1] filter our network uses (values [{string.Join(", ", t.Data.Take(4).Select(v => v.ToString("G5", CultureInfo.InvariantCulture)))}, …]); other blur kernels do not import");
-            _used.Add(key);
-            Dropped.Add(key);
-        }
-
-        public void RejectUnused()
-        {
-            var unused = source.Keys.Where(k => !_used.Contains(k)).ToList();
-            if (unused.Count > 0)
-                throw new InvalidDataException($"unexpected key '{unused[0]}' in the {format} state dict (not part of a StyleGAN2 generator we can build)" +
-                    (unused.Count > 1 ? $", and {unused.Count - 1} more" : ""));
+                throw new CheckpointImportException($"'{key}' is not the [1,3,3,1] filter our network uses (values [{string.Join(", ", t.Data.Take(4).Select(v => v.ToString("G5", CultureInfo.InvariantCulture)))}, …]); other blur kernels do not import");
+            source.Drop(key, "the fixed [1,3,3,1] resampling filter (checked equal to ours)");
         }
     }
 }
