@@ -136,6 +136,27 @@ public class StyleGan2LayoutTests(ITestOutputHelper log)
         Assert.Equal(table.Select(c => (long)c), a.ChannelTable());
     }
 
+    [Theory]
+    // param_counts.json of the peer fixtures: rosinality Generator(size, 512, 8) with channel_multiplier 2 (config-f).
+    [InlineData(256, 30_034_338L)]
+    [InlineData(1024, 30_370_060L)]
+    public void Config_f_in_rosinality_layout_imports_with_the_official_parameter_count(int res, long officialCount)
+    {
+        torch.manual_seed(1);
+        var arch = new StyleGan2Architecture { Resolution = res, ZDim = 512, WDim = 512, MappingLayers = 8, ChannelBase = 32768, ChannelMax = 512 };
+        using var g = new StyleGan2Generator(arch);
+        var sd = StyleGan2ReferenceLayouts.Rosinality(g);
+        // rosinality's count is over parameters; noises.* and the blur/upsample kernels are buffers.
+        long sourceCount = sd.Where(kv => !kv.Key.StartsWith("noises.", StringComparison.Ordinal) && !kv.Key.EndsWith(".kernel", StringComparison.Ordinal)).Sum(kv => kv.Value.Count);
+        Assert.Equal(officialCount, sourceCount);
+        // A latent_avg (convert_weight.py layout) spares the 10,000-latent mean, which at w_dim 512 is most of the time.
+        var t = StyleGan2Layouts.FromRosinality(sd, new TorchTensor("float32", [512], new float[512]), "test");
+        AssertSameNetwork(arch, t.Arch);
+        Assert.Null(t.Arch.Channels);
+        using var imported = StyleGan2Checkpoints.Build(t);
+        Assert.Equal(officialCount, imported.parameters().Sum(p => p.numel()));
+    }
+
     [Fact]
     public void Unknown_key_fails_with_the_key()
     {
