@@ -186,6 +186,8 @@ public sealed class StyleGan2FixtureParityTests(ITestOutputHelper log) : IDispos
             importer.Import(new ImportRequest(file, "x", _models, Size: 64), TextWriter.Null)).Message);
         Assert.Contains("--labels", Assert.Throws<ArgumentException>(() =>
             importer.Import(new ImportRequest(file, "x", _models, Labels: ["a"]), TextWriter.Null)).Message);
+        Assert.Contains("psi", Assert.Throws<ArgumentException>(() =>
+            importer.Import(new ImportRequest(file, "x", _models, Options: new Dictionary<string, string> { ["psi"] = "much" }), TextWriter.Null)).Message);
         Assert.Contains("not an NVlabs network snapshot", Assert.Throws<CheckpointImportException>(() =>
             importer.Import(new ImportRequest(file, "x", _models, Format: "nvlabs"), TextWriter.Null)).Message);
         Assert.False(Directory.Exists(Path.Combine(_models, "x")));

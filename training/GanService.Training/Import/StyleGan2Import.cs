@@ -30,8 +30,12 @@ public sealed class StyleGan2Importer : ICheckpointImporter
             : ImportedModel.CheckFormat(request, Family, "rosinality", "nvlabs");
         ImportedModel.Directory(request);
         var options = request.Options ?? new Dictionary<string, string>();
-        float psi = options.TryGetValue("psi", out var p) ? float.Parse(p, CultureInfo.InvariantCulture) : 0.7f;
-        int? cutoff = options.TryGetValue("cutoff", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : null;
+        float psi = 0.7f;
+        if (options.TryGetValue("psi", out var p) && !(float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out psi) && psi >= 0))
+            throw new ArgumentException($"psi '{p}' must be a number ≥ 0");
+        int? cutoff = null;
+        if (options.TryGetValue("cutoff", out var c))
+            cutoff = int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k : throw new ArgumentException($"cutoff '{c}' must be a whole number ≥ 0");
         if (!File.Exists(request.CheckpointPath)) throw new FileNotFoundException($"checkpoint '{request.CheckpointPath}' does not exist");
 
         string container = TorchFile.DetectFormat(request.CheckpointPath).ToString().ToLowerInvariant();
