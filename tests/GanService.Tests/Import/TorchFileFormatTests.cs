@@ -219,6 +219,64 @@ public sealed class TorchFileFormatTests : IDisposable
         OneLine(() => StateDicts.FromDict(TorchFile.Load(deep.Stop().ToArray(), "deep.pkl")), "nested deeper than 64 levels");
     }
 
+    /// <summary>Random damage to the pickle part of real checkpoints: every outcome is a load or one TorchFileException line.</summary>
+    [Fact]
+    public void Randomly_damaged_checkpoints_load_or_fail_with_one_line_only()
+    {
+        var rng = new Random(11);
+        var legacy = File.ReadAllBytes(PeerFixtures.File("stargan_G_conv8", "200000-G_legacy.ckpt"));
+        var pkl = File.ReadAllBytes(PeerFixtures.File("stylegan2_nvlabs_ada_s16_z32_map3", "network-snapshot-000200.pkl"));
+        byte[] dataPkl;
+        using (var zip = ZipFile.OpenRead(PeerFixtures.File("stylegan2_rosinality_s32_w32_small", "converted.pt")))
+        using (var s = zip.Entries.Single(e => e.FullName.EndsWith("/data.pkl")).Open())
+        {
+            var ms = new MemoryStream();
+            s.CopyTo(ms);
+            dataPkl = ms.ToArray();
+        }
+        var outcomes = new Dictionary<string, int>();
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var (name, bytes, region) = (trial % 3) switch
+            {
+                0 => ("legacy.ckpt", (byte[])legacy.Clone(), 12_000),
+                1 => ("snapshot.pkl", (byte[])pkl.Clone(), 2_000),
+                _ => ("data.pkl", (byte[])dataPkl.Clone(), dataPkl.Length),
+            };
+            for (int k = rng.Next(1, 4); k > 0; k--) bytes[rng.Next(Math.Min(region, bytes.Length))] = (byte)rng.Next(256);
+            if (name == "data.pkl") bytes = ZipOf(bytes, File.ReadAllBytes(PeerFixtures.File("stylegan2_rosinality_s32_w32_small", "converted.pt")));
+            try
+            {
+                TorchFile.Load(bytes, name);
+                outcomes["loaded"] = outcomes.GetValueOrDefault("loaded") + 1;
+            }
+            catch (TorchFileException e)
+            {
+                Assert.DoesNotContain('\n', e.Message);
+                Assert.True(e.Message.Length <= 401, e.Message);
+                outcomes["refused"] = outcomes.GetValueOrDefault("refused") + 1;
+            }
+        }
+        Assert.True(outcomes.GetValueOrDefault("refused") > 50, string.Join(", ", outcomes));
+    }
+
+    /// <summary>The original zip with its data.pkl replaced.</summary>
+    private static byte[] ZipOf(byte[] dataPkl, byte[] original)
+    {
+        var output = new MemoryStream();
+        using (var src = new ZipArchive(new MemoryStream(original), ZipArchiveMode.Read))
+        using (var dst = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var e in src.Entries)
+            {
+                using var w = dst.CreateEntry(e.FullName, CompressionLevel.NoCompression).Open();
+                if (e.FullName.EndsWith("/data.pkl")) w.Write(dataPkl);
+                else { using var r = e.Open(); r.CopyTo(w); }
+            }
+        }
+        return output.ToArray();
+    }
+
     [Fact]
     public void Malformed_pickles_give_one_line_not_an_exception_from_inside()
     {

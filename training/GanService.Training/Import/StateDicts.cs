@@ -15,8 +15,8 @@ public static class StateDicts
 
         public void Visit(string prefix, int depth)
         {
-            if (depth > MaxDepth) throw new TorchFileException($"nested deeper than {MaxDepth} levels at '{prefix}'");
-            if (++_visits > MaxVisits) throw new TorchFileException($"more than {MaxVisits} nested dicts or modules; refused");
+            if (depth > MaxDepth) throw Fail($"nested deeper than {MaxDepth} levels at '{prefix}'");
+            if (++_visits > MaxVisits) throw Fail($"more than {MaxVisits} nested dicts or modules; refused");
         }
     }
 
@@ -28,7 +28,7 @@ public static class StateDicts
     public static IReadOnlyDictionary<string, TorchTensor> FromDict(object? dict)
     {
         if (dict is not Dictionary<string, object?> d)
-            throw new TorchFileException($"expected a dict of tensors, found {PickleReader.Describe(dict)}");
+            throw Fail($"expected a dict of tensors, found {PickleReader.Describe(dict)}");
         var walk = new Walk();
         AddDict(d, "", walk, 0);
         return walk.Into;
@@ -67,7 +67,7 @@ public static class StateDicts
         {
             PickleObject { State: Dictionary<string, object?> s } => s,
             Dictionary<string, object?> s when s.ContainsKey("_modules") => s,
-            _ => throw new TorchFileException(
+            _ => throw Fail(
                 $"'{prefix.TrimEnd('.')}' is {PickleReader.Describe(module)}, not a module record with _parameters, _buffers and _modules"),
         };
         var nonPersistent = state.GetValueOrDefault("_non_persistent_buffers_set") as HashSet<object?> ?? [];
@@ -84,11 +84,13 @@ public static class StateDicts
         {
             Dictionary<string, object?> d => d,
             null => [],
-            var other => throw new TorchFileException($"'{prefix}{field}' is {PickleReader.Describe(other)}, not a dict"),
+            var other => throw Fail($"'{prefix}{field}' is {PickleReader.Describe(other)}, not a dict"),
         };
+
+    private static TorchFileException Fail(string message) => new(TorchFile.OneLine(message));
 
     private static void Add(OrderedDictionary<string, TorchTensor> into, string key, TorchTensor t)
     {
-        if (!into.TryAdd(key, t)) throw new TorchFileException($"the key '{key}' occurs twice");
+        if (!into.TryAdd(key, t)) throw Fail($"the key '{key}' occurs twice");
     }
 }

@@ -30,11 +30,11 @@ public static partial class TorchFile
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TorchFileException($"{name}: no such file");
+            throw new TorchFileException(OneLine($"{name}: no such file"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TorchFileException($"{name}: cannot read the checkpoint ({e.Message})");
+            throw new TorchFileException(OneLine($"{name}: cannot read the checkpoint ({e.Message})"));
         }
         return DetectFormat(head.AsSpan(0, n), name);
     }
@@ -42,7 +42,7 @@ public static partial class TorchFile
     /// <summary>Which container the bytes starting a file are (a few hundred bytes suffice).</summary>
     public static TorchFileFormat DetectFormat(ReadOnlySpan<byte> head, string source = "checkpoint")
     {
-        if (head.IsEmpty) throw new TorchFileException($"{source}: empty file, not a PyTorch checkpoint");
+        if (head.IsEmpty) throw new TorchFileException(OneLine($"{source}: empty file, not a PyTorch checkpoint"));
         if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8)) return TorchFileFormat.Zip;
         if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5)
         {
@@ -51,8 +51,8 @@ public static partial class TorchFile
             return afterProto.StartsWith(LegacyMagicLong) ? TorchFileFormat.Legacy : TorchFileFormat.Pickle;
         }
         if (head.Length > 262 && head.Slice(257, 5).SequenceEqual("ustar"u8))
-            throw new TorchFileException($"{source}: a tar archive (PyTorch before 0.1.10 saved checkpoints so); re-save it with a newer PyTorch");
-        throw new TorchFileException($"{source}: not a PyTorch checkpoint ({Sniff(head)})");
+            throw new TorchFileException(OneLine($"{source}: a tar archive (PyTorch before 0.1.10 saved checkpoints so); re-save it with a newer PyTorch"));
+        throw new TorchFileException(OneLine($"{source}: not a PyTorch checkpoint ({Sniff(head)})"));
     }
 
     private static string Sniff(ReadOnlySpan<byte> head)
@@ -101,6 +101,7 @@ public static partial class TorchFile
     private static object? Guard(string source, Func<object?> load)
     {
         try { return load(); }
+        catch (TorchFileException e) when (OneLine(e.Message) != e.Message) { throw new TorchFileException(OneLine(e.Message)); }
         catch (TorchFileException) { throw; }
         catch (InvalidDataException e) { throw new TorchFileException($"{source}: damaged or truncated zip ({e.Message})"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -110,8 +111,24 @@ public static partial class TorchFile
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidCastException
             or IndexOutOfRangeException or OverflowException or KeyNotFoundException or FormatException or NotSupportedException)
         {
-            throw new TorchFileException($"{source}: malformed checkpoint ({e.GetType().Name}: {e.Message})");
+            throw new TorchFileException(OneLine($"{source}: malformed checkpoint ({e.GetType().Name}: {e.Message})"));
         }
+    }
+
+    /// <summary>
+    /// Messages quote names and keys taken from the file; a hostile file could put line breaks or megabytes in them.
+    /// Control characters are escaped and the line is cut at 400 characters.
+    /// </summary>
+    internal static string OneLine(string message)
+    {
+        var sb = new StringBuilder(Math.Min(message.Length, 420));
+        foreach (char c in message)
+        {
+            if (sb.Length >= 400) { sb.Append('…'); break; }
+            if (char.IsControl(c)) sb.Append(c == '\n' ? "\\n" : $"\\x{(int)c:x2}");
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     private static object? LoadBytes(byte[] data, TorchFileFormat format, string source, TorchLoadOptions options, int depth) =>
