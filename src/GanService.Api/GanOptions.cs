@@ -38,4 +38,8 @@ public sealed class GanOptions
 
     /// <summary>Quiet period after the last file event before the folder is rescanned (a copy raises many events).</summary>
     [Range(0, 60_000)] public int WatchDebounceMilliseconds { get; set; } = 500;
+
+    /// <summary>Family defaults: a request for the key (e.g. <c>model=stylegan</c>) is served by the named model (or alias).
+    /// Without an entry, a key that names a family ("stylegan" → stylegan2) resolves when exactly one such model is loaded.</summary>
+    public Dictionary<string, string> Defaults { get; set; } = new(StringComparer.Ordinal);
 }

@@ -7,9 +7,11 @@ namespace GanService.Api.Endpoints;
 /// <summary>What each capability flag means for the query parameters a client may send.</summary>
 public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate);
 
+/// <param name="Aliases">other names that serve this model; <paramref name="Reason"/> says why a failed folder failed, or
+/// (for a ready model) which of its manifest aliases conflict with other models and are not served.</param>
 public sealed record ModelSummary(
     string Name, string Status, string? Family, string? Task, string? Description, string[] Labels,
-    ImageSpec? Image, ModelCapabilities? Capabilities, string? Reason, string Url, string? SampleUrl);
+    ImageSpec? Image, ModelCapabilities? Capabilities, string? Reason, string Url, string? SampleUrl, string[]? Aliases = null);
 
 public sealed record ModelList(ProviderStatus Provider, ModelSummary[] Models);
 
@@ -31,11 +33,13 @@ public static class ModelsEndpoints
     public static Ok<ModelList> List(ModelRepository models, SessionFactory sessions) =>
         TypedResults.Ok(new ModelList(sessions.Status, [.. Summaries(models)]));
 
+    // `name` may be an alias or a family key: the detail describes the model it resolved to.
+
     public static Results<Ok<ModelDetail>, ProblemHttpResult> Get(string name, ModelRepository models, SessionFactory sessions)
     {
         if (models.TryAcquire(name, out var lease))
             using (lease)
-                return TypedResults.Ok(new ModelDetail(Summary(lease.Model), lease.Model.Manifest, lease.Model.Card, sessions.Status));
+                return TypedResults.Ok(new ModelDetail(Summary(lease.Model, models), lease.Model.Manifest, lease.Model.Card, sessions.Status));
         if (models.FailureOf(name) is { } failure)
             return TypedResults.Ok(new ModelDetail(Summary(failure), null, null, sessions.Status));
         return Problems.UnknownModel(name, models);
@@ -51,7 +55,13 @@ public static class ModelsEndpoints
     }
 
     private static IEnumerable<ModelSummary> Summaries(ModelRepository models) =>
-        models.Loaded.Select(Summary).Concat(models.Failed.Select(Summary)).OrderBy(s => s.Name, StringComparer.Ordinal);
+        models.Loaded.Select(m => Summary(m, models)).Concat(models.Failed.Select(Summary)).OrderBy(s => s.Name, StringComparer.Ordinal);
+
+    private static ModelSummary Summary(LoadedModel m, ModelRepository models) => Summary(m) with
+    {
+        Aliases = models.Aliases.Where(a => a.Value == m.Name).Select(a => a.Key).ToArray() is { Length: > 0 } served ? served : null,
+        Reason = models.AliasConflictOf(m.Name),
+    };
 
     private static ModelSummary Summary(LoadedModel m)
     {

@@ -12,13 +12,29 @@ public static class Problems
 
     public static ProblemHttpResult BadQuery(string detail) => Of(StatusCodes.Status400BadRequest, "Invalid request", detail);
 
+    /// <summary>
+    /// 404 for a name that resolves to no model: lists the loaded models (and aliases), says why a folder of that name
+    /// failed, why a family key did not resolve, and for a well-known official model the `gan import` line that adds it.
+    /// </summary>
     public static ProblemHttpResult UnknownModel(string? requested, ModelRepository models)
     {
         var available = models.Names;
         var shown = requested is null ? "(none)" : $"'{Shorten(requested)}'";
         var detail = $"no model {shown} is loaded; available: {(available.Count == 0 ? "none" : string.Join(", ", available))}";
-        if (requested is not null && models.FailureOf(requested) is { } failure) detail += $". '{failure.Name}' failed to load: {failure.Reason}";
-        return Of(StatusCodes.Status404NotFound, "Unknown model", detail, new Dictionary<string, object?> { ["available"] = available });
+        if (models.Aliases.Count > 0) detail += $" (aliases: {string.Join(", ", models.Aliases.Select(a => $"{a.Key} → {a.Value}"))})";
+        var extensions = new Dictionary<string, object?> { ["available"] = available };
+        if (requested is not null)
+        {
+            if (models.FailureOf(requested) is { } failure) detail += $". '{failure.Name}' failed to load: {failure.Reason}";
+            if (models.FamilyHint(requested) is { } hint) detail += $". {hint}";
+            if (OfficialModels.Find(requested) is { } official)
+            {
+                detail += $". {official.Hint}";
+                extensions["import"] = official.ImportCommand;
+                extensions["download"] = official.Url;
+            }
+        }
+        return Of(StatusCodes.Status404NotFound, "Unknown model", detail, extensions);
     }
 
     public static ProblemHttpResult WrongTask(LoadedModel model, string wanted) =>

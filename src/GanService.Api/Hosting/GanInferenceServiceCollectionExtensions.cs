@@ -1,3 +1,4 @@
+using GanService.Contracts;
 using GanService.Api.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -25,7 +26,10 @@ public static class GanInferenceServiceCollectionExtensions
     /// the concurrency gate, body limits, request timeouts and problem details.</summary>
     public static IServiceCollection AddGanInference(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => o.Defaults.All(kv => ModelName.IsValid(kv.Key) && ModelName.IsValid(kv.Value)),
+                "Gan:Defaults: every key and value must be a model name (lower-case letters, digits, . _ -)")
+            .ValidateOnStart();
         services.AddSingleton<SessionFactory>();
         services.AddSingleton<ModelRepository>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelRepository>());

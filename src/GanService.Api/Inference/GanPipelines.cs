@@ -68,7 +68,12 @@ public static class GanPipelines
     private static List<Image<Rgb24>> RunPlain(LoadedModel model, float[] z, int batch, GenerateSettings settings, CancellationToken ct)
     {
         var graph = model.Main;
-        var inputs = new List<NamedTensor> { NamedTensor.Of(graph.Input(TensorRoles.Latent)!.Name, z, batch, model.Manifest.Latent!.Size) };
+        int zSize = model.Manifest.Latent!.Size;
+        // A graph exported without a dynamic batch (torch.onnx.export without dynamic_axes; `gan package` keeps its
+        // fixed 1) takes one latent at a time.
+        if (graph.Input(TensorRoles.Latent)!.Shape[0] == 1 && batch > 1)
+            return Enumerable.Range(0, batch).SelectMany(b => RunPlain(model, z[(b * zSize)..((b + 1) * zSize)], 1, settings, ct)).ToList();
+        var inputs = new List<NamedTensor> { NamedTensor.Of(graph.Input(TensorRoles.Latent)!.Name, z, batch, zSize) };
         AddConditioning(graph, inputs, batch, settings, model.Manifest);
         return Images(model, graph.Run(inputs, ct));
     }

@@ -18,7 +18,12 @@ public sealed class ModelRepository : IHostedService, IDisposable
 
     private sealed record Snapshot(
         ImmutableSortedDictionary<string, LoadedModel> Loaded,
-        ImmutableSortedDictionary<string, ModelFailure> Failed);
+        ImmutableSortedDictionary<string, ModelFailure> Failed)
+    {
+        /// <summary>Manifest aliases that resolve (alias → model name), and why the others do not (model → reasons).</summary>
+        public ImmutableSortedDictionary<string, string> Aliases { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+        public ImmutableSortedDictionary<string, string> AliasConflicts { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    }
 
     private readonly GanOptions _options;
     private readonly SessionFactory _sessions;
@@ -47,7 +52,17 @@ public sealed class ModelRepository : IHostedService, IDisposable
     public IReadOnlyCollection<ModelFailure> Failed => _snapshot.Failed.Values.ToList();
     public IReadOnlyList<string> Names => _snapshot.Loaded.Keys.ToList();
 
-    /// <summary>Finds a loaded model by exact name and holds it until the lease is disposed.</summary>
+    /// <summary>Aliases that resolve, alias → model name.</summary>
+    public IReadOnlyDictionary<string, string> Aliases => _snapshot.Aliases;
+
+    /// <summary>Why some of a model's aliases are not served (an alias that another model's name or alias already has).</summary>
+    public string? AliasConflictOf(string name) => _snapshot.AliasConflicts.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Finds a loaded model and holds it until the lease is disposed. A name resolves, in order, as a model name, a
+    /// manifest alias, a family default (<c>Gan:Defaults:&lt;key&gt;</c>), or a family key with exactly one loaded model of
+    /// that family (see <see cref="FamilyMatches"/>); the lease's model says which model that was.
+    /// </summary>
     public bool TryAcquire(string? name, out ModelLease lease)
     {
         lease = default;
@@ -55,11 +70,39 @@ public sealed class ModelRepository : IHostedService, IDisposable
         // A model retired between the lookup and the reference is replaced by the next snapshot: retry once.
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            if (!_snapshot.Loaded.TryGetValue(name, out var model)) return false;
+            var snapshot = _snapshot;
+            if (Resolve(snapshot, name) is not { } model) return false;
             if (model.TryAddReference()) { lease = new ModelLease(model); return true; }
         }
         return false;
     }
+
+    private LoadedModel? Resolve(Snapshot snapshot, string name)
+    {
+        if (snapshot.Loaded.TryGetValue(name, out var model)) return model;
+        if (snapshot.Aliases.TryGetValue(name, out var target)) return snapshot.Loaded.GetValueOrDefault(target);
+        if (_options.Defaults.TryGetValue(name, out var configured))
+            return snapshot.Loaded.GetValueOrDefault(configured)
+                ?? (snapshot.Aliases.TryGetValue(configured, out var viaAlias) ? snapshot.Loaded.GetValueOrDefault(viaAlias) : null);
+        var family = snapshot.Loaded.Values.Where(m => FamilyMatches(m.Manifest.Family, name)).Take(2).ToList();
+        return family.Count == 1 ? family[0] : null;
+    }
+
+    /// <summary>Why <paramref name="name"/> resolved to nothing although it looks like a family key (for the 404 detail).</summary>
+    public string? FamilyHint(string name)
+    {
+        var snapshot = _snapshot;
+        if (_options.Defaults.TryGetValue(name, out var configured))
+            return $"Gan:Defaults:{name} names '{configured}', which is not loaded";
+        var family = snapshot.Loaded.Values.Where(m => FamilyMatches(m.Manifest.Family, name)).Select(m => m.Name).ToList();
+        return family.Count > 1
+            ? $"'{name}' matches several {snapshot.Loaded[family[0]].Manifest.Family} models ({string.Join(", ", family)}): name one, or set Gan:Defaults:{name}"
+            : null;
+    }
+
+    /// <summary>A family key names a family with or without its version digits: "stylegan" → stylegan2, "cyclegan" → cyclegan.</summary>
+    public static bool FamilyMatches(string family, string key) =>
+        family.StartsWith(key, StringComparison.OrdinalIgnoreCase) && family[key.Length..].All(char.IsAsciiDigit) && key.Length > 0;
 
     public ModelFailure? FailureOf(string name) => _snapshot.Failed.GetValueOrDefault(name);
 
@@ -172,7 +215,9 @@ public sealed class ModelRepository : IHostedService, IDisposable
                     _logger.LogWarning("Model {Model} could not be loaded: {Reason}", name, reason);
                 }
             }
-            _snapshot = new Snapshot(loaded.ToImmutable(), failed.ToImmutable());
+            var (aliases, conflicts) = ResolveAliases(loaded);
+            _snapshot = new Snapshot(loaded.ToImmutable(), failed.ToImmutable()) { Aliases = aliases, AliasConflicts = conflicts };
+            foreach (var (name, reason) in conflicts) _logger.LogWarning("Model {Model}: {Reason}", name, reason);
             LastScan = DateTimeOffset.UtcNow;
             foreach (var (name, model) in old.Loaded)
                 if (!_snapshot.Loaded.TryGetValue(name, out var now) || !ReferenceEquals(now, model))
@@ -184,6 +229,27 @@ public sealed class ModelRepository : IHostedService, IDisposable
             GanMetrics.ModelsFailed.Set(_snapshot.Failed.Count);
         }
         finally { _scanLock.Release(); }
+    }
+
+    /// <summary>
+    /// Aliases must be unique across the repository: an alias equal to a model's name, or claimed by an earlier model (in
+    /// name order), is not served and is reported for the model that declared it; the model itself keeps serving.
+    /// </summary>
+    private static (ImmutableSortedDictionary<string, string> Aliases, ImmutableSortedDictionary<string, string> Conflicts) ResolveAliases(
+        IReadOnlyDictionary<string, LoadedModel> loaded)
+    {
+        var aliases = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        var conflicts = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (name, model) in loaded.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            foreach (var alias in model.Manifest.Aliases ?? [])
+            {
+                string? clash = loaded.ContainsKey(alias) ? $"alias '{alias}' is the name of model '{alias}'"
+                    : aliases.TryGetValue(alias, out var owner) ? $"alias '{alias}' is already an alias of model '{owner}'"
+                    : null;
+                if (clash is null) aliases[alias] = name;
+                else (conflicts.TryGetValue(name, out var list) ? list : conflicts[name] = []).Add(clash + "; not served");
+            }
+        return (aliases.ToImmutable(), conflicts.ToImmutableSortedDictionary(kv => kv.Key, kv => string.Join("; ", kv.Value), StringComparer.Ordinal));
     }
 
     private IEnumerable<string> ModelFolders()

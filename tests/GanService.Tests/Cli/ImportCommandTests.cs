@@ -1,4 +1,3 @@
-using System.CommandLine;
 using GanService.Cli.Commands;
 using GanService.Contracts;
 using GanService.Tests.Import;
@@ -9,13 +8,7 @@ namespace GanService.Tests.Cli;
 /// <summary>`gan import` through the command line: what it prints, and one clear error line for every bad input.</summary>
 public class ImportCommandTests
 {
-    private static (int Exit, string Out, string Err) Gan(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = ImportCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Gan(params string[] args) => CommandRunner.Run(ImportCommand.Create(), args);
 
     private static void AssertOneErrorLine(string err, string contains)
     {
@@ -41,6 +34,20 @@ public class ImportCommandTests
         Assert.Equal(("latest_net_G_pre04.pth", "junyanz", "legacy"), (m.Source!.File, m.Source.Format, m.Source.Container));
         Assert.True(File.Exists(Path.Combine(tmp.Path, "h2z", "card.md")));
         Assert.DoesNotContain(tmp.Path, File.ReadAllText(Path.Combine(tmp.Path, "h2z", "model.json"))); // no machine paths
+    }
+
+    [Fact]
+    public void Bn_stats_flag_reaches_the_pix2pix_importer()
+    {
+        using var tmp = new TempDir();
+        var (exit, output, error) = Gan("pix2pix", "--checkpoint", Path.Combine(ConfigurationsDir, "unet32_ngf1_batch.pth"), "--name", "p",
+            "--models", tmp.Path, "--size", "32", "--bn-stats", "instance");
+        Assert.True(exit == 0, error);
+        Assert.Contains("inferred: --bn-stats instance: 7 BatchNorm layers normalise each image with its own statistics", output);
+        Assert.Contains("BatchNorm statistics: instance", ModelManifest.Load(Path.Combine(tmp.Path, "p", "model.json")).Description);
+        var refused = Gan("stargan", "--checkpoint", PeerFixtures.File("stargan_G_conv8", "200000-G.ckpt"), "--name", "s", "--models", tmp.Path,
+            "--bn-stats", "instance");
+        AssertOneErrorLine(refused.Err, "--bn-stats applies to pix2pix/cyclegan");
     }
 
     [Fact]

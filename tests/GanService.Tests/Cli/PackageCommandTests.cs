@@ -1,4 +1,3 @@
-using System.CommandLine;
 using GanService.Cli.Commands;
 using GanService.Contracts;
 using GanService.Training.Export;
@@ -12,13 +11,7 @@ namespace GanService.Tests.Cli;
 /// graph leaves open.</summary>
 public class PackageCommandTests
 {
-    private static (int Exit, string Out, string Err) Gan(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = PackageCommand.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Gan(params string[] args) => CommandRunner.Run(PackageCommand.Create(), args);
 
     private static string Pix2PixOnnx(string dir, bool dynamicSpatial)
     {

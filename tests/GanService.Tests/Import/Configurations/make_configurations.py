@@ -166,6 +166,18 @@ def randomise(net, seed):
                 m.bias.copy_(torch.rand(m.bias.shape, generator=g) - 0.5)
 
 
+def primed(seed, build, example):
+    """Seeded random weights, then three train-mode passes so BatchNorm running statistics move away from 0/1."""
+    torch.manual_seed(seed)
+    net = build()
+    randomise(net, seed)
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):
+            net(*example())
+    return net
+
+
 def save(net, name, legacy):
     path = os.path.join(HERE, name)
     if legacy:
@@ -183,14 +195,8 @@ def main():
 
     def junyanz_g(name, legacy, expect, build, size, batch=2, outputs=True, instance_output=False):
         seed = len(configs) + 10
-        torch.manual_seed(seed)
-        net = build()
-        randomise(net, seed)
         cin = expect["inputChannels"]
-        net.train()
-        with torch.no_grad():
-            for _ in range(3):  # BatchNorm running statistics away from 0/1
-                net(torch.randn(4, cin, size, size) * 0.8 + 0.1)
+        net = primed(seed, build, lambda: (torch.randn(4, cin, size, size) * 0.8 + 0.1,))
         save(net, name, legacy)
         entry = {"file": name, "kind": "generator", "format": "legacy" if legacy else "zip", "size": size, "expect": expect}
         if outputs:
@@ -237,13 +243,7 @@ def main():
                                                           ("nlayerD_ndf3_0layers_batch.pth", True, 6, 3, 0, "batch", 32),
                                                           ("nlayerD_ndf2_4layers_batch.pth", False, 3, 2, 4, "batch", 64)]:
         seed = len(configs) + 10
-        torch.manual_seed(seed)
-        net = NLayerD(cin, ndf, n_layers, kind)
-        randomise(net, seed)
-        net.train()
-        with torch.no_grad():
-            for _ in range(3):
-                net(torch.randn(4, cin, size, size))
+        net = primed(seed, lambda: NLayerD(cin, ndf, n_layers, kind), lambda: (torch.randn(4, cin, size, size),))
         save(net, name, legacy)
         x = torch.rand(1, cin, size, size, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         stem = os.path.splitext(name)[0]
@@ -259,13 +259,8 @@ def main():
                                                              ("stargan_conv3_c7_repeat1.ckpt", True, 3, 7, 1, 3),
                                                              ("stargan_grey_conv2_c2_repeat3.ckpt", False, 2, 2, 3, 1)]:
         seed = len(configs) + 10
-        torch.manual_seed(seed)
-        net = StarG(conv_dim, c_dim, repeat, channels)
-        randomise(net, seed)
-        net.train()
-        with torch.no_grad():
-            for _ in range(3):
-                net(torch.randn(4, channels, 16, 16), torch.rand(4, c_dim).round())
+        net = primed(seed, lambda: StarG(conv_dim, c_dim, repeat, channels),
+                     lambda: (torch.randn(4, channels, 16, 16), torch.rand(4, c_dim).round()))
         save(net, name, legacy)
         gen = torch.Generator().manual_seed(seed)
         x = torch.rand(2, channels, 16, 16, generator=gen) * 2 - 1
