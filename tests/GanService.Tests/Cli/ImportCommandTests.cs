@@ -51,6 +51,26 @@ public class ImportCommandTests
     }
 
     [Fact]
+    public void Psi_and_cutoff_reach_the_stylegan2_importer_and_are_refused_elsewhere()
+    {
+        using var tmp = new TempDir();
+        var (exit, _, error) = Gan("stylegan2", "--checkpoint", PeerFixtures.File("stylegan2_nvlabs_ada_s16_z32_map3", "network-snapshot-000200.pkl"),
+            "--name", "sg", "--models", tmp.Path, "--psi", "0.5");
+        Assert.True(exit == 0, error);
+        Assert.Equal(0.5f, ModelManifest.Load(Path.Combine(tmp.Path, "sg", "model.json")).Style!.DefaultPsi);
+        var badPsi = Gan("stylegan2", "--checkpoint", PeerFixtures.File("stylegan2_nvlabs_ada_s16_z32_map3", "network-snapshot-000200.pkl"),
+            "--name", "sg2", "--models", tmp.Path, "--psi", "-1");
+        AssertOneErrorLine(badPsi.Err, "psi '-1'");
+        var notStyle = Gan("cyclegan", "--checkpoint", PeerFixtures.File("cyclegan_resnet9_ngf8", "latest_net_G.pth"), "--name", "c",
+            "--models", tmp.Path, "--cutoff", "2");
+        AssertOneErrorLine(notStyle.Err, "--psi and --cutoff apply to stylegan2");
+        var bnOnStyle = Gan("stylegan2", "--checkpoint", PeerFixtures.File("stylegan2_nvlabs_ada_s16_z32_map3", "network-snapshot-000200.pkl"),
+            "--name", "sg3", "--models", tmp.Path, "--bn-stats", "instance");
+        AssertOneErrorLine(bnOnStyle.Err, "--bn-stats applies to pix2pix/cyclegan");
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "c")));
+    }
+
+    [Fact]
     public void Truncated_checkpoint_gives_one_error_line()
     {
         using var tmp = new TempDir();

@@ -30,9 +30,11 @@ public static class ImportCommand
                 "as junyanz test.py without --eval; Dropout stays off)",
         };
         bnStats.AcceptOnlyFromAmong("running", "instance");
+        var psi = new Option<string?>("--psi") { Description = "stylegan2: the model's default truncation ψ recorded in the manifest (default 0.7)" };
+        var cutoff = new Option<string?>("--cutoff") { Description = "stylegan2: truncate only the first K style rows (NVlabs truncation_cutoff), as `gan export --set cutoff=K`" };
         var cmd = new Command("import", "import an official PyTorch checkpoint: infer the architecture, load it strictly, export ONNX + model.json")
         {
-            family, checkpoint, name, models, size, labels, format, licence, bnStats,
+            family, checkpoint, name, models, size, labels, format, licence, bnStats, psi, cutoff,
         };
         cmd.SetAction(parse =>
         {
@@ -40,9 +42,23 @@ public static class ImportCommand
             var error = parse.InvocationConfiguration.Error;
             var options = new Dictionary<string, string>();
             if (parse.GetValue(bnStats) is { } bn) options["bnStats"] = bn;
+            if (parse.GetValue(psi) is { } p) options["psi"] = p;
+            if (parse.GetValue(cutoff) is { } k) options["cutoff"] = k;
+            string fam = parse.GetValue(family)!;
+            bool styleGan = fam.Equals("stylegan2", StringComparison.OrdinalIgnoreCase);
+            if (!styleGan && (options.ContainsKey("psi") || options.ContainsKey("cutoff")))
+            {
+                error.WriteLine($"error: --psi and --cutoff apply to stylegan2 imports, not {fam}");
+                return 2;
+            }
+            if (styleGan && options.ContainsKey("bnStats"))
+            {
+                error.WriteLine("error: --bn-stats applies to pix2pix/cyclegan imports (StyleGAN2 has no BatchNorm)");
+                return 2;
+            }
             var request = new ImportRequest(parse.GetValue(checkpoint)!, parse.GetValue(name)!, parse.GetValue(models)!,
                 parse.GetValue(size), SplitLabels(parse.GetValue(labels)), parse.GetValue(format)!, parse.GetValue(licence), options);
-            return Run(CheckpointImporters.Get(parse.GetValue(family)!), request, output, error);
+            return Run(CheckpointImporters.Get(fam), request, output, error);
         });
         return cmd;
     }

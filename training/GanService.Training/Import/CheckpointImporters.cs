@@ -17,6 +17,7 @@ public static class CheckpointImporters
     // Unconditional generation families (StyleGAN2: rosinality, NVlabs).
     private static ICheckpointImporter[] Generation() =>
     [
+        new StyleGan2Importer(),
     ];
 
     /// <summary>Every importer, in the order `gan import --help` lists them.</summary>

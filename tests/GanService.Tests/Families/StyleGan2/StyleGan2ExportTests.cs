@@ -15,7 +15,7 @@ public class StyleGan2ExportTests(ITestOutputHelper log)
     };
 
     /// <summary>A generator whose noise strengths, biases and w_avg are not at their (zero) init, so parity covers them.</summary>
-    private static StyleGan2Generator Perturbed(StyleGan2Architecture arch, int seed = 1)
+    internal static StyleGan2Generator Perturbed(StyleGan2Architecture arch, int seed = 1)
     {
         torch.manual_seed(seed);
         var g = new StyleGan2Generator(arch);
@@ -114,6 +114,67 @@ public class StyleGan2ExportTests(ITestOutputHelper log)
         Assert.True(d <= 1e-4f, $"max |Δ| {d}");
         // And it is not trivially equal: a different style changes the image.
         Assert.True((g.synthesis.Forward(ws.flip(0), NoiseMode.Const) - nonFused).abs().max().item<float>() > 1e-2);
+    }
+
+    [Fact]
+    public void Conv_clamp_limits_each_layer_and_the_onnx_clip_matches_torch()
+    {
+        // A clamp low enough that many activations reach it (this Tiny network's layer outputs reach ~±3).
+        var clamped = Tiny with { ConvClamp = 0.6 };
+        var g = Perturbed(clamped);
+        var free = Perturbed(Tiny);
+        torch.manual_seed(8);
+        var ws = torch.randn(2, g.NumWs, Tiny.WDim) * 2;
+        using (torch.no_grad())
+        {
+            var layer = g.synthesis.Blocks[1].conv1;
+            var x = g.synthesis.Blocks[1].conv0!.Forward(torch.randn(2, layer.InChannels, 4, 4) * 3, ws[.., 1], NoiseMode.Const);
+            var y = layer.Forward(x, ws[.., 2], NoiseMode.Const);
+            Assert.True(y.abs().max().item<float>() <= 0.6f + 1e-6f);
+            Assert.True(y.abs().ge(0.6f - 1e-6f).sum().item<long>() > 0, "the clamp never engaged: the test would not see it");
+            float changed = (g.synthesis.Forward(ws) - free.synthesis.Forward(ws)).abs().max().item<float>();
+            log.WriteLine($"image change made by conv_clamp 0.6: max |Δ| = {changed:F3}");
+            Assert.True(changed > 1e-2, "same weights with and without the clamp gave the same image");
+        }
+        foreach (bool noiseInputs in new[] { false, true })
+        {
+            var (inputs, outputs) = StyleGan2ExportFamily.SynthesisIo(g, noiseInputs);
+            var feeds = new List<(OnnxIo, Tensor)> { (inputs[0], ws) };
+            feeds.AddRange(inputs.Skip(1).Select(io => (io, torch.randn(2, 1, io.Shape[2], io.Shape[3]))));
+            var model = OnnxExporter.Export(g, inputs, outputs, (b, ins) => [g.synthesis.EmitGraph(b, ins[0], noiseInputs ? ins.Skip(1).ToArray() : null)]);
+            float d = Parity.Compare(OnnxExporter.ToBytes(model), feeds, outputs, g,
+                t => [g.synthesis.Forward(t[0], NoiseMode.Const, noiseInputs ? t.Skip(1).ToArray() : null)], log, $"synthesis conv_clamp 0.6, noise inputs {noiseInputs}");
+            Assert.True(d <= Parity.Tolerance, $"max |Δ| {d}");
+            Assert.Contains(model.Graph.Node, n => n.OpType == "Clip");
+        }
+    }
+
+    [Fact]
+    public void Unclamped_architecture_emits_no_clip()
+    {
+        var g = Perturbed(Tiny);
+        var (inputs, outputs) = StyleGan2ExportFamily.SynthesisIo(g, noiseInputs: false);
+        var model = OnnxExporter.Export(g, inputs, outputs, (b, ins) => [g.synthesis.EmitGraph(b, ins[0], null)]);
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Clip");
+    }
+
+    [Fact]
+    public void Explicit_channel_table_overrides_the_base_max_formula()
+    {
+        // Not expressible as min(base/res, max): channels grow from 8² to 16².
+        var arch = Tiny with { Channels = [12, 6, 10] };
+        var g = Perturbed(arch);
+        Assert.Equal([12L, 6, 10], arch.ChannelTable());
+        Assert.Equal([12L, 6, 10], g.synthesis.Blocks.Select(b => b.conv1.OutChannels));
+        Assert.Equal(12, g.synthesis.Blocks[1].conv0!.InChannels);
+        var (inputs, outputs) = StyleGan2ExportFamily.SynthesisIo(g, noiseInputs: false);
+        torch.manual_seed(9);
+        var ws = torch.randn(2, g.NumWs, Tiny.WDim);
+        var model = OnnxExporter.Export(g, inputs, outputs, (b, ins) => [g.synthesis.EmitGraph(b, ins[0], null)]);
+        float d = Parity.Compare(OnnxExporter.ToBytes(model), [(inputs[0], ws)], outputs, g,
+            t => [g.synthesis.Forward(t[0], NoiseMode.Const)], log, "synthesis explicit channel table");
+        Assert.True(d <= Parity.Tolerance, $"max |Δ| {d}");
+        Assert.Throws<ArgumentException>(() => new StyleGan2Generator(Tiny with { Channels = [12, 6] }));
     }
 
     [Fact]

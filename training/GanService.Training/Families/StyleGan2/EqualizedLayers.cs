@@ -44,6 +44,14 @@ public static class StyleGanMath
     }
 
     public static Tensor Lrelu(Tensor x) => x.leaky_relu(Layers.Scalars.Of(LreluSlope)) * Layers.Scalars.Of(LreluGain);
+
+    /// <summary>NVlabs bias_act's clamp: x limited to ±<paramref name="clamp"/>; null leaves x as it is.</summary>
+    public static Tensor ClampTo(Tensor x, double? clamp) =>
+        clamp is { } c ? x.clamp(Layers.Scalars.Of(-c), Layers.Scalars.Of(c)) : x;
+
+    /// <summary>ONNX for <see cref="ClampTo"/>: a Clip with scalar bounds, or nothing when there is no clamp.</summary>
+    public static string EmitClamp(OnnxGraphBuilder g, string x, double? clamp) =>
+        clamp is { } c ? g.Node("Clip", [x, g.Scalar("clamp_min", (float)-c), g.Scalar("clamp_max", (float)c)]) : x;
 }
 
 /// <summary>

@@ -101,7 +101,7 @@ public sealed class StyleGan2Discriminator : nn.Module<Tensor, Tensor>
     public StyleGan2Discriminator(StyleGan2Architecture arch) : base(nameof(StyleGan2Discriminator))
     {
         _mbstdGroup = arch.MbstdGroup;
-        long Ch(int res) => SynthesisNetwork.Channels(res, arch.ChannelBase, arch.ChannelMax);
+        long Ch(int res) => arch.ChannelsAt(res);
         fromrgb = new DiscriminatorConv(arch.ImageChannels, Ch(arch.Resolution), 1);
         register_module("fromrgb", fromrgb);
         for (int res = arch.Resolution; res > 4; res /= 2)

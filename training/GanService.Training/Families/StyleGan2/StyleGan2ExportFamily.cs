@@ -59,19 +59,26 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
         }
         int? cutoff = overrides.TryGetValue("cutoff", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : null;
         float psi = overrides.TryGetValue("psi", out var p) ? float.Parse(p, CultureInfo.InvariantCulture) : 0.7f;
-        var graphs = Graphs(g, cutoff);
+        var draft = Draft(modelName, g, psi, Get(overrides, "license", "unspecified"), training) with
+        {
+            Description = checkpoint is null ? "Randomly initialised StyleGAN2 (for checking the export chain)." : GetOptional(overrides, "description"),
+        };
+        return (draft, Graphs(g, cutoff));
+    }
+
+    /// <summary>The manifest draft of a generator (graphs and hashes are filled in by <see cref="ModelPackage.Write"/>).</summary>
+    public static ModelManifest Draft(string modelName, StyleGan2Generator g, float psi, string license, TrainingInfo? training)
+    {
         var a = g.Arch;
-        var draft = new ModelManifest
+        return new ModelManifest
         {
             Name = modelName, Family = "stylegan2", Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(a.ImageChannels, a.Resolution, a.Resolution),
             Latent = new LatentSpec(a.ZDim),
             Style = new StyleSpec(g.NumWs, a.WDim, psi, g.synthesis.NumNoiseInputs),
-            License = Get(overrides, "license", "unspecified"),
+            License = license,
             Training = training,
-            Description = checkpoint is null ? "Randomly initialised StyleGAN2 (for checking the export chain)." : GetOptional(overrides, "description"),
         };
-        return (draft, graphs);
     }
 
     /// <summary>The three graphs for a generator (eval mode).</summary>

@@ -12,6 +12,37 @@ public sealed record StyleGan2Architecture
     public int ChannelBase { get; init; } = 2048;    // channels(res) = min(base/res, max); NVlabs 32768 / 512
     public int ChannelMax { get; init; } = 128;
     public int MbstdGroup { get; init; } = 4;
+
+    /// <summary>
+    /// Explicit channel count per resolution 4, 8, …, Resolution, for imported checkpoints whose table the base/max
+    /// formula cannot express (e.g. a custom rosinality table); null = the formula (every model trained here).
+    /// </summary>
+    public int[]? Channels { get; init; }
+
+    /// <summary>
+    /// NVlabs conv_clamp: every synthesis layer's output (after bias, lrelu and the √2 gain) and every ToRGB output
+    /// (after bias) is clamped to ±ConvClamp. NVlabs train.py sets 256 for mixed-precision runs; null = no clamp
+    /// (models trained here, rosinality checkpoints).
+    /// </summary>
+    public double? ConvClamp { get; init; }
+
+    /// <summary>Channels of the feature maps at <paramref name="res"/>: the explicit table or min(base/res, max).</summary>
+    public long ChannelsAt(int res)
+    {
+        if (Channels is null) return Math.Min(ChannelBase / res, ChannelMax);
+        int i = System.Numerics.BitOperations.Log2((uint)res) - 2;
+        if (i < 0 || i >= Channels.Length) throw new ArgumentException($"the channel table has no entry for {res}²");
+        return Channels[i];
+    }
+
+    /// <summary>The resolved channel table, one entry per resolution 4 … Resolution.</summary>
+    public long[] ChannelTable() => Resolutions().Select(ChannelsAt).ToArray();
+
+    /// <summary>4, 8, …, Resolution.</summary>
+    public IEnumerable<int> Resolutions()
+    {
+        for (int res = 4; res <= Resolution; res *= 2) yield return res;
+    }
 }
 
 /// <summary>NVlabs Generator = MappingNetwork + SynthesisNetwork, with style mixing for training.</summary>
@@ -24,7 +55,7 @@ public sealed class StyleGan2Generator : nn.Module
     public StyleGan2Generator(StyleGan2Architecture arch) : base(nameof(StyleGan2Generator))
     {
         Arch = arch;
-        synthesis = new SynthesisNetwork(arch.WDim, arch.Resolution, arch.ImageChannels, arch.ChannelBase, arch.ChannelMax);
+        synthesis = new SynthesisNetwork(arch);
         mapping = new MappingNetwork(arch.ZDim, arch.WDim, synthesis.NumWs, arch.MappingLayers, arch.MappingLrMultiplier);
         register_module("mapping", mapping);
         register_module("synthesis", synthesis);

@@ -19,10 +19,12 @@ public sealed class SynthesisLayer : nn.Module
     public long OutChannels { get; }
     public int Resolution { get; }
     public bool Up { get; }
+    /// <summary>NVlabs conv_clamp: the output is clamped to ±Clamp after the activation; null = none.</summary>
+    public double? Clamp { get; }
 
-    public SynthesisLayer(long inChannels, long outChannels, int wDim, int resolution, bool up) : base(nameof(SynthesisLayer))
+    public SynthesisLayer(long inChannels, long outChannels, int wDim, int resolution, bool up, double? clamp = null) : base(nameof(SynthesisLayer))
     {
-        (InChannels, OutChannels, Resolution, Up) = (inChannels, outChannels, resolution, up);
+        (InChannels, OutChannels, Resolution, Up, Clamp) = (inChannels, outChannels, resolution, up, clamp);
         affine = new EqualizedLinear(wDim, inChannels, biasInit: 1);
         register_module("affine", affine);
         weight = new Parameter(torch.randn(outChannels, inChannels, 3, 3));
@@ -76,7 +78,7 @@ public sealed class SynthesisLayer : nn.Module
         if (noise is not null) x = x + noise * noise_strength;
         else if (mode == NoiseMode.Const) x = x + noise_const * noise_strength;
         else if (mode == NoiseMode.Random) x = x + torch.randn(x.shape[0], 1, Resolution, Resolution) * noise_strength;
-        return StyleGanMath.Lrelu(x + bias.reshape(1, -1, 1, 1));
+        return StyleGanMath.ClampTo(StyleGanMath.Lrelu(x + bias.reshape(1, -1, 1, 1)), Clamp);
     }
 
     /// <summary>ONNX for <see cref="Forward"/>; <paramref name="noiseInput"/> (B,1,H,W) null = bake the const noise.</summary>
@@ -106,7 +108,8 @@ public sealed class SynthesisLayer : nn.Module
         else
             y = g.Node("Add", [y, g.Initializer("noise", (noise_const * noise_strength).detach().reshape(1, 1, Resolution, Resolution))]);
         y = g.Node("Add", [y, g.Initializer("bias", bias.detach().reshape(1, -1, 1, 1))]);
-        return g.Node("Mul", [g.Node("LeakyRelu", [y], ("alpha", (float)StyleGanMath.LreluSlope)), g.Scalar("gain", (float)StyleGanMath.LreluGain)]);
+        y = g.Node("Mul", [g.Node("LeakyRelu", [y], ("alpha", (float)StyleGanMath.LreluSlope)), g.Scalar("gain", (float)StyleGanMath.LreluGain)]);
+        return StyleGanMath.EmitClamp(g, y, Clamp);
     }
 }
 
@@ -117,9 +120,12 @@ public sealed class ToRgbLayer : nn.Module
     public readonly Parameter weight; // (img, in, 1, 1)
     public readonly Parameter bias;
     public double WeightGain { get; }
+    /// <summary>NVlabs conv_clamp: the output is clamped to ±Clamp after the bias; null = none.</summary>
+    public double? Clamp { get; }
 
-    public ToRgbLayer(long inChannels, long imageChannels, int wDim) : base(nameof(ToRgbLayer))
+    public ToRgbLayer(long inChannels, long imageChannels, int wDim, double? clamp = null) : base(nameof(ToRgbLayer))
     {
+        Clamp = clamp;
         affine = new EqualizedLinear(wDim, inChannels, biasInit: 1);
         register_module("affine", affine);
         weight = new Parameter(torch.randn(imageChannels, inChannels, 1, 1));
@@ -132,7 +138,7 @@ public sealed class ToRgbLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor w)
     {
         var styles = affine.forward(w) * WeightGain;
-        return nn.functional.conv2d(x * styles.unsqueeze(-1).unsqueeze(-1), weight, bias);
+        return StyleGanMath.ClampTo(nn.functional.conv2d(x * styles.unsqueeze(-1).unsqueeze(-1), weight, bias), Clamp);
     }
 
     public string Emit(OnnxGraphBuilder g, string x, string w)
@@ -141,7 +147,8 @@ public sealed class ToRgbLayer : nn.Module
         using (g.Scope("affine")) styles = affine.Emit(g, w);
         var y = g.Node("Mul", [x, g.Node("Unsqueeze", [styles, g.Int64Initializer("axes23", [2, 3])])]);
         // The style gain is folded into the 1×1 weight: (x·s·c) ⊛ W = (x·s) ⊛ (c W).
-        return g.Node("Conv", [y, g.Initializer("weight", weight.detach() * WeightGain), g.Initializer("bias", bias)], ("kernel_shape", new[] { 1L, 1L }));
+        y = g.Node("Conv", [y, g.Initializer("weight", weight.detach() * WeightGain), g.Initializer("bias", bias)], ("kernel_shape", new[] { 1L, 1L }));
+        return StyleGanMath.EmitClamp(g, y, Clamp);
     }
 }
 
@@ -159,7 +166,7 @@ public sealed class SynthesisBlock : nn.Module
     public int Resolution { get; }
     public int NumConv => conv0 is null ? 1 : 2;
 
-    public SynthesisBlock(long inChannels, long outChannels, int wDim, int resolution, int imageChannels) : base(nameof(SynthesisBlock))
+    public SynthesisBlock(long inChannels, long outChannels, int wDim, int resolution, int imageChannels, double? clamp = null) : base(nameof(SynthesisBlock))
     {
         Resolution = resolution;
         if (inChannels == 0)
@@ -169,12 +176,12 @@ public sealed class SynthesisBlock : nn.Module
         }
         else
         {
-            conv0 = new SynthesisLayer(inChannels, outChannels, wDim, resolution, up: true);
+            conv0 = new SynthesisLayer(inChannels, outChannels, wDim, resolution, up: true, clamp);
             register_module("conv0", conv0);
         }
-        conv1 = new SynthesisLayer(outChannels, outChannels, wDim, resolution, up: false);
+        conv1 = new SynthesisLayer(outChannels, outChannels, wDim, resolution, up: false, clamp);
         register_module("conv1", conv1);
-        torgb = new ToRgbLayer(outChannels, imageChannels, wDim);
+        torgb = new ToRgbLayer(outChannels, imageChannels, wDim, clamp);
         register_module("torgb", torgb);
         if (inChannels != 0) upsample = new FirUpsample2d(imageChannels);
     }
@@ -194,7 +201,8 @@ public sealed class SynthesisBlock : nn.Module
 }
 
 /// <summary>
-/// NVlabs SynthesisNetwork (architecture "skip"): blocks 4, 8, …, resolution; channels(res) = min(base/res, max).
+/// NVlabs SynthesisNetwork (architecture "skip"): blocks 4, 8, …, resolution; channels(res) from
+/// <see cref="StyleGan2Architecture.ChannelsAt"/> (min(base/res, max) unless an explicit table is given).
 /// ws (B, num_ws, W) → image (B, C, R, R), num_ws = Σ NumConv + 1.
 /// </summary>
 public sealed class SynthesisNetwork : nn.Module
@@ -208,17 +216,20 @@ public sealed class SynthesisNetwork : nn.Module
     public IEnumerable<SynthesisLayer> NoiseLayers => _blocks.SelectMany(b => b.Layers);
     public int NumNoiseInputs => _blocks.Sum(b => b.NumConv);
 
-    public static long Channels(int res, int channelBase, int channelMax) => Math.Min(channelBase / res, channelMax);
-
-    public SynthesisNetwork(int wDim, int resolution, int imageChannels, int channelBase, int channelMax) : base(nameof(SynthesisNetwork))
+    public SynthesisNetwork(StyleGan2Architecture arch) : base(nameof(SynthesisNetwork))
     {
+        int resolution = arch.Resolution;
         if (resolution < 4 || (resolution & (resolution - 1)) != 0) throw new ArgumentException($"resolution {resolution} must be a power of two ≥ 4");
-        (Resolution, WDim, ImageChannels) = (resolution, wDim, imageChannels);
+        if (arch.Channels is { } table && table.Length != arch.Resolutions().Count())
+            throw new ArgumentException($"the channel table has {table.Length} entries; resolution {resolution} needs one per 4² … {resolution}² ({arch.Resolutions().Count()})");
+        if (arch.ConvClamp is <= 0) throw new ArgumentException($"conv_clamp must be positive (got {arch.ConvClamp})");
+        (Resolution, WDim, ImageChannels) = (resolution, arch.WDim, arch.ImageChannels);
         long inC = 0;
-        for (int res = 4; res <= resolution; res *= 2)
+        foreach (int res in arch.Resolutions())
         {
-            long outC = Channels(res, channelBase, channelMax);
-            var block = new SynthesisBlock(inC, outC, wDim, res, imageChannels);
+            long outC = arch.ChannelsAt(res);
+            if (outC <= 0) throw new ArgumentException($"channels at {res}² must be positive (got {outC})");
+            var block = new SynthesisBlock(inC, outC, arch.WDim, res, arch.ImageChannels, arch.ConvClamp);
             register_module($"b{res}", block);
             _blocks.Add(block);
             inC = outC;
