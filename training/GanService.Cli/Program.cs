@@ -8,6 +8,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(TrainCommand.Create([.. TrainGenerationCommands.Create(), TrainStyleGanCommand.Create()]));
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
+root.Subcommands.Add(RepackageCommand.Create());
 root.Subcommands.Add(StyleGanCommands.StyleMix());
 root.Subcommands.Add(StyleGanCommands.Interpolate());
 root.Subcommands.Add(StyleGanCommands.TruncationSweep());
