@@ -28,6 +28,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     [Trait("Category", "Slow")]
     public void Pix2pix_learns_the_white_background_and_the_outline_of_the_target()
     {
+        using var threads = TorchThreads.Use(1); // see StarGanLearningTests: pinned numerics, and robust on a busy machine
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "aligned", 48, 32, seed: 1, testCount: 8);
         var o = new Pix2PixOptions { Data = _root, NetG = "unet_32", Ngf = 8, Ndf = 8, CropSize = 32, LoadSize = 32, NoFlip = true, BatchSize = 8, Lr = 1e-3, Seed = 1 };
@@ -65,6 +66,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     [Trait("Category", "Slow")]
     public void Cyclegan_learns_red_to_blue()
     {
+        using var threads = TorchThreads.Use(1); // see StarGanLearningTests: pinned numerics, and robust on a busy machine
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "unaligned", 32, 16, seed: 2, testCount: 8);
         var o = new CycleGanOptions

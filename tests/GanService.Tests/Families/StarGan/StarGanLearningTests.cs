@@ -22,10 +22,11 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
     [Trait("Category", "Slow")]
     public void Stargan_learns_to_recolour_to_the_target_domain()
     {
-        const int seed = 3;
-        // Validated (seeds 3, 4, 5, 7, 11) with libtorch's 2 threads; 1 thread changes the numerics enough that this
-        // short WGAN-GP run lands elsewhere, so pin it.
-        using var threads = TorchThreads.Use(2);
+        const int seed = 7;
+        // One libtorch thread: the thread count changes float reduction order, which a short WGAN-GP run amplifies, so
+        // it is pinned; and at 8² one thread is as fast as two on an idle machine and far faster on a busy one (two
+        // threads waiting on each other while other processes hold the cores made this test ~40× slower).
+        using var threads = TorchThreads.Use(1);
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "domains", 96, Size, seed: seed, testCount: 0);
         var t = new ImageTransform(Size, Size, Flip: false);
@@ -38,9 +39,9 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
             LambdaCls = 1, LambdaRec = 10, LambdaGp = 10,
             // The reference trains D 5× per G step at lr 1e-4 for 200k iterations. To learn in seconds we train 8² images
             // (the colour of a shape is the whole task; its outline is a few pixels), one critic step per G step and
-            // lr 5e-4; still WGAN-GP λ_gp 10, Adam β (0.5, 0.999). Seeds 3, 4, 5, 7, 11 at 300 steps: colour error
-            // 0.12–0.20 (untrained 0.54–0.69), hit rate 100 % (untrained 33–58 %), label effect 2.8–3.1 (untrained ≈ 0);
-            // at 200 steps one seed fell to an 83 % hit rate, so 300 it is.
+            // lr 5e-4; still WGAN-GP λ_gp 10, Adam β (0.5, 0.999). Seeds 3, 4, 5, 7, 11 at 300 steps, one thread:
+            // colour error 0.10–0.22 (untrained 0.54–0.69), hit rate 96–100 % (untrained 33–58 %), label effect 2.7–3.0
+            // (untrained ≈ 0), 4–5 s each; at 200 steps (two threads) one seed fell to an 83 % hit rate, so 300 it is.
             NCritic = 1, Lr = 5e-4, LrD = 5e-4,
             Labels = [.. ds.Domains], MultiLabel = ds.MultiLabel,
         };
