@@ -2,6 +2,7 @@ using System.CommandLine;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.Translation;
+using GanService.Training.Losses;
 
 namespace GanService.Cli.Commands;
 
@@ -27,14 +28,14 @@ public static class TrainCommand
             () => new Pix2PixOptions(),
             [("--netG", "netG", "unet_256 | unet_128 | unet_<size> | resnet_<n>blocks"), ("--netD", "netD", "basic | n_layers | pixel"),
              ("--ngf", "ngf", "generator width"), ("--ndf", "ndf", "discriminator width"), ("--norm", "norm", "batch | instance | none"),
-             ("--gan-mode", "ganMode", "vanilla | lsgan | wgangp | hinge"), ("--lambda-l1", "lambdaL1", "L1 weight (100)")],
+             ("--gan-mode", "ganMode", "adversarial loss (vanilla): " + AdversarialLosses.Help), ("--lambda-l1", "lambdaL1", "L1 weight (100)")],
             (o, log) => new AlignedDataset(o.Data, Transform(o), o.ParsedDirection, o.Seed),
             (o, _) => new Pix2PixTrainer(o)),
         Translation<CycleGanOptions>("cyclegan", "CycleGAN: unpaired A↔B (ResNet G ×2, PatchGAN D ×2, LSGAN + cycle + identity). --data: DIR with trainA/ and trainB/",
             () => new CycleGanOptions(),
             [("--netG", "netG", "resnet_9blocks | resnet_6blocks | unet_<size>"), ("--netD", "netD", "basic | n_layers | pixel"),
              ("--ngf", "ngf", "generator width"), ("--ndf", "ndf", "discriminator width"), ("--norm", "norm", "instance | batch | none"),
-             ("--gan-mode", "ganMode", "lsgan | vanilla | wgangp | hinge"), ("--pool-size", "poolSize", "image history pool (50)"),
+             ("--gan-mode", "ganMode", "adversarial loss (lsgan): " + AdversarialLosses.Help), ("--pool-size", "poolSize", "image history pool (50)"),
              ("--lambda-identity", "lambdaIdentity", "identity weight relative to λ_cycle (0.5)")],
             (o, log) => new UnalignedDataset(o.Data, Transform(o), o.ParsedDirection, o.Seed),
             (o, _) => new CycleGanTrainer(o)),

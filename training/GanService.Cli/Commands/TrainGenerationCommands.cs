@@ -3,6 +3,7 @@ using System.Text.Json;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.Gan;
+using GanService.Training.Losses;
 
 namespace GanService.Cli.Commands;
 
@@ -15,7 +16,7 @@ public static class TrainGenerationCommands
     {
         var data = new Option<string>("--data") { Description = "IDX folder (train-images-idx3-ubyte[.gz]) or an image folder (sub-folders = classes)", DefaultValueFactory = _ => IdxDataset.FashionMnistFolder };
         var output = new Option<string>("--out") { Description = "run folder (checkpoint/, samples/, losses.csv, loss_plot.png)", Required = true };
-        var loss = new Option<string>("--loss") { Description = "minimax | ns | lsgan | wgan | wgan-gp | hinge", DefaultValueFactory = _ => "ns" };
+        var loss = new Option<string>("--loss") { Description = "adversarial loss: " + AdversarialLosses.Help, DefaultValueFactory = _ => "ns" };
         var size = new Option<int>("--size") { Description = "image size (DCGAN: 16/32/64; 28² IDX images are padded to 32)", DefaultValueFactory = _ => 32 };
         var channels = new Option<int>("--channels") { Description = "1 grey or 3 RGB (image folders)", DefaultValueFactory = _ => 1 };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 5 };

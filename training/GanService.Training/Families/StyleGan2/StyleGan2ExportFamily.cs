@@ -39,7 +39,7 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
             g = new StyleGan2Generator(options.Arch);
             Checkpoints.Checkpoint.LoadModule(checkpoint, "G_ema", g);
             var state = Checkpoints.Checkpoint.ReadState(checkpoint);
-            training = new TrainingInfo(Get(overrides, "data", options.Data), Get(overrides, "data_license", "unspecified"),
+            training = new TrainingInfo(Get(overrides, "data", TrainingProvenance.DataDescription(options.DataDescription, options.Data)), Get(overrides, "data_license", "unspecified"),
                 $"{state.ElapsedSeconds / 60:F0} min on CPU", $"{state.Step} steps × batch {options.Batch} = {state.Step * options.Batch / 1000.0:F1} kimg",
                 OnnxExporter.ProducerVersion);
         }
