@@ -17,6 +17,10 @@ public static class GanMetrics
     public static readonly Histogram InferenceSeconds = Metrics.CreateHistogram("gan_inference_duration_seconds",
         "ONNX Runtime Run time per model and graph.", new HistogramConfiguration { LabelNames = ["model", "graph"], Buckets = LatencyBuckets });
 
+    public static readonly Histogram StageSeconds = Metrics.CreateHistogram("gan_stage_duration_seconds",
+        "Time per request stage (read, decode, resize, normalise, inference, denormalise, encode) per model; also sent as the Server-Timing header.",
+        new HistogramConfiguration { LabelNames = ["model", "stage"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) }); // 0.1 ms … 13 s
+
     public static readonly Gauge QueueLength = Metrics.CreateGauge("gan_queue_length", "Requests waiting for an inference slot.");
 
     public static readonly Gauge InFlight = Metrics.CreateGauge("gan_inferences_in_flight", "Requests holding an inference slot (decode + inference).");

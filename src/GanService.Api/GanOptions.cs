@@ -61,7 +61,34 @@ public sealed class GanOptions
     /// <summary>Quiet period after the last file event before the folder is rescanned (a copy raises many events).</summary>
     [Range(0, 60_000)] public int WatchDebounceMilliseconds { get; set; } = 500;
 
+    /// <summary>zlib level (0…9) of the PNGs the service sends. The default is the inference library's, which `gan`
+    /// uses too, so the CLI and the API write the same bytes; another level changes the bytes (and the ETags), never the
+    /// pixels.</summary>
+    [Range(0, 9)] public int PngCompressionLevel { get; set; } = GanService.Inference.ImageGrid.DefaultPngCompressionLevel;
+
+    /// <summary>Largest batch each generator graph is warmed with before the model is served (every size 1…this; translation
+    /// graphs run batch 1 only); 0 turns warm-up off. Unset: <see cref="GanService.Inference.InferenceLimits.MaxCount"/>
+    /// when the sessions run on CUDA (each new shape pays cuDNN's algorithm search), 1 on CPU (ORT's first run of a new
+    /// batch size costs little there: bench/warmup.md).</summary>
+    [Range(0, 1024)] public int? WarmupMaxBatch { get; set; }
+
+    /// <summary>CUDA provider settings (ignored on CPU).</summary>
+    public CudaOptions Cuda { get; set; } = new();
+
     /// <summary>Family defaults: a request for the key (e.g. <c>model=stylegan</c>) is served by the named model (or alias).
     /// Without an entry, a key that names a family ("stylegan" → stylegan2) resolves when exactly one such model is loaded.</summary>
     public Dictionary<string, string> Defaults { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The <c>Gan:Cuda</c> section: ONNX Runtime CUDA provider options, see <see cref="GanService.Inference.CudaSettings"/>
+/// for what each does and why these defaults.</summary>
+public sealed class CudaOptions
+{
+    /// <summary>exhaustive | heuristic | default → cudnn_conv_algo_search.</summary>
+    [RegularExpression("^(exhaustive|heuristic|default)$")] public string ConvAlgoSearch { get; set; } = new GanService.Inference.CudaSettings().ConvAlgoSearch;
+
+    /// <summary>TF32 tensor cores for FP32 convolutions and GEMMs → use_tf32.</summary>
+    public bool UseTf32 { get; set; } = new GanService.Inference.CudaSettings().UseTf32;
+
+    public GanService.Inference.CudaSettings Settings => new(ConvAlgoSearch, UseTf32);
 }

@@ -33,7 +33,12 @@ public sealed record ImageLimits(long MaxPixels = 16_000_000, int AllocationLimi
 /// </summary>
 public static class ImageCodec
 {
-    private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
+    /// <summary>zlib level of PNGs written without saying one (training samples, datasets): 6, zlib's own default.</summary>
+    public const int DefaultPngCompressionLevel = 6;
+
+    // One encoder per zlib level 0…9 (encoders are immutable and thread-safe).
+    private static readonly PngEncoder[] Png = Enumerable.Range(0, 10)
+        .Select(level => new PngEncoder { CompressionLevel = (PngCompressionLevel)level }).ToArray();
     private static readonly JpegEncoder Jpeg = new() { Quality = 90 };
     private static readonly WebpEncoder Webp = new() { Quality = 90, FileFormat = WebpFileFormatType.Lossy };
 
@@ -101,27 +106,65 @@ public static class ImageCodec
         }));
     }
 
-    /// <summary>Image → (C, H, W) floats for a model (grey models take the luminance).</summary>
+    /// <summary>Image → (C, H, W) floats for a model (grey models take the luminance), read straight from the image's
+    /// pixel rows: no interleaved copy in between.</summary>
     public static float[] ToTensor(Image<Rgb24> image, ImageSpec spec)
     {
         if (image.Width != spec.Width || image.Height != spec.Height)
             throw new ArgumentException($"image is {image.Width}×{image.Height}, model wants {spec.Width}×{spec.Height}");
-        var rgb = new byte[spec.Width * spec.Height * 3];
-        image.CopyPixelDataTo(rgb);
-        byte[] hwc = rgb;
-        if (spec.Channels == 1)
+        int width = spec.Width, plane = spec.Width * spec.Height, channels = spec.Channels;
+        var chw = new float[plane * channels];
+        float min = spec.RangeMin, scale = PixelNormalization.ToTensorScale(spec.RangeMin, spec.RangeMax);
+        image.ProcessPixelRows(rows =>
         {
-            hwc = new byte[spec.Width * spec.Height];
-            for (int i = 0; i < hwc.Length; i++)
-                hwc[i] = (byte)Math.Clamp(Math.Round(0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2]), 0, 255);
-        }
-        var chw = new float[hwc.Length];
-        PixelNormalization.ToTensor(hwc, chw, spec.Channels, spec.Height, spec.Width, spec.RangeMin, spec.RangeMax);
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                int offset = y * width;
+                for (int x = 0; x < row.Length; x++)
+                {
+                    var p = row[x];
+                    if (channels == 1)
+                        chw[offset + x] = Luminance(p) * scale + min;
+                    else
+                    {
+                        chw[offset + x] = p.R * scale + min;
+                        chw[plane + offset + x] = p.G * scale + min;
+                        chw[2 * plane + offset + x] = p.B * scale + min;
+                    }
+                }
+            }
+        });
         return chw;
     }
 
-    /// <summary>(C, H, W) model output → RGB image (grey replicated to three channels).</summary>
+    private static byte Luminance(Rgb24 p) => (byte)Math.Clamp(Math.Round(0.299 * p.R + 0.587 * p.G + 0.114 * p.B), 0, 255);
+
+    /// <summary>(C, H, W) model output → RGB image (grey replicated to three channels), written straight into the
+    /// image's pixel buffer when it is one block (always, for model-sized images under ImageSharp's pool limit).</summary>
     public static Image<Rgb24> FromTensor(ReadOnlySpan<float> chw, ImageSpec spec)
+    {
+        int plane = spec.Width * spec.Height, channels = spec.Channels;
+        if (chw.Length < plane * channels) throw new ArgumentException($"expected {plane * channels} values, got {chw.Length}");
+        float min = spec.RangeMin, scale = PixelNormalization.ToBytesScale(spec.RangeMin, spec.RangeMax);
+        var image = new Image<Rgb24>(spec.Width, spec.Height);
+        if (!image.DangerousTryGetSinglePixelMemory(out var memory))
+        {
+            image.Dispose();
+            return FromTensorCopied(chw, spec);
+        }
+        var pixels = memory.Span;
+        for (int i = 0; i < plane; i++)
+        {
+            byte r = PixelNormalization.ToByte(chw[i], min, scale);
+            pixels[i] = channels == 1 ? new Rgb24(r, r, r)
+                : new Rgb24(r, PixelNormalization.ToByte(chw[plane + i], min, scale), PixelNormalization.ToByte(chw[2 * plane + i], min, scale));
+        }
+        return image;
+    }
+
+    /// <summary>The same through an interleaved copy, for images whose pixels ImageSharp keeps in several blocks.</summary>
+    private static Image<Rgb24> FromTensorCopied(ReadOnlySpan<float> chw, ImageSpec spec)
     {
         int plane = spec.Width * spec.Height;
         var hwc = new byte[plane * spec.Channels];
@@ -153,10 +196,14 @@ public static class ImageCodec
         return grid;
     }
 
-    public static byte[] Encode(Image<Rgb24> image, OutputFormat format = OutputFormat.Png)
+    /// <summary>Encodes in <paramref name="format"/>; <paramref name="pngCompressionLevel"/> (zlib 0…9) changes a PNG's
+    /// size and encode time, never its pixels.</summary>
+    public static byte[] Encode(Image<Rgb24> image, OutputFormat format = OutputFormat.Png, int pngCompressionLevel = DefaultPngCompressionLevel)
     {
-        using var ms = new MemoryStream();
-        IImageEncoder encoder = format switch { OutputFormat.Jpeg => Jpeg, OutputFormat.Webp => Webp, _ => Png };
+        if (pngCompressionLevel is < 0 or > 9) throw new ArgumentOutOfRangeException(nameof(pngCompressionLevel), pngCompressionLevel, "a zlib level is 0…9");
+        // An RGB PNG rarely shrinks below a quarter of its raw pixels: start there, so the stream seldom regrows.
+        using var ms = new MemoryStream(image.Width * image.Height * 3 / 4 + 1024);
+        IImageEncoder encoder = format switch { OutputFormat.Jpeg => Jpeg, OutputFormat.Webp => Webp, _ => Png[pngCompressionLevel] };
         image.Save(ms, encoder);
         return ms.ToArray();
     }

@@ -12,7 +12,7 @@ public static class PixelNormalization
         int plane = height * width;
         if (hwc.Length != plane * channels || chw.Length != plane * channels)
             throw new ArgumentException($"expected {plane * channels} values, got {hwc.Length} bytes and {chw.Length} floats");
-        float scale = (max - min) / 255f;
+        float scale = ToTensorScale(min, max);
         for (int i = 0; i < plane; i++)
             for (int c = 0; c < channels; c++)
                 chw[c * plane + i] = hwc[i * channels + c] * scale + min;
@@ -24,12 +24,22 @@ public static class PixelNormalization
         int plane = height * width;
         if (hwc.Length != plane * channels || chw.Length != plane * channels)
             throw new ArgumentException($"expected {plane * channels} values, got {chw.Length} floats and {hwc.Length} bytes");
-        float scale = 255f / (max - min);
+        float scale = ToBytesScale(min, max);
         for (int i = 0; i < plane; i++)
             for (int c = 0; c < channels; c++)
-            {
-                float v = (chw[c * plane + i] - min) * scale;
-                hwc[i * channels + c] = float.IsNaN(v) ? (byte)0 : (byte)Math.Clamp(MathF.Round(v, MidpointRounding.AwayFromZero), 0f, 255f);
-            }
+                hwc[i * channels + c] = ToByte(chw[c * plane + i], min, scale);
+    }
+
+    /// <summary>Multiplier of a byte on its way to [min, max]: x = p · scale + min.</summary>
+    public static float ToTensorScale(float min, float max) => (max - min) / 255f;
+
+    /// <summary>Multiplier of a tensor value on its way back to bytes (see <see cref="ToByte"/>).</summary>
+    public static float ToBytesScale(float min, float max) => 255f / (max - min);
+
+    /// <summary>One value in [min, max] → its byte: rounded to nearest (halves away from zero), clamped, NaN → 0.</summary>
+    public static byte ToByte(float value, float min, float scale)
+    {
+        float v = (value - min) * scale;
+        return float.IsNaN(v) ? (byte)0 : (byte)Math.Clamp(MathF.Round(v, MidpointRounding.AwayFromZero), 0f, 255f);
     }
 }

@@ -51,15 +51,26 @@ public static class GanPipelines
 
     /// <summary>image (1, C, H, W) [+ one-hot label_vector (1, K)] → image. <paramref name="targetIndex"/>: the target
     /// domain of models with a label_vector input (StarGAN), required there and refused elsewhere.</summary>
-    public static Image<Rgb24> Translate(OnnxModel model, Image<Rgb24> input, ResizePolicy policy, int? targetIndex, CancellationToken ct)
+    public static Image<Rgb24> Translate(OnnxModel model, Image<Rgb24> input, ResizePolicy policy, int? targetIndex, CancellationToken ct,
+        StageTimings? timings = null)
     {
         if (TranslateProblem(model, targetIndex) is { } problem) throw new ArgumentException(problem);
         var spec = model.Manifest.Image;
-        using var resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
         var graph = model.Main;
+        float[] pixels;
+        // An image already at the model's size needs no resize under any policy (ImageSharp's resize would copy it as is).
+        Image<Rgb24>? resized = null;
+        try
+        {
+            using (StageTimings.Measure(timings, StageTimings.Resize))
+                if (input.Width != spec.Width || input.Height != spec.Height) resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
+            using (StageTimings.Measure(timings, StageTimings.Normalise))
+                pixels = ImageCodec.ToTensor(resized ?? input, spec);
+        }
+        finally { resized?.Dispose(); }
         var inputs = new List<NamedTensor>
         {
-            NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, ImageCodec.ToTensor(resized, spec), 1, spec.Channels, spec.Height, spec.Width),
+            NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, pixels, 1, spec.Channels, spec.Height, spec.Width),
         };
         if (graph.Input(TensorRoles.LabelVector) is { } lv)
         {
@@ -67,7 +78,11 @@ public static class GanPipelines
             oneHot[targetIndex!.Value] = 1f;
             inputs.Add(NamedTensor.Of(lv.Name, oneHot, 1, oneHot.Length));
         }
-        return Images(model, graph.Run(inputs, ct))[0];
+        IReadOnlyDictionary<string, NamedTensor> outputs;
+        using (StageTimings.Measure(timings, StageTimings.Inference))
+            outputs = graph.Run(inputs, ct);
+        using (StageTimings.Measure(timings, StageTimings.Denormalise))
+            return Images(model, outputs)[0];
     }
 
     /// <summary>Why a translation with this target cannot run (null if it can).</summary>
@@ -81,9 +96,17 @@ public static class GanPipelines
         return targetIndex < 0 || targetIndex >= labels.Length ? $"target {targetIndex} is not one of this model's domains: {string.Join(", ", labels.Select((l, i) => $"{i}={l}"))}" : null;
     }
 
-    /// <summary>One image per seed, in one batch.</summary>
-    public static List<Image<Rgb24>> Generate(OnnxModel model, IReadOnlyList<uint> seeds, GenerateSettings settings, CancellationToken ct) =>
-        Images(model, GenerateTensor(model, seeds, settings, ct));
+    /// <summary>One image per seed, in one batch. <paramref name="timings"/>: seeds → tensors → graph runs count as
+    /// inference (building latents is microseconds), tensors → images as denormalise.</summary>
+    public static List<Image<Rgb24>> Generate(OnnxModel model, IReadOnlyList<uint> seeds, GenerateSettings settings, CancellationToken ct,
+        StageTimings? timings = null)
+    {
+        NamedTensor output;
+        using (StageTimings.Measure(timings, StageTimings.Inference))
+            output = GenerateTensor(model, seeds, settings, ct);
+        using (StageTimings.Measure(timings, StageTimings.Denormalise))
+            return Images(model, output);
+    }
 
     /// <summary>One image per seed as the model's raw output (B, C, H, W) in its value range, for callers that measure
     /// images (gan eval) rather than look at them.</summary>
@@ -103,7 +126,17 @@ public static class GanPipelines
 
     /// <summary><paramref name="steps"/> images from seed <paramref name="from"/> to <paramref name="to"/>: linear in z for plain
     /// generators, linear in W for StyleGAN (W is where interpolation looks smooth).</summary>
-    public static List<Image<Rgb24>> Interpolate(OnnxModel model, uint from, uint to, int steps, GenerateSettings settings, CancellationToken ct)
+    public static List<Image<Rgb24>> Interpolate(OnnxModel model, uint from, uint to, int steps, GenerateSettings settings, CancellationToken ct,
+        StageTimings? timings = null)
+    {
+        NamedTensor output;
+        using (StageTimings.Measure(timings, StageTimings.Inference))
+            output = InterpolateTensor(model, from, to, steps, settings, ct);
+        using (StageTimings.Measure(timings, StageTimings.Denormalise))
+            return Images(model, output);
+    }
+
+    private static NamedTensor InterpolateTensor(OnnxModel model, uint from, uint to, int steps, GenerateSettings settings, CancellationToken ct)
     {
         Require(Problem(model, settings) ?? InferenceLimits.Default.StepsProblem(steps));
         if (settings.MixSeed is not null) throw new ArgumentException("an interpolation takes no mix seed");
@@ -111,11 +144,11 @@ public static class GanPipelines
         {
             var ends = Map(model, [from, to], settings, ct);
             var w = Lerp(ends, ends.Length / 2, steps);
-            return Images(model, Synthesize(model, WsFromW(model, w, steps, null, _ => false), Enumerable.Repeat(from, steps).ToList(), settings.Noise, ct));
+            return Synthesize(model, WsFromW(model, w, steps, null, _ => false), Enumerable.Repeat(from, steps).ToList(), settings.Noise, ct);
         }
         int zSize = model.Manifest.Latent!.Size;
         var z = Lerp(SeedLatent.Batch([from, to], zSize), zSize, steps);
-        return Images(model, RunPlain(model, z, steps, settings, ct));
+        return RunPlain(model, z, steps, settings, ct);
     }
 
     /// <summary>

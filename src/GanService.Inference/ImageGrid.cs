@@ -8,16 +8,28 @@ namespace GanService.Inference;
 /// seeds give the same file from `gan generate` and GET /generate.</summary>
 public static class ImageGrid
 {
+    /// <summary>
+    /// zlib level of the PNGs the CLI writes and the API sends unless Gan:PngCompressionLevel says otherwise. 1 (fastest):
+    /// generated images are noisy, so higher levels buy little — on the zoo's 32² images level 6 saves a few per cent of
+    /// the bytes for several times the encode time (bench/io.md). One constant for both, so their bytes stay identical.
+    /// </summary>
+    public const int DefaultPngCompressionLevel = 1;
+
     /// <summary>⌈√n⌉ columns: the grid GET /generate?count=n returns and `gan generate` writes by default.</summary>
     public static int DefaultColumns(int count) => (int)Math.Ceiling(Math.Sqrt(count));
 
-    /// <summary>Tiles the images row-major (a single image is itself) and encodes them; the images are disposed.</summary>
-    public static byte[] Encode(IReadOnlyList<Image<Rgb24>> images, int columns, OutputFormat format = OutputFormat.Png)
+    /// <summary>Tiles the images row-major (a single image is itself) and encodes them; the images are disposed.
+    /// <paramref name="timings"/> gets the time as <see cref="StageTimings.Encode"/>.</summary>
+    public static byte[] Encode(IReadOnlyList<Image<Rgb24>> images, int columns, OutputFormat format = OutputFormat.Png,
+        int pngCompressionLevel = DefaultPngCompressionLevel, StageTimings? timings = null)
     {
         try
         {
+            using var _ = StageTimings.Measure(timings, StageTimings.Encode);
+            // One image is encoded as it is; the grid of one would only be a copy of it.
+            if (images.Count == 1) return ImageCodec.Encode(images[0], format, pngCompressionLevel);
             using var grid = ImageCodec.Grid(images, columns);
-            return ImageCodec.Encode(grid, format);
+            return ImageCodec.Encode(grid, format, pngCompressionLevel);
         }
         finally
         {

@@ -72,8 +72,35 @@ public sealed class OnnxGraph : IDisposable
                     yield return $"graph '{Spec.Role}': {kind} '{t.Name}' dim {i} is {dims[i]} in the ONNX file, manifest says {t.Shape[i]}";
     }
 
+    /// <summary>Whether the graph takes any batch size (its batch-carrying inputs have a free first dimension); a graph
+    /// exported with a fixed batch of 1 (`gan package` of a torch.onnx.export without dynamic_axes) takes one at a time.</summary>
+    public bool HasFreeBatch => Spec.Inputs.Any(t => t.Shape.Length > 0 && t.Shape[0] < 0 && !IsOptional(t.Name));
+
+    /// <summary>
+    /// Runs the graph once on zeros with batch <paramref name="batch"/>: every input this graph needs (overridable
+    /// initializers left to their own values), free dimensions set to the batch. The run is not reported to the observer,
+    /// so the latency histogram holds only requests. Returns how long it took.
+    /// </summary>
+    public TimeSpan RunZeros(int batch, CancellationToken cancellation)
+    {
+        var inputs = new List<NamedTensor>();
+        foreach (var t in Spec.Inputs.Where(t => !IsOptional(t.Name)))
+        {
+            // (B, …) with every free dimension the batch; the manifest keeps spatial dimensions static.
+            var shape = t.Shape.Select(d => d < 0 ? batch : d).ToArray();
+            long size = shape.Aggregate(1L, (a, d) => a * d);
+            inputs.Add(t.DataType == "int64" ? NamedTensor.Of(t.Name, new long[size], shape) : NamedTensor.Of(t.Name, new float[size], shape));
+        }
+        var clock = Stopwatch.StartNew();
+        Run(inputs, cancellation, observe: false);
+        return clock.Elapsed;
+    }
+
     /// <summary>Runs the graph; returns every output named in the manifest.</summary>
-    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation)
+    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation) =>
+        Run(inputs, cancellation, observe: true);
+
+    private IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation, bool observe)
     {
         var values = new List<OrtValue>(inputs.Count);
         try
@@ -89,7 +116,7 @@ public sealed class OnnxGraph : IDisposable
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try { outputs = _session.Run(runOptions, inputs.Select(i => i.Name).ToArray(), values, outputNames); }
             catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested) { throw new OperationCanceledException(cancellation); }
-            _observer?.Invoke(_modelName, Spec.Role, clock.Elapsed);
+            if (observe) _observer?.Invoke(_modelName, Spec.Role, clock.Elapsed);
             using (outputs)
             {
                 var result = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);

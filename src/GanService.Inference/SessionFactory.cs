@@ -7,16 +7,40 @@ namespace GanService.Inference;
 public sealed record ProviderStatus(string Requested, string Active, string? FallbackReason);
 
 /// <summary>
+/// CUDA provider settings. They only matter when a session runs on CUDA, and their effect can only be measured on a GPU
+/// (scripts/gpu-check.sh). <paramref name="ConvAlgoSearch"/>: how cuDNN picks each convolution's algorithm the first
+/// time a shape runs — exhaustive (ORT's own default: benchmarks every algorithm; the H200 run of issue 16 paid
+/// 0.25–0.9 s per new batch shape for it), heuristic (cuDNN's ranking, no benchmarking: the default here, because the
+/// service warms every batch size it serves before it is ready and exhaustive search would multiply that start-up time),
+/// or default (one fixed algorithm, least memory). <paramref name="UseTf32"/>: TF32 tensor cores for FP32 convolutions
+/// and GEMMs (ORT's default, on; the H200 run matched the CPU provider within one grey level with it).
+/// </summary>
+public sealed record CudaSettings(string ConvAlgoSearch = "heuristic", bool UseTf32 = true)
+{
+    public static readonly string[] ConvAlgoSearches = ["exhaustive", "heuristic", "default"];
+
+    /// <summary>The CUDA provider options ORT reads (names and values as onnxruntime's CUDA provider spells them).</summary>
+    public Dictionary<string, string> ProviderOptions(int deviceId = 0) => new(StringComparer.Ordinal)
+    {
+        ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["cudnn_conv_algo_search"] = ConvAlgoSearches.Contains(ConvAlgoSearch) ? ConvAlgoSearch.ToUpperInvariant()
+            : throw new ArgumentException($"ConvAlgoSearch must be one of {string.Join(", ", ConvAlgoSearches)}, got '{ConvAlgoSearch}'"),
+        ["use_tf32"] = UseTf32 ? "1" : "0",
+    };
+}
+
+/// <summary>
 /// Creates ORT sessions on the requested device (auto | cuda | cpu). ORT's C# API throws instead of falling back when
 /// CUDA or cuDNN cannot load, so that is caught here, reported once through <paramref name="onFallback"/>, and every
 /// later session goes straight to CPU.
 /// </summary>
-public sealed class SessionFactory(string device = "cpu", Action<string>? onFallback = null)
+public sealed class SessionFactory(string device = "cpu", Action<string>? onFallback = null, CudaSettings? cuda = null)
 {
     public static readonly string[] Devices = ["auto", "cuda", "cpu"];
     private const string CudaProvider = "CUDAExecutionProvider";
     private readonly string _requested = Devices.Contains(device) ? device
         : throw new ArgumentException($"device must be one of {string.Join(", ", Devices)}, got '{device}'", nameof(device));
+    private readonly Dictionary<string, string> _cudaOptions = (cuda ?? new CudaSettings()).ProviderOptions();
     private readonly Lock _gate = new();
     private string? _cudaFailure;
     private bool _cudaWorked;
@@ -53,7 +77,11 @@ public sealed class SessionFactory(string device = "cpu", Action<string>? onFall
         var options = CpuOptions();
         try
         {
-            options.AppendExecutionProvider_CUDA(0);
+            using (var cudaOptions = new OrtCUDAProviderOptions())
+            {
+                cudaOptions.UpdateOptions(_cudaOptions);
+                options.AppendExecutionProvider_CUDA(cudaOptions);
+            }
             var session = new InferenceSession(model, options);
             lock (_gate) _cudaWorked = true;
             return (session, options);

@@ -3,6 +3,7 @@ using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace GanService.Api.Endpoints;
 
@@ -50,7 +51,8 @@ public static class GenerateEndpoints
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
         [FromQuery] string? model, [FromQuery] string? seed, [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? count,
         [FromQuery(Name = "mix_seed")] string? mixSeed, [FromQuery(Name = "mix_cutoff")] string? mixCutoff, [FromQuery] string? noise,
-        [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate, CancellationToken cancellation)
+        [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate,
+        IOptions<GanOptions> options, CancellationToken cancellation)
     {
         label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
@@ -60,8 +62,8 @@ public static class GenerateEndpoints
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
-        return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, columns: ImageGrid.DefaultColumns(n),
-            $"generate seed={first} count={n}", (m, settings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct), cancellation);
+        return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, options.Value, columns: ImageGrid.DefaultColumns(n),
+            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation);
     }
 
     /// <param name="model">A loaded generate model.</param>
@@ -71,20 +73,20 @@ public static class GenerateEndpoints
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Interpolate(
         [FromQuery] string? model, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? steps,
         [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? noise,
-        HttpContext context, ModelRepository models, InferenceGate gate, CancellationToken cancellation)
+        HttpContext context, ModelRepository models, InferenceGate gate, IOptions<GanOptions> options, CancellationToken cancellation)
     {
         if (!QueryValues.TrySeed(from, "from", 0, out var a, out var error) ||
             !QueryValues.TrySeed(to, "to", 1, out var b, out error) ||
             !QueryValues.TryInt(steps, "steps", InferenceLimits.Default.MinInterpolationSteps, InferenceLimits.Default.MaxInterpolationSteps, 8, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
-        return RunAsync(model, psi, label, null, null, noise, "png", context, models, gate, columns: n,
-            $"interpolate from={a} to={b} steps={n}", (m, settings, ct) => GanPipelines.Interpolate(m.Model, a, b, n, settings, ct), cancellation);
+        return RunAsync(model, psi, label, null, null, noise, "png", context, models, gate, options.Value, columns: n,
+            $"interpolate from={a} to={b} steps={n}", (m, settings, timings, ct) => GanPipelines.Interpolate(m.Model, a, b, n, settings, ct, timings), cancellation);
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> RunAsync(
         string? model, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, string? formatText,
-        HttpContext context, ModelRepository models, InferenceGate gate, int columns, string request,
-        Func<LoadedModel, GenerateSettings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
+        HttpContext context, ModelRepository models, InferenceGate gate, GanOptions options, int columns, string request,
+        Func<LoadedModel, GenerateSettings, StageTimings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
         CancellationToken cancellation)
     {
         if (string.IsNullOrEmpty(model)) return Problems.BadQuery($"model is required; available: {string.Join(", ", models.Names)}");
@@ -97,14 +99,17 @@ public static class GenerateEndpoints
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
             // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
+            var encoding = format == OutputFormat.Png ? $"png-level={options.PngCompressionLevel}" : "";
             var normalised = FormattableString.Invariant(
-                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns}");
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns} {encoding}");
             if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
                 return ImageResults.NotModifiedResult();
 
             using var slot = await gate.EnterAsync(cancellation);
             if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
-            var bytes = ImageGrid.Encode(run(m, settings, cancellation), columns, format);
+            var timings = new StageTimings();
+            var bytes = ImageGrid.Encode(run(m, settings, timings, cancellation), columns, format, options.PngCompressionLevel, timings);
+            ServerTiming.Write(context, m.Name, timings);
             return TypedResults.File(bytes, ImageCodec.ContentType(format));
         }
     }

@@ -16,7 +16,8 @@ public sealed record ModelSummary(
 
 public sealed record ModelList(ProviderStatus Provider, ModelSummary[] Models);
 
-public sealed record ModelDetail(ModelSummary Summary, ModelManifest? Manifest, string? Card, ProviderStatus Provider);
+/// <param name="Warmup">The runs made before the model was served: per graph the batch sizes and timings.</param>
+public sealed record ModelDetail(ModelSummary Summary, ModelManifest? Manifest, string? Card, ProviderStatus Provider, WarmupReport? Warmup = null);
 
 /// <summary>GET /models, /models/{name}, /models/{name}/sample.png.</summary>
 public static class ModelsEndpoints
@@ -40,7 +41,7 @@ public static class ModelsEndpoints
     {
         if (models.TryAcquire(name, out var lease))
             using (lease)
-                return TypedResults.Ok(new ModelDetail(Summary(lease.Model, models), lease.Model.Manifest, lease.Model.Card, sessions.Status));
+                return TypedResults.Ok(new ModelDetail(Summary(lease.Model, models), lease.Model.Manifest, lease.Model.Card, sessions.Status, lease.Model.Warmup));
         if (models.FailureOf(name) is { } failure)
             return TypedResults.Ok(new ModelDetail(Summary(failure), null, null, sessions.Status));
         return Problems.UnknownModel(name, models);

@@ -60,7 +60,11 @@ public static class TranslateEndpoints
             else if (!string.IsNullOrEmpty(target))
                 return Problems.BadQuery($"model '{m.Name}' takes no target domain");
 
-            var (data, problem) = await RequestImage.ReadAsync(context.Request, options.Value.MaxRequestBytes, cancellation);
+            var timings = new StageTimings();
+            byte[]? data;
+            ProblemHttpResult? problem;
+            using (StageTimings.Measure(timings, ServerTiming.Read))
+                (data, problem) = await RequestImage.ReadAsync(context.Request, options.Value.MaxRequestBytes, cancellation);
             if (problem is not null) return problem;
             context.Response.Headers.Vary = "Accept";
 
@@ -69,10 +73,16 @@ public static class TranslateEndpoints
             try
             {
                 var limits = new ImageLimits(options.Value.MaxImagePixels, options.Value.ImageAllocationLimitMegabytes);
-                using var input = await decoder.DecodeAsync(data!, limits, cancellation);
-                var output = GanPipelines.Translate(m.Model, input, policy, targetIndex, cancellation);
-                var bytes = ImageGrid.Encode([output], 1, outputFormat);
-                return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
+                SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> input;
+                using (StageTimings.Measure(timings, StageTimings.Decode))
+                    input = await decoder.DecodeAsync(data!, limits, cancellation);
+                using (input)
+                {
+                    var output = GanPipelines.Translate(m.Model, input, policy, targetIndex, cancellation, timings);
+                    var bytes = ImageGrid.Encode([output], 1, outputFormat, options.Value.PngCompressionLevel, timings);
+                    ServerTiming.Write(context, m.Name, timings);
+                    return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
+                }
             }
             catch (ImageRejectedException e) { return Problems.FromImage(e); }
             catch (DecodingUnavailableException e) { return Problems.Unavailable(context, e.Message, gate.RetryAfterSeconds); }

@@ -28,14 +28,18 @@ public static class GanInferenceServiceCollectionExtensions
     public static IServiceCollection AddGanInference(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => CudaSettings.ConvAlgoSearches.Contains(o.Cuda.ConvAlgoSearch),
+                $"Gan:Cuda:ConvAlgoSearch must be one of {string.Join(", ", CudaSettings.ConvAlgoSearches)}")
             .Validate(o => o.Defaults.All(kv => ModelName.IsValid(kv.Key) && ModelName.IsValid(kv.Value)),
                 "Gan:Defaults: every key and value must be a model name (lower-case letters, digits, . _ -)")
             .ValidateOnStart();
         services.AddSingleton(sp =>
         {
-            var device = sp.GetRequiredService<IOptions<GanOptions>>().Value.Device;
+            var options = sp.GetRequiredService<IOptions<GanOptions>>().Value;
+            var device = options.Device;
             var logger = sp.GetRequiredService<ILogger<SessionFactory>>();
-            return new SessionFactory(device, reason => logger.LogWarning("Device {Device} requested but falling back to CPU: {Reason}", device, reason));
+            return new SessionFactory(device, reason => logger.LogWarning("Device {Device} requested but falling back to CPU: {Reason}", device, reason),
+                options.Cuda.Settings);
         });
         services.AddSingleton<ModelRepository>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelRepository>());

@@ -30,6 +30,9 @@ public sealed class LoadedModel
     public byte[]? Sample { get; }
     public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
 
+    /// <summary>The warm-up runs made before the model was served (null if it was served without one).</summary>
+    public WarmupReport? Warmup { get; init; }
+
     /// <summary>SHA-256 over the manifest and every graph's SHA-256: what a deterministic response depends on besides the
     /// query, so cache validators (ETags) can be computed without running the model.</summary>
     public string ContentHash => _contentHash ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(

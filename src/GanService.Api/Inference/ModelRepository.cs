@@ -131,6 +131,7 @@ public sealed class ModelRepository : IHostedService, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Serving models from {ModelsPath}", Root);
+        if (_options.WarmupMaxBatch != 0) WarmImageDecoders();
         await RescanAsync(cancellationToken);
         StartWatching();
         _periodic = RescanPeriodicallyAsync(_stopping.Token);
@@ -324,9 +325,37 @@ public sealed class ModelRepository : IHostedService, IDisposable
             model.Dispose();
             throw new ModelLoadException($"manifest name '{model.Name}' does not match its folder '{name}'");
         }
+        WarmupReport? warmup;
+        try { warmup = ModelWarmup.Run(model, WarmupMaxBatch, _options.PngCompressionLevel, _stopping.Token); }
+        catch (Exception e)
+        {
+            model.Dispose();
+            if (e is OperationCanceledException or ModelLoadException) throw;
+            // A model that cannot run zeros through its graphs (or its pipeline once) would fail its first request too.
+            throw new ModelLoadException($"the warm-up run failed: {e.Message}");
+        }
+        if (warmup is not null)
+            _logger.LogInformation("Warmed model {Model} in {Seconds} s: {Graphs}; pipeline {PipelineMilliseconds} ms", name, warmup.Seconds,
+                string.Join("; ", warmup.Graphs.Select(g => $"{g.Role} batch {g.BatchSizes[0]}…{g.BatchSizes[^1]}, first run {g.FirstRunMilliseconds} ms")),
+                warmup.PipelineMilliseconds);
         return new LoadedModel(model, fingerprint, ReadSmall(folder, "card.md", MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
-            ReadSmall(folder, "samples.png", MaxSampleBytes));
+            ReadSmall(folder, "samples.png", MaxSampleBytes)) { Warmup = warmup };
     }
+
+    /// <summary>Decodes a small image of each accepted format once, so the first upload does not pay the decoders' JIT
+    /// (tens of milliseconds, measured in bench/warmup.md). Per process; the models' warm-up covers resize and encode.</summary>
+    private void WarmImageDecoders()
+    {
+        var limits = new ImageLimits(_options.MaxImagePixels, _options.ImageAllocationLimitMegabytes);
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(8, 8);
+        foreach (var format in Enum.GetValues<OutputFormat>())
+            ImageCodec.Decode(ImageCodec.Encode(image, format), limits).Dispose();
+    }
+
+    /// <summary>Gan:WarmupMaxBatch, or by device: every count a request may ask for on CUDA, where each new shape pays
+    /// cuDNN's algorithm search; batch 1 on CPU, where a new batch size costs little more than a repeat (bench/warmup.md).
+    /// Decided per load, since a CUDA failure moves later sessions to CPU.</summary>
+    private int WarmupMaxBatch => _options.WarmupMaxBatch ?? (_sessions.Status.Active == "cuda" ? InferenceLimits.Default.MaxCount : 1);
 
     private static byte[]? ReadSmall(string folder, string file, long cap)
     {
