@@ -2,7 +2,8 @@
 """Loopback client for measuring a running GanService API (Python 3 standard library only; talks to 127.0.0.1/localhost).
 
   serve_probe.py wait     URL [--timeout S]                     wait for /readyz to say ready
-  serve_probe.py first    URL PATH...                           after readiness: latency of each GET PATH, in order
+  serve_probe.py first    URL PATH[@IMAGE]...                   after readiness: latency of each request, in order
+                                                                (GET PATH, or POST IMAGE to PATH)
   serve_probe.py load     URL PATH [--image F] [--requests N] [--clients C] [--warm K] [--out F]
                                                                 N requests from C threads: req/s, p50/p95/p99, the share of
                                                                 request time outside inference (from /metrics), the
@@ -129,7 +130,9 @@ def load(base, path, image, requests, clients, out, warm):
 def first(base, paths):
     wait_ready(base, 600)
     for path in paths:
-        status, _, headers, elapsed = _get(base + path)
+        path, _, image = path.partition("@")  # PATH@IMAGE posts the image (a PNG)
+        data = open(image, "rb").read() if image else None
+        status, _, headers, elapsed = _get(base + path, data, {"Content-Type": "image/png"} if image else {})
         print(json.dumps({"path": path, "status": status, "ms": round(elapsed * 1000, 2),
                           "server_timing": parse_server_timing(headers.get("Server-Timing"))}))
 

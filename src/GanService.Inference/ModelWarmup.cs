@@ -48,7 +48,7 @@ public static class ModelWarmup
     }
 
     /// <summary>Translation: a grey image twice the model's size (so it is resized) in the first target domain; generation:
-    /// seed 0 with the model's defaults. The bytes are thrown away.</summary>
+    /// seeds 0 and 1 with the model's defaults, as a grid (the tiling code is warmed too). The bytes are thrown away.</summary>
     private static void RunPipelineOnce(OnnxModel model, int pngCompressionLevel, CancellationToken cancellation)
     {
         var spec = model.Manifest.Image;
@@ -59,7 +59,7 @@ public static class ModelWarmup
             int? target = model.Main.Input(TensorRoles.LabelVector) is null ? null : 0;
             images = [GanPipelines.Translate(model, input, ResizePolicy.Fit, target, cancellation)];
         }
-        else images = GanPipelines.Generate(model, [0], new GenerateSettings(), cancellation);
-        ImageGrid.Encode(images, 1, OutputFormat.Png, pngCompressionLevel);
+        else images = GanPipelines.Generate(model, [0, 1], new GenerateSettings(), cancellation);
+        ImageGrid.Encode(images, images.Count, OutputFormat.Png, pngCompressionLevel);
     }
 }

@@ -78,8 +78,7 @@ public sealed class OnnxGraph : IDisposable
 
     /// <summary>
     /// Runs the graph once on zeros with batch <paramref name="batch"/>: every input this graph needs (overridable
-    /// initializers left to their own values), free dimensions set to the batch. The run is not reported to the observer,
-    /// so the latency histogram holds only requests. Returns how long it took.
+    /// initializers left to their own values), free dimensions set to the batch. Returns how long it took.
     /// </summary>
     public TimeSpan RunZeros(int batch, CancellationToken cancellation)
     {
@@ -92,15 +91,12 @@ public sealed class OnnxGraph : IDisposable
             inputs.Add(t.DataType == "int64" ? NamedTensor.Of(t.Name, new long[size], shape) : NamedTensor.Of(t.Name, new float[size], shape));
         }
         var clock = Stopwatch.StartNew();
-        Run(inputs, cancellation, observe: false);
+        Run(inputs, cancellation);
         return clock.Elapsed;
     }
 
     /// <summary>Runs the graph; returns every output named in the manifest.</summary>
-    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation) =>
-        Run(inputs, cancellation, observe: true);
-
-    private IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation, bool observe)
+    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation)
     {
         var values = new List<OrtValue>(inputs.Count);
         try
@@ -116,7 +112,7 @@ public sealed class OnnxGraph : IDisposable
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try { outputs = _session.Run(runOptions, inputs.Select(i => i.Name).ToArray(), values, outputNames); }
             catch (OnnxRuntimeException) when (cancellation.IsCancellationRequested) { throw new OperationCanceledException(cancellation); }
-            if (observe) _observer?.Invoke(_modelName, Spec.Role, clock.Elapsed);
+            _observer?.Invoke(_modelName, Spec.Role, clock.Elapsed);
             using (outputs)
             {
                 var result = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);

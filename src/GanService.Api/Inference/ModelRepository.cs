@@ -318,7 +318,12 @@ public sealed class ModelRepository : IHostedService, IDisposable
 
     private LoadedModel Load(string folder, string name, string fingerprint)
     {
-        var model = OnnxModel.Load(folder, _sessions, (model, role, elapsed) => GanMetrics.InferenceSeconds.WithLabels(model, role).Observe(elapsed.TotalSeconds));
+        // Warm-up runs are not requests: the latency histogram starts counting once the model is served.
+        bool warming = true;
+        var model = OnnxModel.Load(folder, _sessions, (model, role, elapsed) =>
+        {
+            if (!warming) GanMetrics.InferenceSeconds.WithLabels(model, role).Observe(elapsed.TotalSeconds);
+        });
         // Requests name models by folder; a manifest that says otherwise would serve under a name nobody asked for.
         if (model.Name != name)
         {
@@ -334,6 +339,7 @@ public sealed class ModelRepository : IHostedService, IDisposable
             // A model that cannot run zeros through its graphs (or its pipeline once) would fail its first request too.
             throw new ModelLoadException($"the warm-up run failed: {e.Message}");
         }
+        warming = false;
         if (warmup is not null)
             _logger.LogInformation("Warmed model {Model} in {Seconds} s: {Graphs}; pipeline {PipelineMilliseconds} ms", name, warmup.Seconds,
                 string.Join("; ", warmup.Graphs.Select(g => $"{g.Role} batch {g.BatchSizes[0]}…{g.BatchSizes[^1]}, first run {g.FirstRunMilliseconds} ms")),
