@@ -9,6 +9,8 @@
                                                                 request time outside inference (from /metrics), the
                                                                 Server-Timing stages; --out keeps the last response body
   serve_probe.py compare  A.png B.png                           max |delta| per pixel channel of two PNGs, and byte equality
+  serve_probe.py cases    URL IMAGE                             one request per served model: name, path, image (or -)
+  serve_probe.py image    OUT.png SIZE [--seed S]               a deterministic photo-like RGB test image
 
 Used by scripts/gpu-check.sh and for bench/io.md and bench/warmup.md.
 """
@@ -184,6 +186,36 @@ def compare(a, b):
     print(json.dumps({"same_bytes": same, "max_abs_delta": max((abs(x - y) for x, y in zip(pa, pb)), default=0)}))
 
 
+def write_image(path, size, seed):
+    """Gradients plus noise: compresses like a photo, not like a flat test card."""
+    import random
+    r = random.Random(seed)
+    rows = bytearray()
+    for y in range(size):
+        rows.append(0)
+        for x in range(size):
+            rows += bytes(((x * 255 // size + r.randint(0, 40)) % 256, (y * 255 // size + r.randint(0, 40)) % 256,
+                           ((x + y) * 127 // size + r.randint(0, 40)) % 256))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b""))
+
+
+def cases(base, image):
+    """Translate models: POST the image (StarGAN: to the first domain); generate models: GET seed 1."""
+    _, body, _, _ = _get(base + "/models")
+    for m in json.loads(body)["models"]:
+        if m["status"] != "ready":
+            continue
+        name = m["name"]
+        if m["task"] == "translate":
+            target = f"?target={urllib.parse.quote(m['labels'][0])}" if m["capabilities"]["target"] else ""
+            print(f"{name}\t/translate/{name}{target}\t{image}")
+        else:
+            print(f"{name}\t/generate?model={name}&seed=1\t-")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +225,8 @@ def main():
     l.add_argument("--requests", type=int, default=200); l.add_argument("--clients", type=int, default=1); l.add_argument("--out")
     l.add_argument("--warm", type=int, default=0, help="uncounted requests first")
     c = sub.add_parser("compare"); c.add_argument("a"); c.add_argument("b")
+    k = sub.add_parser("cases"); k.add_argument("url"); k.add_argument("image")
+    i = sub.add_parser("image"); i.add_argument("out"); i.add_argument("size", type=int); i.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     if args.command == "wait":
         print(json.dumps(wait_ready(_loopback(args.url), args.timeout)))
@@ -202,6 +236,12 @@ def main():
         if not 1 <= args.requests <= 1_000_000 or not 1 <= args.clients <= 256:
             sys.exit("serve_probe: --requests 1…1000000, --clients 1…256")
         load(_loopback(args.url), args.path, args.image, args.requests, args.clients, args.out, args.warm)
+    elif args.command == "cases":
+        cases(_loopback(args.url), args.image)
+    elif args.command == "image":
+        if not 1 <= args.size <= 4096:
+            sys.exit("serve_probe: image size 1…4096")
+        write_image(args.out, args.size, args.seed)
     else:
         compare(args.a, args.b)
 
