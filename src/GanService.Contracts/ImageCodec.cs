@@ -188,11 +188,17 @@ public static class ImageCodec
         int rows = (tiles.Count + columns - 1) / columns;
         int w = tiles[0].Width, h = tiles[0].Height;
         var grid = new Image<Rgb24>(columns * w + (columns + 1) * padding, rows * h + (rows + 1) * padding, new Rgb24(255, 255, 255));
-        grid.Mutate(ctx =>
+        // Opaque tiles onto white: plain row copies (DrawImage would blend every pixel through floats for the same bytes,
+        // several times slower for a 64-tile grid).
+        for (int i = 0; i < tiles.Count; i++)
         {
-            for (int i = 0; i < tiles.Count; i++)
-                ctx.DrawImage(tiles[i], new Point(padding + (i % columns) * (w + padding), padding + (i / columns) * (h + padding)), 1f);
-        });
+            int left = padding + (i % columns) * (w + padding), top = padding + (i / columns) * (h + padding);
+            grid.ProcessPixelRows(tiles[i], (target, source) =>
+            {
+                for (int y = 0; y < source.Height; y++)
+                    source.GetRowSpan(y).CopyTo(target.GetRowSpan(top + y).Slice(left, w));
+            });
+        }
         return grid;
     }
 

@@ -68,6 +68,29 @@ public sealed class ImageCodecTests
     }
 
     [Fact]
+    public void Grid_places_every_tile_pixel_exactly_between_white_padding()
+    {
+        var tiles = Enumerable.Range(0, 5).Select(i => Noise(6, 4, 20 + i)).ToList();
+        using var grid = ImageCodec.Grid(tiles, 3, padding: 2);
+        Assert.Equal((3 * 6 + 4 * 2, 2 * 4 + 3 * 2), (grid.Width, grid.Height));
+        var covered = new bool[grid.Width, grid.Height];
+        for (int i = 0; i < tiles.Count; i++)
+        {
+            int left = 2 + (i % 3) * 8, top = 2 + (i / 3) * 6;
+            for (int y = 0; y < 4; y++)
+                for (int x = 0; x < 6; x++)
+                {
+                    Assert.Equal(tiles[i][x, y], grid[left + x, top + y]);
+                    covered[left + x, top + y] = true;
+                }
+        }
+        for (int y = 0; y < grid.Height; y++)
+            for (int x = 0; x < grid.Width; x++)
+                if (!covered[x, y]) Assert.Equal(new Rgb24(255, 255, 255), grid[x, y]);
+        foreach (var t in tiles) t.Dispose();
+    }
+
+    [Fact]
     public void Png_compression_level_changes_the_bytes_not_the_pixels()
     {
         using var image = Noise(32, 32, 2);
