@@ -122,6 +122,7 @@ def load(base, path, image, requests, clients, out, warm):
         "inference_mean_ms": round(inference / len(latencies) * 1000, 2),
         "outside_inference_share": round(1 - inference / client_total, 3),
         "stages_median_ms": {k: round(percentile(v, 50), 3) for k, v in stages.items()},
+        "response_bytes": len(last[0]),
     }
     if out and last[0] is not None:
         with open(out, "wb") as f:
