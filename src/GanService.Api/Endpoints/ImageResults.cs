@@ -14,7 +14,7 @@ public static class ImageResults
     public const string CacheControl = "public, max-age=3600";
 
     /// <summary>Bumped whenever the same query would encode to different bytes (encoder settings, grid layout).</summary>
-    private const string RepresentationVersion = "1";
+    private const string RepresentationVersion = "2";
 
     /// <summary>
     /// Strong ETag of a deterministic image response, computed <em>before</em> inference from what the bytes depend on:
