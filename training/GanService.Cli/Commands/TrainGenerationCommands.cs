@@ -4,6 +4,7 @@ using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.Gan;
 using GanService.Training.Losses;
+using GanService.Training.Training;
 
 namespace GanService.Cli.Commands;
 
@@ -67,7 +68,7 @@ public static class TrainGenerationCommands
             var (g, d, _) = GenerationTrainer.Build(o);
             Console.WriteLine(JsonSerializer.Serialize(o, Checkpoint.Json));
             Console.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}, classes {dataset.ClassNames.Length}");
-            Console.WriteLine($"G {GenerationTrainer.ParameterCount(g):N0} params, D {GenerationTrainer.ParameterCount(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
+            Console.WriteLine($"G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
             if (parse.GetValue(dryRun)) return 0;
             GenerationTrainer.Train(o, dataset, outDir, isResume, TimeSpan.FromMinutes(parse.GetValue(checkpointMinutes)));
             return 0;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.StyleGan2;
+using GanService.Training.Training;
 
 namespace GanService.Cli.Commands;
 
@@ -77,7 +78,7 @@ public static class TrainStyleGanCommand
             using var dataset = StyleGanImageFolder.Load(options.Data, options.Arch.Resolution, options.Arch.ImageChannels, options.ImageLimit);
             Console.WriteLine($"{dataset.Count} images from {options.Data}");
             using var trainer = new StyleGan2Trainer(options, resumeFrom);
-            Console.WriteLine($"G {trainer.G.parameters().Sum(p => p.numel()):N0} params (num_ws {trainer.G.NumWs}), D {trainer.D.parameters().Sum(p => p.numel()):N0} params");
+            Console.WriteLine($"G {NetworkParameters.Count(trainer.G):N0} params (num_ws {trainer.G.NumWs}), D {NetworkParameters.Count(trainer.D):N0} params");
             trainer.Run(dataset);
             return 0;
         });

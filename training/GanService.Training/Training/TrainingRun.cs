@@ -8,13 +8,15 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace GanService.Training.Training;
 
 /// <summary>
-/// The conventions every training loop shares: an output folder, a CSV of losses per step, a one-line progress bar with
-/// losses and ETA, a time-based checkpoint trigger (plus epoch end), per-epoch sample grids and a loss plot PNG.
-/// A family's trainer owns the maths; this owns the bookkeeping.
+/// The run folder <see cref="TrainingLoop"/> writes: every logged scalar per step in losses.csv and metrics.jsonl (one
+/// JSON object a line: epoch, step, seconds, then the scalars; NaN — a phase that did not run — as null), a one-line
+/// progress bar with losses and ETA, the time-based checkpoint trigger, and in samples/ the per-epoch grids and the
+/// loss plot.
 /// </summary>
 public sealed class TrainingRun : IDisposable
 {
     private readonly StreamWriter _csv;
+    private readonly StreamWriter _jsonl;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly double _elapsedBefore;
     private readonly TimeSpan _checkpointEvery;
@@ -41,7 +43,11 @@ public sealed class TrainingRun : IDisposable
         bool exists = File.Exists(csvPath);
         if (exists) ReloadHistory(csvPath);
         _csv = new StreamWriter(csvPath, append: true) { AutoFlush = true };
+        _jsonl = new StreamWriter(Path.Combine(directory, MetricsFile), append: true) { AutoFlush = true };
     }
+
+    public const string MetricsFile = "metrics.jsonl";
+    public const string LossPlotFile = "loss_plot.png";
 
     private void ReloadHistory(string csvPath)
     {
@@ -69,6 +75,9 @@ public sealed class TrainingRun : IDisposable
         _history.Add((step, values));
         _csv.WriteLine(string.Join(",", new[] { epoch.ToString(CultureInfo.InvariantCulture), step.ToString(CultureInfo.InvariantCulture),
             ElapsedSeconds.ToString("F1", CultureInfo.InvariantCulture) }.Concat(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))));
+        var line = new System.Text.Json.Nodes.JsonObject { ["epoch"] = epoch, ["step"] = step, ["seconds"] = Math.Round(ElapsedSeconds, 1) };
+        foreach (var (name, v) in losses) line[name] = double.IsFinite(v) ? v : null;
+        _jsonl.WriteLine(line.ToJsonString());
     }
 
     /// <summary>Rewrites one progress line (at most 4× a second): epoch, step/total, losses, elapsed and ETA.</summary>
@@ -110,17 +119,18 @@ public sealed class TrainingRun : IDisposable
         finally { foreach (var i in images) i.Dispose(); }
     }
 
-    /// <summary>Writes loss_plot.png: one panel per loss, smoothed (moving average), min/max labelled in the CSV.</summary>
+    /// <summary>Writes samples/loss_plot.png beside the sample grids: one panel per scalar, each in its own colour,
+    /// smoothed (moving average), labelled with its name, its range and the steps on the x axis.</summary>
     public string SaveLossPlot()
     {
-        var path = Path.Combine(Directory, "loss_plot.png");
+        var path = Path.Combine(SamplesDirectory, LossPlotFile);
         if (_columns is null || _history.Count < 2) return path;
         using var img = LossPlot.Render(_columns, _history);
         File.WriteAllBytes(path, ImageCodec.Encode(img));
         return path;
     }
 
-    public void Dispose() => _csv.Dispose();
+    public void Dispose() { _csv.Dispose(); _jsonl.Dispose(); }
 }
 
 /// <summary>A small dependency-free line plot (one panel per series) drawn straight into pixels.</summary>

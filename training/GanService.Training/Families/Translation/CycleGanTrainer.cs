@@ -91,7 +91,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         var recB = GA.forward(fakeA);
 
         // G step (D_A, D_B frozen).
-        Translation.Networks.SetRequiresGrad([DA, DB], false);
+        NetworkParameters.SetRequiresGrad(false, DA, DB);
         _optG.zero_grad();
         Tensor idtA = torch.zeros(1), idtB = torch.zeros(1);
         if (_o.LambdaIdentity > 0)
@@ -108,7 +108,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         _optG.step();
 
         // D step on pooled, detached fakes.
-        Translation.Networks.SetRequiresGrad([DA, DB], true);
+        NetworkParameters.SetRequiresGrad(true, DA, DB);
         _optD.zero_grad();
         var dA = BasicD(DA, realB, _poolB.Query(fakeB));
         var dB = BasicD(DB, realA, _poolA.Query(fakeA));
