@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using GanService.Training.Training;
+
 namespace GanService.Training.Families.Gan;
 
 /// <summary>
@@ -46,20 +49,26 @@ public sealed record GenerationOptions
     public double TopK { get; init; }                      // ν in (0, 1): top-k training keeps the best ν·B fakes in G's loss (0 = off)
     public double EmaBeta { get; init; }                   // > 0: keep an EMA generator (e.g. 0.999), used for samples/export
 
-    public int Batch { get; init; } = 64;
+    // The key is batchSize, as in every family (the C# name stays while the training loops are being merged).
+    [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
     public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
+    public double MaxMinutes { get; init; }                // > 0 stops after this much training time
+    public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
+    public string Device { get; init; } = "cpu";           // only cpu for now: this loop does not move tensors to a GPU
     public int Seed { get; init; }
     public string Data { get; init; } = "";                // path the run reads (resume reads it again)
+    public int ImageLimit { get; init; }                   // use only the first N images (0 = all)
+    public string Out { get; init; } = "";                 // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
     public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
     public string DataLicense { get; init; } = "";
 
-    public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
-    public bool IsWasserstein => Loss is "wgan" or "wgan-gp";
-    public string ResolvedDNorm => DNorm != "" ? DNorm : Loss == "wgan-gp" ? "none" : "batch";
-    public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
-    public double ResolvedLr => Lr ?? Loss switch { "wgan" => 5e-5, "wgan-gp" => 1e-4, _ => 2e-4 };
-    public double ResolvedBeta1 => Beta1 ?? 0.5;
-    public double ResolvedBeta2 => Beta2 ?? (Loss == "wgan-gp" ? 0.9 : 0.999);
-    public bool Conditional => NumClasses > 0;
+    [JsonIgnore] public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
+    [JsonIgnore] public bool IsWasserstein => Loss is "wgan" or "wgan-gp";
+    [JsonIgnore] public string ResolvedDNorm => DNorm != "" ? DNorm : Loss == "wgan-gp" ? "none" : "batch";
+    [JsonIgnore] public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
+    [JsonIgnore] public double ResolvedLr => Lr ?? Loss switch { "wgan" => 5e-5, "wgan-gp" => 1e-4, _ => 2e-4 };
+    [JsonIgnore] public double ResolvedBeta1 => Beta1 ?? 0.5;
+    [JsonIgnore] public double ResolvedBeta2 => Beta2 ?? (Loss == "wgan-gp" ? 0.9 : 0.999);
+    [JsonIgnore] public bool Conditional => NumClasses > 0;
 }

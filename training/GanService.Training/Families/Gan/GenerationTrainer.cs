@@ -58,6 +58,8 @@ public sealed class GenerationTrainer
     public static void Train(GenerationOptions o, LabelledImageSet data, string outDir, bool resume, TimeSpan checkpointEvery, TextWriter? console = null)
     {
         console ??= Console.Out;
+        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
+            throw new ArgumentException($"--device {o.Device}: gan/dcgan/cgan train on the CPU only for now (their loop does not move tensors to a GPU)");
         var (g, d, ema) = Build(o);
         using var stepper = new GanStepper(o, g, d, ema);
         var run0 = Path.Combine(outDir, "checkpoint");
@@ -110,6 +112,7 @@ public sealed class GenerationTrainer
                 run.Log(epoch, stepper.Step, losses);
                 run.Progress(epoch, o.Epochs, it + 1, itersPerEpoch, losses, stepper.Step - sessionStart, total - sessionStart);
                 if (run.CheckpointDue) Save(epoch);
+                if (o.MaxMinutes > 0 && run.ElapsedSeconds >= o.MaxMinutes * 60) total = stepper.Step; // stops both loops
             }
             console.WriteLine();
             using (var scope = torch.NewDisposeScope())
