@@ -11,7 +11,7 @@ public class GanLossTests
     [Fact]
     public void Vanilla_is_bce_with_logits()
     {
-        var gan = new GanLoss(GanMode.Vanilla);
+        var gan = new GanLoss(AdversarialLossKind.NonSaturating);
         // log(1 + e^0) = 0.693147, log(1 + e^-2) = 0.126928, log(1 + e^2) = 2.126928
         Assert.Equal((0.693147 + 0.126928) / 2, V(gan.Loss(T(0, 2), true)), 5);
         Assert.Equal((0.693147 + 2.126928) / 2, V(gan.Loss(T(0, 2), false)), 5);
@@ -22,7 +22,7 @@ public class GanLossTests
     [Fact]
     public void Lsgan_is_mse_to_one_and_zero()
     {
-        var gan = new GanLoss(GanMode.Lsgan);
+        var gan = new GanLoss(AdversarialLossKind.Lsgan);
         Assert.Equal((0.25 + 1.0) / 2, V(gan.Loss(T(0.5f, 2), true)), 6);
         Assert.Equal((0.25 + 4.0) / 2, V(gan.Loss(T(0.5f, 2), false)), 6);
         Assert.Equal(0.625 + 2.125, V(gan.Discriminator(T(0.5f, 2), T(0.5f, 2))), 6);
@@ -32,7 +32,7 @@ public class GanLossTests
     [Fact]
     public void Wgan_is_mean_difference()
     {
-        var gan = new GanLoss(GanMode.Wgangp);
+        var gan = new GanLoss(AdversarialLossKind.WganGp);
         Assert.Equal(-1.25, V(gan.Loss(T(0.5f, 2), true)), 6);
         Assert.Equal(1.25, V(gan.Loss(T(0.5f, 2), false)), 6);
         Assert.Equal(-1.25 + 3.0, V(gan.Discriminator(T(0.5f, 2), T(1, 5))), 6);
@@ -42,7 +42,7 @@ public class GanLossTests
     [Fact]
     public void Hinge_matches_definition()
     {
-        var gan = new GanLoss(GanMode.Hinge);
+        var gan = new GanLoss(AdversarialLossKind.Hinge);
         // real: relu(1-0.5)=0.5, relu(1-2)=0 → 0.25; fake: relu(1+0.5)=1.5, relu(1+2)=3 → 2.25
         Assert.Equal(0.25 + 2.25, V(gan.Discriminator(T(0.5f, 2), T(0.5f, 2))), 6);
         Assert.Equal(-1.25, V(gan.Generator(T(0.5f, 2))), 6);
@@ -51,7 +51,7 @@ public class GanLossTests
     [Fact]
     public void Label_smoothing_changes_the_real_target()
     {
-        var gan = new GanLoss(GanMode.Lsgan, realLabel: 0.9);
+        var gan = new GanLoss(AdversarialLossKind.Lsgan, realLabel: 0.9);
         Assert.Equal(0.01, V(gan.Loss(T(1), true)), 6);
     }
 
@@ -60,11 +60,11 @@ public class GanLossTests
     {
         // D(x) = Σ x², ∇ = 2x. With real = fake the interpolate is x itself: ‖2·(3, 4)‖ = 10 → 10 · (10 − 1)² = 810.
         var x = T(3, 4).view(1, 2);
-        var gp = GradientPenalty.Compute(p => p.square().sum(1), x, x.clone(), lambda: 10);
+        var gp = Penalties.GradientPenalty(p => p.square().sum(1), x, x.clone(), lambda: 10);
         Assert.Equal(810.0, V(gp), 2);
         // Two samples: (3,4) → 810; (0, 0.5) → ‖(0,1)‖ = 1 → 0. Mean 405.
         var y = T(3, 4, 0, 0.5f).view(2, 2);
-        Assert.Equal(405.0, V(GradientPenalty.Compute(p => p.square().sum(1), y, y.clone(), 10)), 2);
+        Assert.Equal(405.0, V(Penalties.GradientPenalty(p => p.square().sum(1), y, y.clone(), 10)), 2);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class GanLossTests
         torch.manual_seed(0);
         var real = torch.randn(4, 1, 2, 2);
         var fake = torch.randn(4, 1, 2, 2);
-        var gp = GradientPenalty.Compute(p => (p * w).sum([1, 2, 3]), real, fake, lambda: 10);
+        var gp = Penalties.GradientPenalty(p => (p * w).sum([1, 2, 3]), real, fake, lambda: 10);
         Assert.Equal(40.0, V(gp), 3);
         gp.backward();
         var grad = w.grad!.flatten().data<float>().ToArray();
@@ -84,13 +84,13 @@ public class GanLossTests
     }
 
     [Fact]
-    public void Parse_accepts_the_four_modes()
+    public void Parse_accepts_the_translation_families_names()
     {
-        Assert.Equal(GanMode.Vanilla, GanLoss.Parse("vanilla"));
-        Assert.Equal(GanMode.Lsgan, GanLoss.Parse("LSGAN"));
-        Assert.Equal(GanMode.Wgangp, GanLoss.Parse("wgan-gp"));
-        Assert.Equal(GanMode.Hinge, GanLoss.Parse("hinge"));
-        Assert.Throws<ArgumentException>(() => GanLoss.Parse("nope"));
+        Assert.Equal(AdversarialLossKind.NonSaturating, AdversarialLosses.Parse("vanilla"));
+        Assert.Equal(AdversarialLossKind.Lsgan, AdversarialLosses.Parse("LSGAN"));
+        Assert.Equal(AdversarialLossKind.WganGp, AdversarialLosses.Parse("wgan-gp"));
+        Assert.Equal(AdversarialLossKind.Hinge, AdversarialLosses.Parse("hinge"));
+        Assert.Throws<ArgumentException>(() => AdversarialLosses.Parse("nope"));
     }
 }
 

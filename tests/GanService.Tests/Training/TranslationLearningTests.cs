@@ -25,8 +25,10 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     }
 
     [Fact]
-    public void Pix2pix_learns_outline_to_coloured_fill()
+    [Trait("Category", "Slow")]
+    public void Pix2pix_learns_the_white_background_and_the_outline_of_the_target()
     {
+        using var threads = TorchThreads.Use(1); // see StarGanLearningTests: pinned numerics, and robust on a busy machine
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "aligned", 48, 32, seed: 1, testCount: 8);
         var o = new Pix2PixOptions { Data = _root, NetG = "unet_32", Ngf = 8, Ndf = 8, CropSize = 32, LoadSize = 32, NoFlip = true, BatchSize = 8, Lr = 1e-3, Seed = 1 };
@@ -41,11 +43,12 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
         double copyFill = (test.A() - test.B()).abs().mean([1]).masked_select(inside).mean().item<float>(); // "copy the outline" baseline
         log.WriteLine($"pix2pix test L1: untrained {before:F3} → trained {after:F3}; inside the shape {fillBefore:F3} → {fillAfter:F3} " +
             $"(copy-input baseline {copyFill:F3}), {sw.Elapsed.TotalSeconds:F0} s");
-        // What 150 steps buy on 2 CPU cores: the white background and the shape's outline (overall L1 well below the
-        // untrained net). The coloured fill needs ~600+ steps (see models/shapes2color-pix2pix), beyond this test's
-        // time budget, so the fill error is logged but not asserted.
+        // What 150 steps buy: the white background and the shape's outline (overall L1 well below the untrained net).
+        // The coloured fill needs ~600+ steps (see models/shapes2color-pix2pix), beyond a test's time budget, so the
+        // fill error is logged but not asserted — hence the test's name.
         Assert.True(after < 0.5 * before, $"L1 {after} not below half the untrained {before}");
         Assert.True(after < 0.25, $"L1 {after}: the background and outline were not learned");
+        Assert.True(before >= 0.25, $"the untrained net already has L1 {before} < 0.25, so the check is too weak");
     }
 
     /// <summary>(mean |G(A) − B| over all pixels, over the coloured-fill pixels of B only).</summary>
@@ -60,8 +63,10 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Cyclegan_learns_red_to_blue()
     {
+        using var threads = TorchThreads.Use(1); // see StarGanLearningTests: pinned numerics, and robust on a busy machine
         var sw = Stopwatch.StartNew();
         SyntheticShapes.Write(_root, "unaligned", 32, 16, seed: 2, testCount: 8);
         var o = new CycleGanOptions

@@ -4,6 +4,7 @@ using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.Translation;
 using GanService.Training.Training;
+using GanService.Training.Losses;
 
 namespace GanService.Cli.Commands;
 
@@ -56,14 +57,14 @@ public static class TrainCommand
             () => new Pix2PixOptions(),
             [new("--netG", "netG", "unet_256 | unet_128 | unet_<size> | resnet_<n>blocks"), new("--netD", "netD", "basic | n_layers | pixel"),
              new("--ngf", "ngf", "generator width"), new("--ndf", "ndf", "discriminator width"), new("--norm", "norm", "batch | instance | none"),
-             new("--gan-mode", "ganMode", "vanilla | lsgan | wgangp | hinge"), new("--lambda-l1", "lambdaL1", "L1 weight")],
+             new("--gan-mode", "ganMode", "adversarial loss: " + AdversarialLosses.Help), new("--lambda-l1", "lambdaL1", "L1 weight")],
             (o, log) => new AlignedDataset(o.Data, Transform(o), o.ParsedDirection, o.Seed),
             (o, _) => new Pix2PixTrainer(o)),
         Translation<CycleGanOptions>("cyclegan", "CycleGAN: unpaired A↔B (ResNet G ×2, PatchGAN D ×2, LSGAN + cycle + identity). --data: DIR with trainA/ and trainB/",
             () => new CycleGanOptions(),
             [new("--netG", "netG", "resnet_9blocks | resnet_6blocks | unet_<size>"), new("--netD", "netD", "basic | n_layers | pixel"),
              new("--ngf", "ngf", "generator width"), new("--ndf", "ndf", "discriminator width"), new("--norm", "norm", "instance | batch | none"),
-             new("--gan-mode", "ganMode", "lsgan | vanilla | wgangp | hinge"), new("--pool-size", "poolSize", "image history pool"),
+             new("--gan-mode", "ganMode", "adversarial loss: " + AdversarialLosses.Help), new("--pool-size", "poolSize", "image history pool"),
              new("--lambda-identity", "lambdaIdentity", "identity weight relative to λ_cycle")],
             (o, log) => new UnalignedDataset(o.Data, Transform(o), o.ParsedDirection, o.Seed),
             (o, _) => new CycleGanTrainer(o)),

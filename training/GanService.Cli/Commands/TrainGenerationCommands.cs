@@ -1,5 +1,6 @@
 using GanService.Training.Data;
 using GanService.Training.Families.Gan;
+using GanService.Training.Losses;
 using static GanService.Cli.Commands.TrainCommand;
 
 namespace GanService.Cli.Commands;
@@ -15,7 +16,7 @@ public static class TrainGenerationCommands
         () => new GenerationOptions { Family = family, Data = IdxDataset.FashionMnistFolder },
         [
             new("--epochs", "epochs", "epochs over the data"),
-            new("--loss", "loss", "minimax | ns | lsgan | wgan | wgan-gp | hinge"),
+            new("--loss", "loss", "adversarial loss: " + AdversarialLosses.Help),
             new("--lr", "lr", "learning rate (default: by loss — 2e-4; WGAN 5e-5; WGAN-GP 1e-4)"),
             new("--size", "size", "image size (DCGAN: 16/32/64; 28² IDX images are padded to 32)"),
             new("--channels", "channels", "1 grey or 3 RGB (image folders)"),

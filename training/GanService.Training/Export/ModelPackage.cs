@@ -1,6 +1,8 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using GanService.Contracts;
 using GanService.Training.Onnx;
+using Google.Protobuf;
 using Onnx;
 
 namespace GanService.Training.Export;
@@ -18,6 +20,9 @@ public static class ModelPackage
     public const string ManifestFile = "model.json";
     public const string MetadataKey = "gan.manifest";
 
+    /// <summary>The manifest's JSON options, writing non-ASCII text (², →, β) as itself: model.json is read by people.</summary>
+    private static readonly JsonSerializerOptions WriteOptions = new(ModelManifest.JsonOptions) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static ModelManifest Write(string directory, ModelManifest draft, IReadOnlyList<PackagedGraph> graphs)
     {
         if (!ModelName.IsValid(draft.Name)) throw new ArgumentException($"model name '{draft.Name}' must match {ModelName.Pattern}");
@@ -26,22 +31,114 @@ public static class ModelPackage
         {
             Graphs = graphs.Select(g => new GraphSpec(g.Role, g.File, new string('0', 64), g.Inputs, g.Outputs)).ToArray(),
         };
-        string metadataJson = JsonSerializer.Serialize(unhashed with { Graphs = unhashed.Graphs.Select(g => g with { Sha256 = "" }).ToArray() }, ModelManifest.JsonOptions);
+        Check(unhashed);
+        string metadataJson = MetadataJson(unhashed);
         var specs = new List<GraphSpec>();
         foreach (var g in graphs)
         {
-            var existing = g.Model.MetadataProps.FirstOrDefault(p => p.Key == MetadataKey);
-            if (existing is not null) g.Model.MetadataProps.Remove(existing);
-            g.Model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = metadataJson });
             string path = Path.Combine(directory, g.File);
-            OnnxExporter.Save(g.Model, path);
+            OnnxExporter.Save(WithManifest(g.Model, metadataJson), path);
             specs.Add(new GraphSpec(g.Role, g.File, ModelManifest.Sha256Of(path), g.Inputs, g.Outputs));
         }
-        var manifest = draft with { Graphs = specs.ToArray() };
-        var errors = manifest.Validate();
+        return WriteManifest(directory, draft with { Graphs = specs.ToArray() });
+    }
+
+    /// <summary>
+    /// Rewrites a model folder's manifest — model.json and the copy in every ONNX file's metadata — from its model.json
+    /// after <paramref name="edit"/> (e.g. a corrected data description), without touching the weights: every ONNX file
+    /// must still match the SHA-256 in model.json before, and apart from the metadata its bytes are the same after
+    /// (checked here, not assumed); the hashes are updated. For models whose checkpoint is gone.
+    /// </summary>
+    public static ModelManifest Repackage(string directory, Func<ModelManifest, ModelManifest>? edit = null)
+    {
+        var current = ModelManifest.Load(Path.Combine(directory, ManifestFile));
+        foreach (var g in current.Graphs)
+        {
+            string path = Path.Combine(directory, g.File);
+            if (!string.Equals(ModelManifest.Sha256Of(path), g.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path} does not match the SHA-256 in {ManifestFile}: its weights are not the ones the manifest describes; export it again from the checkpoint");
+        }
+        var edited = (edit ?? (m => m))(current);
+        if (edited.Graphs.Select(g => g.File).SequenceEqual(current.Graphs.Select(g => g.File)) is false)
+            throw new ArgumentException("repackaging keeps the model's ONNX files; it cannot add, drop or rename graphs");
+        Check(edited);
+        string metadataJson = MetadataJson(edited);
+        var specs = new List<GraphSpec>();
+        foreach (var g in edited.Graphs)
+        {
+            string path = Path.Combine(directory, g.File);
+            var before = File.ReadAllBytes(path);
+            var after = WithManifest(ModelProto.Parser.ParseFrom(before), metadataJson).ToByteArray();
+            // Compared on the files' bytes, field by field: everything but metadata_props must come out as it went in.
+            if (!FieldsOtherThanMetadata(before).SequenceEqual(FieldsOtherThanMetadata(after), FieldComparer.Instance))
+                throw new InvalidOperationException($"{path}: rewriting the metadata would change other bytes of the model");
+            var tmp = path + ".tmp";
+            File.WriteAllBytes(tmp, after);
+            File.Move(tmp, path, overwrite: true);
+            specs.Add(g with { Sha256 = ModelManifest.Sha256Of(path) });
+        }
+        return WriteManifest(directory, edited with { Graphs = specs.ToArray() });
+    }
+
+    /// <summary>The manifest stored in an ONNX file's metadata (graph hashes blank), or null when it has none.</summary>
+    public static string? EmbeddedManifest(string onnxPath) =>
+        ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).MetadataProps.FirstOrDefault(p => p.Key == MetadataKey)?.Value;
+
+    /// <summary>The form stored in the ONNX metadata: the manifest without the hashes (which cannot be inside the file
+    /// they hash). model.json equals it once its hashes are blanked.</summary>
+    public static string MetadataJson(ModelManifest manifest) =>
+        JsonSerializer.Serialize(manifest with { Graphs = manifest.Graphs.Select(g => g with { Sha256 = "" }).ToArray() }, WriteOptions);
+
+    private static ModelProto WithManifest(ModelProto model, string metadataJson)
+    {
+        WithoutManifest(model);
+        model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = metadataJson });
+        return model;
+    }
+
+    private static ModelProto WithoutManifest(ModelProto model)
+    {
+        var existing = model.MetadataProps.FirstOrDefault(p => p.Key == MetadataKey);
+        if (existing is not null) model.MetadataProps.Remove(existing);
+        return model;
+    }
+
+    /// <summary>The manifest must be valid and say nothing of the machine it was made on (no local path, no core count).</summary>
+    private static void Check(ModelManifest manifest)
+    {
+        var errors = manifest.Validate().Concat(TrainingProvenance.MachineSpecific(manifest.ToJson())).ToList();
         if (errors.Count > 0) throw new ManifestException(ManifestFile, errors);
+    }
+
+    private const int MetadataPropsField = 14; // ModelProto.metadata_props in onnx.proto
+
+    /// <summary>The top-level protobuf fields of a serialized ModelProto as (tag, raw bytes), metadata_props left out.</summary>
+    private static List<(uint Tag, byte[] Bytes)> FieldsOtherThanMetadata(byte[] model)
+    {
+        var fields = new List<(uint, byte[])>();
+        var input = new CodedInputStream(model);
+        while (!input.IsAtEnd)
+        {
+            long start = input.Position;
+            uint tag = input.ReadTag();
+            input.SkipLastField();
+            if (WireFormat.GetTagFieldNumber(tag) != MetadataPropsField) fields.Add((tag, model[(int)start..(int)input.Position]));
+        }
+        return fields;
+    }
+
+    private sealed class FieldComparer : IEqualityComparer<(uint Tag, byte[] Bytes)>
+    {
+        public static readonly FieldComparer Instance = new();
+        public bool Equals((uint Tag, byte[] Bytes) a, (uint Tag, byte[] Bytes) b) => a.Tag == b.Tag && a.Bytes.AsSpan().SequenceEqual(b.Bytes);
+        public int GetHashCode((uint Tag, byte[] Bytes) f) => (int)f.Tag;
+    }
+
+    private static ModelManifest WriteManifest(string directory, ModelManifest manifest)
+    {
+        Check(manifest);
         var tmp = Path.Combine(directory, ManifestFile + ".tmp");
-        File.WriteAllText(tmp, manifest.ToJson());
+        File.WriteAllText(tmp, JsonSerializer.Serialize(manifest, WriteOptions) + "\n");
         File.Move(tmp, Path.Combine(directory, ManifestFile), overwrite: true);
         return manifest;
     }

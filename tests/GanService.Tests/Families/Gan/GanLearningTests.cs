@@ -9,6 +9,7 @@ namespace GanService.Tests.Families.Gan;
 public class GanLearningTests(ITestOutputHelper log)
 {
     [Theory]
+    [Trait("Category", "Slow")]
     [InlineData("ns", 1)]
     [InlineData("minimax", 1)]
     [InlineData("lsgan", 1)]

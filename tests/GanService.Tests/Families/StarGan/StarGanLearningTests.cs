@@ -14,38 +14,43 @@ namespace GanService.Tests.Families.StarGan;
 /// </summary>
 public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
 {
-    private const int Size = 16;
+    private const int Size = 8;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "gan-stargan-" + Guid.NewGuid().ToString("N"));
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Stargan_learns_to_recolour_to_the_target_domain()
     {
-        // Validated (seeds 3, 4, 5, 7, 11) with libtorch's 2 threads on the 2-core CI machine; 1 thread changes the
-        // numerics enough that this short WGAN-GP run lands elsewhere, so pin it.
-        using var threads = TorchThreads.Use(2);
+        const int seed = 7;
+        // One libtorch thread: the thread count changes float reduction order, which a short WGAN-GP run amplifies, so
+        // it is pinned; and at 8² one thread is as fast as two on an idle machine and far faster on a busy one (two
+        // threads waiting on each other while other processes hold the cores made this test ~40× slower).
+        using var threads = TorchThreads.Use(1);
         var sw = Stopwatch.StartNew();
-        SyntheticShapes.Write(_root, "domains", 96, Size, seed: 3, testCount: 0);
+        SyntheticShapes.Write(_root, "domains", 96, Size, seed: seed, testCount: 0);
         var t = new ImageTransform(Size, Size, Flip: false);
-        var ds = LabelledDataset.FromFolders(_root, t, seed: 3);
+        var ds = LabelledDataset.FromFolders(_root, t, seed: seed);
         Assert.Equal(["blue", "green", "red"], ds.Domains);
         var o = new StarGanOptions
         {
-            Data = _root, CropSize = Size, LoadSize = Size, NoFlip = true, BatchSize = 16, Seed = 3,
-            GConvDim = 8, GRepeat = 1, DConvDim = 16, DRepeat = 4, // 16² → D patch 1×1, classifier kernel 1×1
+            Data = _root, CropSize = Size, LoadSize = Size, NoFlip = true, BatchSize = 16, Seed = seed,
+            GConvDim = 8, GRepeat = 1, DConvDim = 16, DRepeat = 3, // 8² → D patch 1×1, classifier kernel 1×1
             LambdaCls = 1, LambdaRec = 10, LambdaGp = 10,
-            // The reference trains D 5× per G step at lr 1e-4 for 200k iterations. To learn in seconds on 2 cores we take
-            // 2 critic steps per G step (n_critic 5 needs ~2× the steps here) and lr 2e-4 (3e-4 and 1e-3 learn sooner
-            // but the WGAN game then oscillates and the result depends on the seed); still WGAN-GP λ_gp 10, Adam β (0.5,
-            // 0.999). Seeds 3, 4, 5, 7, 11 at 1,200 steps: colour error 0.14–0.44, hit rate 88–100 %, label effect 1.8–2.8.
-            NCritic = 2, Lr = 2e-4, LrD = 2e-4,
+            // The reference trains D 5× per G step at lr 1e-4 for 200k iterations. To learn in seconds we train 8² images
+            // (the colour of a shape is the whole task; its outline is a few pixels), one critic step per G step and
+            // lr 5e-4; still WGAN-GP λ_gp 10, Adam β (0.5, 0.999). Seeds 3, 4, 5, 7, 11 at 300 steps, one thread:
+            // colour error 0.10–0.22 (untrained 0.54–0.69), hit rate 96–100 % (untrained 33–58 %), label effect 2.7–3.0
+            // (untrained ≈ 0), 4–5 s each; at 200 steps (two threads) one seed fell to an 83 % hit rate, so 300 it is.
+            NCritic = 1, Lr = 5e-4, LrD = 5e-4,
             Labels = [.. ds.Domains], MultiLabel = ds.MultiLabel,
         };
         var loader = new DataLoader(ds, o.BatchSize, 3, workers: 0); // inline: see DataLoader.EpochInline
         var (x, source, mask) = TestSet(count: 12, seed: 77);
+        Assert.True(mask.sum([1, 2, 3]).min().item<float>() >= 1, "every test shape needs a pixel inside it");
         using var trainer = new StarGanTrainer(o);
         var before = Measure(trainer, x, source, mask);
-        const int steps = 1200;
+        const int steps = 300;
         GanService.Tests.Training.TranslationLearningTests.Train(trainer, loader, steps);
         var after = Measure(trainer, x, source, mask);
         log.WriteLine($"StarGAN {steps} steps (n_critic {o.NCritic}), {sw.Elapsed.TotalSeconds:F0} s");
@@ -54,9 +59,9 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
         log.WriteLine($"  label effect (R−B inside | target red) − (R−B inside | target blue): untrained {before.LabelEffect:F3} → trained {after.LabelEffect:F3} (ideal {IdealLabelEffect:F3})");
         log.WriteLine($"  target hit rate (inside colour nearest to the target domain's): untrained {before.HitRate:P0} → trained {after.HitRate:P0}");
         // Identity G: hit rate 0, error = the copy baseline; label-blind G: label effect 0; untrained G (≈ grey): error
-        // ≈ 0.57 and label effect ≈ 0. The trained error is not near 0 because the 16² outputs are still blotchy.
+        // ≈ 0.57 and label effect ≈ 0. The trained error is not near 0 because the 8² outputs are still blotchy.
         Assert.True(after.HitRate >= 0.8, $"only {after.HitRate:P0} of the translations land on the target colour");
-        Assert.True(after.TargetError < 0.45 && after.TargetError < 0.8 * before.TargetError,
+        Assert.True(after.TargetError < 0.3 && after.TargetError < 0.8 * before.TargetError,
             $"target-colour error {after.TargetError}: not clearly below the untrained {before.TargetError}");
         Assert.True(after.LabelEffect > 1.2, $"the target label barely changes the output (effect {after.LabelEffect})");
         Assert.True(before.HitRate < 0.8 && Math.Abs(before.LabelEffect) < 1.2, $"the untrained model already passes ({before})");
@@ -66,22 +71,27 @@ public sealed class StarGanLearningTests(ITestOutputHelper log) : IDisposable
     private static readonly float[][] DomainRgb = [.. SyntheticShapes.Domains.Select(d => Rgb(d.Color))]; // blue, green, red
     private static double IdealLabelEffect => (DomainRgb[2][0] - DomainRgb[2][2]) - (DomainRgb[0][0] - DomainRgb[0][2]);
 
-    /// <summary>Fresh shapes (not in the training set), fill colour = domain i % 3; mask = pixels fully inside the shape.</summary>
+    /// <summary>Fresh shapes (not in the training set), fill colour = domain i % 3; mask = pixels fully inside the shape.
+    /// At 8² a thin triangle can cover no pixel fully: those draws are skipped (the test measures colour inside shapes).</summary>
     private static (Tensor X, int[] Source, Tensor Mask) TestSet(int count, int seed)
     {
         var spec = new ImageSpec(3, Size, Size);
         var images = new List<float[]>();
         var masks = new float[count * Size * Size];
         var source = new int[count];
-        for (int i = 0; i < count; i++)
+        for (int i = 0, draw = 0; i < count; draw++)
         {
-            var s = SyntheticShapes.Draw(seed, 1_000_000 + i, Size);
+            var s = SyntheticShapes.Draw(seed, 1_000_000 + draw, Size);
+            var inside = new List<int>();
+            for (int y = 0; y < Size; y++)
+                for (int xx = 0; xx < Size; xx++)
+                    if (SyntheticShapes.Distance(s, xx + 0.5, y + 0.5) < -0.5) inside.Add(y * Size + xx);
+            if (inside.Count == 0) continue;
             source[i] = i % 3;
             using var img = SyntheticShapes.Render(s, Size, SyntheticShapes.Domains[source[i]].Color);
             images.Add(ImageCodec.ToTensor(img, spec));
-            for (int y = 0; y < Size; y++)
-                for (int xx = 0; xx < Size; xx++)
-                    if (SyntheticShapes.Distance(s, xx + 0.5, y + 0.5) < -0.5) masks[(i * Size + y) * Size + xx] = 1;
+            foreach (var p in inside) masks[i * Size * Size + p] = 1;
+            i++;
         }
         return (torch.tensor(images.SelectMany(a => a).ToArray(), [count, 3, Size, Size]), source, torch.tensor(masks, [count, 1, Size, Size]));
     }

@@ -32,6 +32,7 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Learns_the_mean_layout_of_a_two_tone_dataset()
     {
         using var data = TwoToneData();

@@ -29,7 +29,7 @@ public sealed class GanStepper : IDisposable
     public GanStepper(GenerationOptions o, LatentGenerator g, Discriminator d, LatentGenerator? gEma = null)
     {
         (Options, G, D, GEma) = (o, g, d, gEma);
-        Loss = AdversarialLosses.Parse(o.Loss);
+        Loss = o.LossKind;
         if (Loss == AdversarialLossKind.Wgan && (o.Lr is null && o.Beta1 is null))
         {
             // Arjovsky et al.: RMSprop, lr 5e-5 (momentum-based optimisers made WGAN unstable).
@@ -103,10 +103,10 @@ public sealed class GanStepper : IDisposable
             var lossD = AdversarialLosses.Discriminator(Loss, realLogits, fakeLogits, o.RealLabel);
             Tensor penalty = torch.zeros(1);
             if (Loss == AdversarialLossKind.WganGp)
-                penalty = AdversarialLosses.GradientPenalty(x => D.Forward(x, yReal), realIn, fakeIn, o.GpLambda, torch.rand([realIn.shape[0]], generator: Rng, dtype: realIn.dtype));
+                penalty = Penalties.GradientPenalty(x => D.Forward(x, yReal), realIn, fakeIn, o.GpLambda, generator: Rng);
             // Lazy R1 (Karras et al. 2020): every R1Every-th D step, with γ scaled by the interval.
             if (o.R1Gamma > 0 && (o.R1Every <= 1 || Step % o.R1Every == 0))
-                penalty = penalty + R1Penalty.Compute(x => D.Forward(x, yReal), realIn, o.R1Gamma * Math.Max(1, o.R1Every));
+                penalty = penalty + Penalties.R1(x => D.Forward(x, yReal), realIn, o.R1Gamma * Math.Max(1, o.R1Every));
             if (_haD is not null) penalty = penalty + o.HistoricalAveraging * _haD.Penalty();
             var total = lossD + penalty.sum();
             OptD.zero_grad();

@@ -46,7 +46,7 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
             {
                 Training = draft.Training! with
                 {
-                    Duration = string.Create(CultureInfo.InvariantCulture, $"{state.ElapsedSeconds / 60:F0} min on 2 shared CPU cores"),
+                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),   // the generation trainer runs on the CPU
                     Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"),
                 },
             };
@@ -67,7 +67,7 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
             Latent = new LatentSpec(o.Nz),
             Labels = o.Conditional ? o.ClassNames : [],
             License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : (o.DataDescription != "" ? o.DataDescription : o.Data != "" ? o.Data : source),
+            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
                 o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
             Description = source is null ? $"Randomly initialised {o.Family} generator (for checking the export chain)." : null,
         };

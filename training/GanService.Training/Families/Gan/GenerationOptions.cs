@@ -1,11 +1,12 @@
 using System.Text.Json.Serialization;
 using GanService.Training.Training;
+using GanService.Training.Losses;
 
 namespace GanService.Training.Families.Gan;
 
 /// <summary>
 /// Everything that defines a GAN / DCGAN / cGAN run; stored in the checkpoint so export rebuilds exactly what was
-/// trained. Defaults follow DESIGN §2 (DCGAN: Adam 2e-4, β (0.5, 0.999), nz 100); the loss picks its own optimiser
+/// trained. Defaults are DCGAN's (Radford et al. 2016: Adam 2e-4, β (0.5, 0.999), nz 100); the loss picks its own optimiser
 /// defaults when <see cref="Lr"/> etc. are left null (WGAN: RMSprop 5e-5, clip 0.01, n_critic 5; WGAN-GP: Adam 1e-4,
 /// β (0.5, 0.9), λ 10, n_critic 5, critic without BatchNorm).
 /// </summary>
@@ -29,7 +30,7 @@ public sealed record GenerationOptions
     public bool SpectralNorm { get; init; }                // spectral norm on every D conv/linear
     public bool VirtualBatchNorm { get; init; }            // G uses VBN (reference batch) instead of BatchNorm
 
-    public string Loss { get; init; } = "ns";              // minimax | ns | lsgan | wgan | wgan-gp | hinge
+    public string Loss { get; init; } = "ns";              // a name AdversarialLosses.Parse reads (wgan = weight clipping)
     public double GpLambda { get; init; } = 10;
     public double ClipValue { get; init; } = 0.01;
     public double R1Gamma { get; init; }                   // > 0 adds γ/2 E‖∇D(x)‖² on reals
@@ -64,11 +65,12 @@ public sealed record GenerationOptions
     public string DataLicense { get; init; } = "";
 
     [JsonIgnore] public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
-    [JsonIgnore] public bool IsWasserstein => Loss is "wgan" or "wgan-gp";
-    [JsonIgnore] public string ResolvedDNorm => DNorm != "" ? DNorm : Loss == "wgan-gp" ? "none" : "batch";
+    [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);
+    [JsonIgnore] public bool IsWasserstein => AdversarialLosses.IsWasserstein(LossKind);
+    [JsonIgnore] public string ResolvedDNorm => DNorm != "" ? DNorm : LossKind == AdversarialLossKind.WganGp ? "none" : "batch";
     [JsonIgnore] public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
-    [JsonIgnore] public double ResolvedLr => Lr ?? Loss switch { "wgan" => 5e-5, "wgan-gp" => 1e-4, _ => 2e-4 };
+    [JsonIgnore] public double ResolvedLr => Lr ?? LossKind switch { AdversarialLossKind.Wgan => 5e-5, AdversarialLossKind.WganGp => 1e-4, _ => 2e-4 };
     [JsonIgnore] public double ResolvedBeta1 => Beta1 ?? 0.5;
-    [JsonIgnore] public double ResolvedBeta2 => Beta2 ?? (Loss == "wgan-gp" ? 0.9 : 0.999);
+    [JsonIgnore] public double ResolvedBeta2 => Beta2 ?? (LossKind == AdversarialLossKind.WganGp ? 0.9 : 0.999);
     [JsonIgnore] public bool Conditional => NumClasses > 0;
 }

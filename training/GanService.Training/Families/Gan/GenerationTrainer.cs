@@ -1,6 +1,7 @@
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
+using GanService.Training.Export;
 using GanService.Training.Training;
 
 namespace GanService.Training.Families.Gan;
@@ -85,12 +86,14 @@ public sealed class GenerationTrainer
         stepper.TotalSteps = total;
         var spec = new ImageSpec(o.Channels, o.Size, o.Size);
         var rng = new torch.Generator((ulong)o.Seed + 1);
+        // What export will call the data: the given description, else the folder's name and size (never its path).
+        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
 
         void Save(int epoch)
         {
             var modules = new Dictionary<string, nn.Module> { ["G"] = g, ["D"] = d };
             if (ema is not null) modules["G_ema"] = ema;
-            Checkpoint.Save(run.CheckpointDirectory, o.Family, o, new TrainingState(epoch, stepper.Step, run.ElapsedSeconds, o.Seed), modules,
+            Checkpoint.Save(run.CheckpointDirectory, o.Family, saved, new TrainingState(epoch, stepper.Step, run.ElapsedSeconds, o.Seed), modules,
                 new Dictionary<string, optim.Optimizer> { ["opt_G"] = stepper.OptG, ["opt_D"] = stepper.OptD });
             run.MarkCheckpoint();
         }

@@ -46,7 +46,8 @@ public sealed class UnetExportFamily : IExportableFamily
             Name = modelName, Family = "pix2pix", Task = ModelTasks.Translate, Graphs = [],
             Image = new ImageSpec(channels, size, size),
             Description = checkpoint is null ? "Randomly initialised U-Net (for checking the export chain)." : null,
-            Training = new TrainingInfo(checkpoint is null ? "none (random initialisation)" : checkpoint, "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            // A bare G.weights folder records nothing about its data; its path would only describe this machine.
+            Training = new TrainingInfo(checkpoint is null ? "none (random initialisation)" : "unspecified (bare U-Net weights, no training record)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
         };
         return (draft, [new PackagedGraph("model", "model.onnx", model,
             [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)])]);

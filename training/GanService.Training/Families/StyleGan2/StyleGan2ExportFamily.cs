@@ -57,8 +57,8 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
             g = new StyleGan2Generator(options.Arch);
             Checkpoints.Checkpoint.LoadModule(checkpoint, "G_ema", g);
             var state = Checkpoints.Checkpoint.ReadState(checkpoint);
-            training = new TrainingInfo(o.Data ?? options.Data, o.DataLicense,
-                $"{state.ElapsedSeconds / 60:F0} min on CPU", $"{state.Step} steps × batch {options.Batch} = {state.Step * options.Batch / 1000.0:F1} kimg",
+            training = new TrainingInfo(o.Data ?? TrainingProvenance.DataDescription(options.DataDescription, options.Data), o.DataLicense,
+                TrainingProvenance.Duration(state.ElapsedSeconds, options.Device), $"{state.Step} steps × batch {options.Batch} = {state.Step * options.Batch / 1000.0:F1} kimg",
                 OnnxExporter.ProducerVersion);
         }
         else

@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
+using GanService.Training.Export;
+using GanService.Training.Losses;
 using GanService.Training.Training;
 
 namespace GanService.Training.Families.StyleGan2;
@@ -10,7 +12,8 @@ namespace GanService.Training.Families.StyleGan2;
 public sealed record StyleGan2TrainOptions
 {
     public StyleGan2Architecture Arch { get; init; } = new();
-    public string Data { get; init; } = "";
+    public string Data { get; init; } = "";                // image folder the run reads (resume reads it again); never exported
+    public string DataDescription { get; init; } = "";     // for the manifest ("" = folder name + image count, recorded at training)
     // Keys batchSize / out as in every family; options files from before read their former names (batch, output).
     [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 32;
     public double LearningRateG { get; init; } = 0.0025;   // NVlabs small configs (cifar / paper256 use 2.5e-3 / 2e-3)
@@ -122,11 +125,7 @@ public sealed class StyleGan2Trainer : IDisposable
                 int plBatch = Math.Max(1, o.Batch / 2);
                 var ws = G.MixedWs(torch.randn(plBatch, o.Arch.ZDim, device: _device), o.StyleMixingProb, _rng, false);
                 var img = G.synthesis.Forward(ws, NoiseMode.Random);
-                var noise = torch.randn_like(img) / Math.Sqrt(img.shape[2] * img.shape[3]);
-                var grads = torch.autograd.grad([(img * noise).sum()], [ws], retain_graph: true, create_graph: true)[0];
-                var lengths = grads.square().sum([2]).mean([1]).sqrt();
-                using (torch.no_grad()) _plMean.copy_(_plMean.lerp(lengths.mean(), o.PathLengthDecay));
-                var penalty = (lengths - _plMean).square();
+                var penalty = Penalties.PathLength(img, ws, _plMean, o.PathLengthDecay);
                 var lossPl = (penalty * o.PathLengthWeight).mean() * o.PathLengthInterval;
                 lossPl.backward();
                 _optG.step();
@@ -155,11 +154,7 @@ public sealed class StyleGan2Trainer : IDisposable
             if (o.R1Gamma > 0 && Step % o.R1Interval == 0)
             {
                 _optD.zero_grad();
-                var x = real.detach().requires_grad_(true);
-                var logits = D.forward(Aug(x));
-                var grad = torch.autograd.grad([logits.sum()], [x], retain_graph: true, create_graph: true)[0];
-                var penalty = grad.square().sum([1, 2, 3]);
-                var lossR1 = (penalty * (o.R1Gamma / 2)).mean() * o.R1Interval;
+                var (lossR1, penalty) = R1(real);
                 lossR1.backward();
                 _optD.step();
                 losses["R1"] = penalty.mean().item<float>();
@@ -175,6 +170,14 @@ public sealed class StyleGan2Trainer : IDisposable
         }
         Step++;
         return losses;
+    }
+
+    /// <summary>The Dreg phase's loss on a real batch: lazy R1 through the augmenting D (the regulariser sees what Dmain
+    /// sees), and the per-sample ‖∇ₓ D(x)‖² it penalises.</summary>
+    public (Tensor Loss, Tensor SquaredGradientNorm) R1(Tensor real)
+    {
+        var penalty = Penalties.R1SquaredGradientNorm(x => D.forward(Aug(x)), real);
+        return (Penalties.LazyR1(penalty, Options.R1Gamma, Options.R1Interval), penalty);
     }
 
     /// <summary>target = lerp(source, target, β) for parameters; buffers (w_avg, const noise) copied.</summary>
@@ -198,8 +201,10 @@ public sealed class StyleGan2Trainer : IDisposable
         return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
     }
 
-    public void Save(string directory, double elapsedSeconds) =>
-        Checkpoint.Save(directory, Family, Options, new TrainingState(Epoch, Step, elapsedSeconds, Options.Seed),
+    public void Save(string directory, double elapsedSeconds) => Save(directory, elapsedSeconds, Options);
+
+    private void Save(string directory, double elapsedSeconds, StyleGan2TrainOptions options) =>
+        Checkpoint.Save(directory, Family, options, new TrainingState(Epoch, Step, elapsedSeconds, Options.Seed),
             new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D },
             new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD });
 
@@ -207,6 +212,8 @@ public sealed class StyleGan2Trainer : IDisposable
     public void Run(StyleGanImageFolder data, TextWriter? console = null)
     {
         var o = Options;
+        // What export will call the data: the given description, else the folder's name and size (never its path).
+        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
         using var run = new TrainingRun(o.Output, TimeSpan.FromMinutes(o.CheckpointMinutes), _elapsedBefore, console);
         long stepsPerEpoch = Math.Max(1, data.Count / o.Batch);
         var seeds = Enumerable.Range(0, o.SampleCount).Select(i => (uint)i).ToArray();
@@ -222,7 +229,7 @@ public sealed class StyleGan2Trainer : IDisposable
                 run.Progress(Epoch, o.Epochs, s + 1, stepsPerEpoch, losses, Step, totalSteps);
                 if (run.CheckpointDue)
                 {
-                    Save(run.CheckpointDirectory, run.ElapsedSeconds);
+                    Save(run.CheckpointDirectory, run.ElapsedSeconds, saved);
                     run.MarkCheckpoint();
                     run.SaveLossPlot();
                 }
@@ -234,7 +241,7 @@ public sealed class StyleGan2Trainer : IDisposable
             if (stop) break;
         }
         if (!stop) Epoch = o.Epochs;
-        Save(run.CheckpointDirectory, run.ElapsedSeconds);
+        Save(run.CheckpointDirectory, run.ElapsedSeconds, saved);
         run.MarkCheckpoint();
         (console ?? Console.Out).WriteLine($"\nstopped at epoch {Epoch + 1}, step {Step}, {run.ElapsedSeconds / 60:F1} min; checkpoint {run.CheckpointDirectory}");
     }

@@ -15,12 +15,12 @@ public sealed record CycleGanOptions : TranslationOptions
     public int Ndf { get; init; } = 64;
     public string Norm { get; init; } = "instance";
     public bool NoDropout { get; init; } = true;          // CycleGAN: no dropout in the ResNet blocks
-    public string GanMode { get; init; } = "lsgan";
+    public string GanMode { get; init; } = "lsgan";       // a name AdversarialLosses.Parse reads
     public double LambdaA { get; init; } = 10;            // cycle A → B → A
     public double LambdaB { get; init; } = 10;            // cycle B → A → B
     public double LambdaIdentity { get; init; } = 0.5;    // identity loss weight, relative to λ_A / λ_B
     public int PoolSize { get; init; } = 50;              // image history pool per D
-    public double LambdaGp { get; init; } = 10;           // only with GanMode = wgangp
+    public double LambdaGp { get; init; } = 10;           // only with GanMode = wgan-gp
 }
 
 /// <summary>
@@ -61,7 +61,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         WeightInit.Apply(DA, o.ParsedInit, o.InitGain);
         WeightInit.Apply(DB, o.ParsedInit, o.InitGain);
         foreach (var m in new[] { GA, GB, DA, DB }) m.to(_device);
-        _gan = new GanLoss(GanLoss.Parse(o.GanMode));
+        _gan = new GanLoss(AdversarialLosses.Parse(o.GanMode));
         _poolA = new ImageHistoryPool(o.PoolSize, o.Seed);
         _poolB = new ImageHistoryPool(o.PoolSize, o.Seed + 1);
         _optG = new ScalarSafeAdam(GA.parameters().Concat(GB.parameters()), o.Lr, o.Beta1, o.Beta2);
@@ -115,6 +115,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         dA.backward();
         dB.backward();
         _optD.step();
+        if (_gan.Kind == AdversarialLossKind.Wgan) WeightClipping.Clip(DA.parameters().Concat(DB.parameters()));
         return new Dictionary<string, double>
         {
             ["D_A"] = dA.item<float>(), ["G_A"] = gA.item<float>(), ["cycle_A"] = cycA.item<float>(), ["idt_A"] = idtA.item<float>(),
@@ -125,7 +126,7 @@ public sealed class CycleGanTrainer : IGanTrainer
     private Tensor BasicD(Layer d, Tensor real, Tensor fake)
     {
         var loss = (_gan.Loss(d.forward(real), true) + _gan.Loss(d.forward(fake.detach()), false)) * 0.5;
-        if (_gan.Mode == GanMode.Wgangp) loss = loss + GradientPenalty.Compute(d.forward, real, fake, _o.LambdaGp);
+        if (_gan.Kind == AdversarialLossKind.WganGp) loss = loss + Penalties.GradientPenalty(d.forward, real, fake, _o.LambdaGp);
         return loss;
     }
 

@@ -15,9 +15,9 @@ public sealed record Pix2PixOptions : TranslationOptions
     public int Ndf { get; init; } = 64;
     public string Norm { get; init; } = "batch";      // pix2pix: batch (CycleGAN: instance)
     public bool NoDropout { get; init; }              // pix2pix keeps dropout 0.5 in the U-Net's middle blocks
-    public string GanMode { get; init; } = "vanilla"; // vanilla | lsgan | wgangp | hinge
+    public string GanMode { get; init; } = "vanilla"; // a name AdversarialLosses.Parse reads (vanilla = BCE, non-saturating G)
     public double LambdaL1 { get; init; } = 100;      // weight of ‖G(A) − B‖₁
-    public double LambdaGp { get; init; } = 10;       // only with GanMode = wgangp
+    public double LambdaGp { get; init; } = 10;       // only with GanMode = wgan-gp
 }
 
 /// <summary>
@@ -48,7 +48,7 @@ public sealed class Pix2PixTrainer : IGanTrainer
         D = Translation.Networks.Discriminator(o.NetD, o.InputChannels + o.OutputChannels, o.Ndf, o.NLayersD, o.Norm);
         WeightInit.Apply(D, o.ParsedInit, o.InitGain);
         G.to(_device); D.to(_device);
-        _gan = new GanLoss(GanLoss.Parse(o.GanMode));
+        _gan = new GanLoss(AdversarialLosses.Parse(o.GanMode));
         _optG = new ScalarSafeAdam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
         _optD = new ScalarSafeAdam(D.parameters(), o.Lr, o.Beta1, o.Beta2);
     }
@@ -79,9 +79,10 @@ public sealed class Pix2PixTrainer : IGanTrainer
         var lossDFake = _gan.Loss(D.forward(fakeAB.detach()), false);
         var lossDReal = _gan.Loss(D.forward(realAB), true);
         var lossD = (lossDFake + lossDReal) * 0.5;
-        if (_gan.Mode == GanMode.Wgangp) lossD = lossD + GradientPenalty.Compute(D.forward, realAB, fakeAB, _o.LambdaGp);
+        if (_gan.Kind == AdversarialLossKind.WganGp) lossD = lossD + Penalties.GradientPenalty(D.forward, realAB, fakeAB, _o.LambdaGp);
         lossD.backward();
         _optD.step();
+        if (_gan.Kind == AdversarialLossKind.Wgan) WeightClipping.Clip(D.parameters());
         // G step with D frozen.
         Translation.Networks.SetRequiresGrad([D], false);
         _optG.zero_grad();

@@ -42,7 +42,7 @@ public sealed class StarGanTrainer : IGanTrainer
 {
     private readonly StarGanOptions _o;
     private readonly Device _device;
-    private readonly GanLoss _gan = new(GanMode.Wgangp);
+    private readonly GanLoss _gan = new(AdversarialLossKind.WganGp);
     private readonly optim.Optimizer _optG, _optD;
     private readonly Generator _rng;
     private Tensor? _x, _labels;
@@ -105,7 +105,7 @@ public sealed class StarGanTrainer : IGanTrainer
         var fake = G.forward(x, cTrg).detach();
         var (srcFake, _) = D.forward(fake);
         var dAdv = _gan.Discriminator(srcReal, srcFake);
-        var dGp = GradientPenalty.Compute(t => D.forward(t).Source, x, fake, _o.LambdaGp);
+        var dGp = Penalties.GradientPenalty(t => D.forward(t).Source, x, fake, _o.LambdaGp);
         var lossD = dAdv + dCls * _o.LambdaCls + dGp;
         lossD.backward();
         _optD.step();

@@ -9,7 +9,9 @@ namespace GanService.Training.Families.Translation;
 /// </summary>
 public record TranslationOptions
 {
-    public string Data { get; init; } = "";            // dataset root (layout depends on the family)
+    public string Data { get; init; } = "";            // dataset root (layout depends on the family); never exported
+    public string DataDescription { get; init; } = ""; // for the manifest: name, size, origin ("" = folder name + count, recorded at training)
+    public string DataLicense { get; init; } = "";     // the data's licence, for the manifest
     public string Out { get; init; } = "";             // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
     public int LoadSize { get; init; } = 286;          // resize to LoadSize² before the random crop (junyanz load_size)
     public int CropSize { get; init; } = 256;          // training / model image size (junyanz crop_size)
@@ -28,9 +30,9 @@ public record TranslationOptions
     public int Seed { get; init; }                     // torch + shuffle + crop/flip seed
     public string Device { get; init; } = "cpu";       // cpu | cuda | cuda:N
     public double CheckpointMinutes { get; init; } = 3; // time-based checkpoint interval (plus every epoch end)
-    // Parallel image decoders; 0 = decode on the training thread. 0 by default: with decoder threads allocating during
-    // steps, TorchSharp 0.107's finalizer-freed temporary Scalars get freed under native calls (a crash within a few
-    // hundred pix2pix steps on an idle machine, 2026-11-26); decoding costs little next to a CPU training step.
+    // Parallel image decoders; 0 = decode on the training thread. 0 by default: decoder threads allocating during steps
+    // let the GC free TorchSharp 0.107's temporary Scalars under native calls (docs/platform.md); decoding costs little
+    // next to a CPU training step.
     public int Workers { get; init; }
     public int Prefetch { get; init; } = 4;            // decoded batches queued ahead of the trainer
     public long MaxSteps { get; init; }                // stop after this many steps in total (0 = run all epochs)

@@ -1,6 +1,7 @@
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
+using GanService.Training.Export;
 using GanService.Training.Training;
 
 namespace GanService.Training.Families.Translation;
@@ -52,9 +53,11 @@ public static class TranslationTraining
         long startStep = step;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool stop = false;
+        // What export will call the data: the given description, else the folder's name and size (never its path).
+        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, loader.Dataset.Count) };
         void Save(int epoch)
         {
-            Checkpoint.Save(ckpt, trainer.Family, o, new TrainingState(epoch, step, run.ElapsedSeconds, o.Seed), trainer.Networks, trainer.Optimizers);
+            Checkpoint.Save(ckpt, trainer.Family, saved, new TrainingState(epoch, step, run.ElapsedSeconds, o.Seed), trainer.Networks, trainer.Optimizers);
             run.MarkCheckpoint();
         }
         for (int epoch = state.Epoch; epoch < o.TotalEpochs && !stop; epoch++)
