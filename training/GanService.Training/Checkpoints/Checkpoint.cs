@@ -53,6 +53,8 @@ public static class Checkpoint
         if (!File.Exists(path)) throw new FileNotFoundException($"{directory} is not a checkpoint (no {OptionsFile})", path);
         var doc = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         var family = doc["family"]?.GetValue<string>() ?? throw new InvalidDataException($"{path}: no family");
+        // Options files from before a key was renamed (e.g. StyleGAN2's batch → batchSize) read as the current names.
+        if (doc["options"] is JsonObject saved && typeof(T) != typeof(JsonObject)) Training.OptionsBinder.UpgradeFormerNames(saved, typeof(T));
         var options = doc["options"].Deserialize<T>(Json) ?? throw new InvalidDataException($"{path}: no options");
         return (family, options);
     }

@@ -39,6 +39,8 @@ public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
 
     public GenerationTrainer(GenerationOptions o, LabelledImageSet data)
     {
+        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
+            throw new ArgumentException($"--device {o.Device}: gan/dcgan/cgan train on the CPU only for now (their step does not move tensors to a GPU)");
         (Options, _data) = (o, data);
         (G, D, GEma) = Build(o);
         // The EMA is the loop's (Ema above), so the stepper gets none.
@@ -104,7 +106,7 @@ public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
         TrainingLoop.Run(trainer, new GenerationData(o, data.Count), new LoopSettings
         {
-            RunDirectory = outDir, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps,
+            RunDirectory = outDir, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
             CheckpointMinutes = checkpointEvery.TotalMinutes, Resume = resume, Console = console,
         });
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
@@ -14,7 +15,8 @@ public sealed record StyleGan2TrainOptions
     public StyleGan2Architecture Arch { get; init; } = new();
     public string Data { get; init; } = "";                // image folder the run reads (resume reads it again); never exported
     public string DataDescription { get; init; } = "";     // for the manifest ("" = folder name + image count, recorded at training)
-    public int Batch { get; init; } = 32;
+    // Keys batchSize / out as in every family; options files from before read their former names (batch, output).
+    [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 32;
     public double LearningRateG { get; init; } = 0.0025;   // NVlabs small configs (cifar / paper256 use 2.5e-3 / 2e-3)
     public double LearningRateD { get; init; } = 0.0025;
     public double Beta1 { get; init; } = 0;
@@ -30,12 +32,13 @@ public sealed record StyleGan2TrainOptions
     public string Augment { get; init; } = "color,translation,cutout"; // DiffAugment policy, "" = off
     public bool Mirror { get; init; } = true;
     public int Epochs { get; init; } = 1000;
-    public double MaxMinutes { get; init; } = 60;
-    public long MaxSteps { get; init; } = long.MaxValue;
+    public double MaxMinutes { get; init; } = 60;          // 0 = no limit
+    public long MaxSteps { get; init; }                    // 0 = all epochs
     public double CheckpointMinutes { get; init; } = 3;
     public int SampleCount { get; init; } = 32;            // fixed seeds 0 … n−1 in every sample grid
     public int Seed { get; init; } = 0;
-    public string Output { get; init; } = "runs/stylegan2";
+    [JsonPropertyName("out"), OptionAlias("output")] public string Output { get; init; } = "runs/stylegan2";
+    public string Device { get; init; } = "cpu";           // cpu | cuda | cuda:N
     public int? ImageLimit { get; init; }
 }
 
@@ -55,7 +58,8 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
     public StyleGan2Discriminator D { get; }
     private readonly TorchSharp.Modules.Adam _optG, _optD;
     private Random _rng;
-    private readonly Tensor _plMean = torch.zeros([]);
+    private readonly Tensor _plMean;
+    private readonly Device _device;
     private StyleGanImageFolder? _data;
     private readonly TrainingState? _restored;
     public long Step { get; private set; }
@@ -88,6 +92,10 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
         D = new StyleGan2Discriminator(options.Arch);
         WeightAverage.CopyInto(GEma, G);
         GEma.eval();
+        _device = Translation.Networks.ParseDevice(options.Device);
+        // Parameters move before the optimisers capture them; checkpoints load into them on that device.
+        G.to(_device); GEma.to(_device); D.to(_device);
+        _plMean = torch.zeros([], device: _device);
         double rG = options.PathLengthWeight > 0 ? options.PathLengthInterval / (options.PathLengthInterval + 1.0) : 1;
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
         _optG = new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8);
@@ -119,7 +127,7 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             // Gmain: softplus(−D(G(z))).
             NetworkParameters.SetRequiresGrad(false, D);
             _optG.zero_grad();
-            var z = torch.randn(o.Batch, o.Arch.ZDim);
+            var z = torch.randn(o.Batch, o.Arch.ZDim, device: _device);
             var fake = G.synthesis.Forward(G.MixedWs(z, o.StyleMixingProb, _rng, updateWAvg: false), NoiseMode.Random);
             var lossG = nn.functional.softplus(-D.forward(Aug(fake))).mean();
             lossG.backward();
@@ -131,7 +139,7 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             {
                 _optG.zero_grad();
                 int plBatch = Math.Max(1, o.Batch / 2);
-                var ws = G.MixedWs(torch.randn(plBatch, o.Arch.ZDim), o.StyleMixingProb, _rng, false);
+                var ws = G.MixedWs(torch.randn(plBatch, o.Arch.ZDim, device: _device), o.StyleMixingProb, _rng, false);
                 var img = G.synthesis.Forward(ws, NoiseMode.Random);
                 var penalty = Penalties.PathLength(img, ws, _plMean, o.PathLengthDecay);
                 var lossPl = (penalty * o.PathLengthWeight).mean() * o.PathLengthInterval;
@@ -147,8 +155,8 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             _optD.zero_grad();
             Tensor fakeD;
             using (torch.no_grad())
-                fakeD = G.synthesis.Forward(G.MixedWs(torch.randn(o.Batch, o.Arch.ZDim), o.StyleMixingProb, _rng, updateWAvg: true), NoiseMode.Random);
-            var real = data.Batch(o.Batch, o.Mirror);
+                fakeD = G.synthesis.Forward(G.MixedWs(torch.randn(o.Batch, o.Arch.ZDim, device: _device), o.StyleMixingProb, _rng, updateWAvg: true), NoiseMode.Random);
+            var real = data.Batch(o.Batch, o.Mirror).to(_device);
             var fakeLogits = D.forward(Aug(fakeD));
             var realLogits = D.forward(Aug(real));
             var lossD = nn.functional.softplus(fakeLogits).mean() + nn.functional.softplus(-realLogits).mean();
@@ -187,8 +195,9 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
     {
         g.eval();
         using var _ = torch.no_grad();
-        var z = torch.tensor(SeedLatent.Batch(seeds, g.Arch.ZDim), [seeds.Count, g.Arch.ZDim]);
-        var img = g.Generate(z, psi).clamp(-1, 1);
+        var device = g.mapping.w_avg.device;
+        var z = torch.tensor(SeedLatent.Batch(seeds, g.Arch.ZDim), [seeds.Count, g.Arch.ZDim], device: device);
+        var img = g.Generate(z, psi).clamp(-1, 1).cpu();
         return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
     }
 

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using GanService.Training.Checkpoints;
 
 namespace GanService.Training.Families.Translation;
 
@@ -49,30 +45,4 @@ public record TranslationOptions
         : throw new ArgumentException($"direction '{Direction}' must be AtoB or BtoA");
     [JsonIgnore] public Layers.InitType ParsedInit => Enum.TryParse<Layers.InitType>(Init, true, out var t) ? t
         : throw new ArgumentException($"init '{Init}' must be normal, xavier, kaiming, orthogonal or default");
-}
-
-/// <summary>Applies `name=value` overrides to an options record through its JSON form (names case-insensitive).</summary>
-public static class OptionsBinder
-{
-    public static T Apply<T>(T options, IEnumerable<KeyValuePair<string, string>> overrides) where T : class
-    {
-        var node = JsonSerializer.SerializeToNode(options, options.GetType(), Checkpoint.Json)!.AsObject();
-        foreach (var (key, value) in overrides)
-        {
-            var existing = node.FirstOrDefault(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
-            if (existing.Key is null)
-                throw new ArgumentException($"unknown option '{key}'; known: {string.Join(", ", node.Select(p => p.Key))}");
-            node[existing.Key] = existing.Value?.GetValueKind() switch
-            {
-                JsonValueKind.Number => JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture)),
-                JsonValueKind.True or JsonValueKind.False => JsonValue.Create(bool.Parse(value)),
-                JsonValueKind.Array => new JsonArray(value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode)JsonValue.Create(v.Trim())!).ToArray()),
-                _ => JsonValue.Create(value),
-            };
-        }
-        try { return (T)node.Deserialize(options.GetType(), Checkpoint.Json)!; }
-        catch (JsonException e) { throw new ArgumentException($"invalid option value: {e.Message}"); }
-    }
-
-    public static string ToJson(object options) => JsonSerializer.Serialize(options, options.GetType(), Checkpoint.Json);
 }
