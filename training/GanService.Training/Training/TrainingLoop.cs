@@ -9,7 +9,8 @@ namespace GanService.Training.Training;
 /// The one training loop every family runs through: epochs × steps of an <see cref="ITrainer{TInput}"/>, with resume
 /// (skipping the inputs of an epoch already trained on), the learning-rate schedule (per epoch), the EMA of declared
 /// networks after every step, losses.csv + metrics.jsonl + a progress line, a sample grid and the loss plot per epoch,
-/// atomic checkpoints (time-based, and when the run stops), and the step and time limits.
+/// atomic checkpoints (time-based and at every epoch end, including the one a limit cuts short), and the step and time
+/// limits.
 /// </summary>
 public static class TrainingLoop
 {
@@ -64,11 +65,11 @@ public static class TrainingLoop
                 }
             SaveSamples(run, trainer, data.SampleInput, epoch);
             run.SaveLossPlot();
-            if (stopped && inEpoch < perEpoch) break; // an incomplete epoch resumes where it stopped
+            if (stopped && inEpoch < perEpoch) { Save(epoch); break; } // an incomplete epoch resumes where it stopped
+            Save(epoch + 1);
         }
-        Save(epoch);
         console.WriteLine($"\nstopped at epoch {Math.Min(epoch + 1, s.Epochs)}/{s.Epochs}, step {step}, {run.ElapsedSeconds / 60:F1} min in total; checkpoint {ckpt}");
-        return new TrainingState(epoch, step, run.ElapsedSeconds, s.Seed);
+        return File.Exists(Path.Combine(ckpt, Checkpoint.StateFile)) ? Checkpoint.ReadState(ckpt) : new TrainingState(epoch, step, run.ElapsedSeconds, s.Seed);
     }
 
     /// <summary>One step outside a run (tests, benchmarks): set the input, optimise, update the EMA networks.</summary>
