@@ -39,7 +39,7 @@ public sealed class TrainingLoopRegressionTests : IDisposable
             }
     }
 
-    private static void RunTranslation<T>(T o, IImageDataset ds, Func<T, IGanTrainer> make) where T : TranslationOptions
+    private static void RunTranslation<T>(T o, IImageDataset ds, Func<T, ITranslationTrainer> make) where T : TranslationOptions
     {
         using var t = make(o);
         var loader = new DataLoader(ds, o.BatchSize, o.Seed, shuffle: true, workers: 0);

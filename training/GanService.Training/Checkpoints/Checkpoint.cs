@@ -8,8 +8,8 @@ public sealed record TrainingState(int Epoch, long Step, double ElapsedSeconds, 
 
 /// <summary>
 /// A checkpoint folder: options.json (family + resolved options, so export rebuilds exactly what was trained),
-/// state.json, &lt;module&gt;.weights (TorchSharp module.save) and &lt;optimizer&gt;.optim (optimizer.save_state_dict).
-/// Written to a temporary folder and swapped in, so an interrupted save never leaves a half checkpoint.
+/// state.json, &lt;module&gt;.weights (TorchSharp module.save) and &lt;optimizer&gt;.optim (every optimiser, or the save
+/// fails). Written to a temporary folder and swapped in, so an interrupted or failed save never leaves a half checkpoint.
 /// </summary>
 public static class Checkpoint
 {
@@ -33,7 +33,7 @@ public static class Checkpoint
         try
         {
             if (optimizers is not null)
-                foreach (var (name, o) in optimizers) SaveOptimizer(o, Path.Combine(tmp, name + OptimizerExtension), name);
+                foreach (var (name, o) in optimizers) OptimizerStateFile(o, name).Save(Path.Combine(tmp, name + OptimizerExtension));
         }
         catch
         {
@@ -76,19 +76,15 @@ public static class Checkpoint
 
     // A resumed run must continue with the optimiser state it stopped with (Adam's moments, step counts): an
     // optimiser type this cannot save is an error, never a checkpoint that silently resumes with fresh moments.
-    private static void SaveOptimizer(optim.Optimizer optimizer, string path, string name)
+    private static (Action<string> Save, Action<string> Load) OptimizerStateFile(optim.Optimizer optimizer, string name) => optimizer switch
     {
-        switch (optimizer)
-        {
-            case Training.ScalarSafeAdam sa: sa.SaveAsAdam(path); break;
-            case TorchSharp.Modules.Adam a: a.save_state_dict(path); break;
-            case TorchSharp.Modules.RMSProp r: r.save_state_dict(path); break;
-            case TorchSharp.Modules.SGD s: s.save_state_dict(path); break;
-            default:
-                throw new NotSupportedException($"optimizer '{name}' is a {optimizer.GetType().Name}, which Checkpoint cannot save " +
-                    "(supported: ScalarSafeAdam, Adam, RMSProp, SGD); add it to Checkpoint.SaveOptimizer and LoadOptimizer");
-        }
-    }
+        Training.ScalarSafeAdam sa => (sa.SaveAsAdam, sa.LoadAdam),
+        TorchSharp.Modules.Adam a => (p => a.save_state_dict(p), p => a.load_state_dict(p)),
+        TorchSharp.Modules.RMSProp r => (p => r.save_state_dict(p), p => r.load_state_dict(p)),
+        TorchSharp.Modules.SGD sgd => (p => sgd.save_state_dict(p), p => sgd.load_state_dict(p)),
+        _ => throw new NotSupportedException($"optimizer '{name}' is a {optimizer.GetType().Name}, which Checkpoint cannot save or load " +
+            "(supported: ScalarSafeAdam, Adam, RMSProp, SGD); add it to Checkpoint.OptimizerStateFile"),
+    };
 
     /// <summary>Loads &lt;name&gt;.optim (or its legacy name, see <see cref="LegacyOptimizerNames"/>) into the optimiser;
     /// a checkpoint without it cannot be resumed exactly, so that is an error naming both files.</summary>
@@ -101,14 +97,6 @@ public static class Checkpoint
             throw new InvalidDataException($"{directory} has no optimizer state '{name}{OptimizerExtension}'" +
                 (LegacyOptimizerNames.TryGetValue(name, out var l) ? $" (nor the older '{l}{OptimizerExtension}')" : "") +
                 "; it cannot be resumed exactly (its weights can still be exported with gan export).");
-        switch (optimizer)
-        {
-            case Training.ScalarSafeAdam sa: sa.LoadAdam(path); break;
-            case TorchSharp.Modules.Adam a: a.load_state_dict(path); break;
-            case TorchSharp.Modules.RMSProp r: r.load_state_dict(path); break;
-            case TorchSharp.Modules.SGD s: s.load_state_dict(path); break;
-            default:
-                throw new NotSupportedException($"optimizer '{name}' is a {optimizer.GetType().Name}, which Checkpoint cannot load (supported: ScalarSafeAdam, Adam, RMSProp, SGD)");
-        }
+        OptimizerStateFile(optimizer, name).Load(path);
     }
 }

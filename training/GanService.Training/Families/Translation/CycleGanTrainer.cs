@@ -29,7 +29,7 @@ public sealed record CycleGanOptions : TranslationOptions
 /// λ_B‖G_A(G_B(B)) − B‖₁ + identity 0.5·λ (‖G_A(B) − B‖₁·λ_B + ‖G_B(A) − A‖₁·λ_A); then the D step on detached fakes
 /// drawn through the history pools, each D loss × 0.5.
 /// </summary>
-public sealed class CycleGanTrainer : IGanTrainer
+public sealed class CycleGanTrainer : ITranslationTrainer
 {
     private readonly CycleGanOptions _o;
     private readonly Device _device;

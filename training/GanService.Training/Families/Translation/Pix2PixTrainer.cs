@@ -24,7 +24,7 @@ public sealed record Pix2PixOptions : TranslationOptions
 /// pix2pix (junyanz pix2pix_model.py): G(A) → fake_B; D sees A ⊕ B (conditional). D step: 0.5 · [GAN(D(A⊕fake_B.detach()),
 /// fake) + GAN(D(A⊕B), real)]; G step with D frozen: GAN(D(A⊕fake_B), real) + λ_L1 · ‖fake_B − B‖₁.
 /// </summary>
-public sealed class Pix2PixTrainer : IGanTrainer
+public sealed class Pix2PixTrainer : ITranslationTrainer
 {
     private readonly Pix2PixOptions _o;
     private readonly Device _device;

@@ -38,7 +38,7 @@ public sealed record StarGanOptions : TranslationOptions
 /// D frozen: −E[D_src(G(x, c_trg))] + λ_cls·cls(D_cls(G(x, c_trg)), c_trg) + λ_rec·‖x − G(G(x, c_trg), c_org)‖₁.
 /// cls = BCE-with-logits summed over labels / batch (multi-label) or cross-entropy (single label).
 /// </summary>
-public sealed class StarGanTrainer : IGanTrainer
+public sealed class StarGanTrainer : ITranslationTrainer
 {
     private readonly StarGanOptions _o;
     private readonly Device _device;

@@ -7,7 +7,7 @@ namespace GanService.Training.Families.Translation;
 
 /// <summary>An image-to-image trainer (pix2pix, CycleGAN, StarGAN): the shared contract on data-loader batches, plus
 /// the options every translation family has.</summary>
-public interface IGanTrainer : ITrainer<Batch>
+public interface ITranslationTrainer : ITrainer<Batch>
 {
     TranslationOptions Options { get; }
 }
@@ -24,7 +24,7 @@ public sealed class TranslationData(DataLoader loader, int sampleCount) : ITrain
 /// <summary>Runs a translation trainer through the <see cref="TrainingLoop"/>.</summary>
 public static class TranslationTraining
 {
-    public static TrainingState Run(IGanTrainer trainer, DataLoader loader, bool resume, TextWriter? console = null)
+    public static TrainingState Run(ITranslationTrainer trainer, DataLoader loader, bool resume, TextWriter? console = null)
     {
         var o = trainer.Options;
         // What export will call the data: the given description, else the folder's name and size (never its path).
