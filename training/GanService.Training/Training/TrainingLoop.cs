@@ -14,15 +14,13 @@ namespace GanService.Training.Training;
 /// </summary>
 public static class TrainingLoop
 {
-    public const string CheckpointFolder = "checkpoint";
-
     /// <summary>Trains until the epochs, <see cref="LoopSettings.MaxSteps"/> or <see cref="LoopSettings.MaxMinutes"/> run
     /// out; returns the state of the last checkpoint. <paramref name="restored"/>: the trainer was already restored
     /// from a checkpoint (<see cref="Restore{TInput}"/>), continue from that state.</summary>
     public static TrainingState Run<TInput>(ITrainer<TInput> trainer, ITrainingData<TInput> data, LoopSettings s, TrainingState? restored = null)
     {
         var console = s.Console ?? Console.Out;
-        var ckpt = Path.Combine(s.RunDirectory, CheckpointFolder);
+        var ckpt = Path.Combine(s.RunDirectory, TrainingRun.CheckpointFolder);
         var state = restored ?? new TrainingState(0, 0, 0, s.Seed);
         if (restored is null && s.Resume)
         {

@@ -27,7 +27,8 @@ public sealed class TrainingRun : IDisposable
     private DateTime _lastProgress = DateTime.MinValue;
 
     public string Directory { get; }
-    public string CheckpointDirectory => Path.Combine(Directory, "checkpoint");
+    public string CheckpointDirectory => Path.Combine(Directory, CheckpointFolder);
+    public const string CheckpointFolder = "checkpoint";
     public string SamplesDirectory => Path.Combine(Directory, "samples");
     public double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
 
