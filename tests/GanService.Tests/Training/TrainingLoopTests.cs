@@ -144,4 +144,31 @@ public sealed class TrainingLoopTests : IDisposable
         }
         finally { TrainCommand.Families.Remove(TrainCommand.Families.Single(f => f.Name == ToyGanTrainer.Name)); }
     }
+
+    [Fact]
+    public void Metrics_jsonl_writes_every_scalar_and_a_phase_that_did_not_run_as_null()
+    {
+        using (var run = new TrainingRun(_root, TimeSpan.FromMinutes(5), console: TextWriter.Null))
+        {
+            run.Log(0, 1, new Dictionary<string, double> { ["D"] = 0.5, ["R1"] = double.NaN });
+            run.Log(0, 2, new Dictionary<string, double> { ["D"] = 0.25, ["R1"] = 0.125 });
+        }
+        var lines = File.ReadAllLines(Path.Combine(_root, TrainingRun.MetricsFile)).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal((0, 1L, 0.5), (lines[0]["epoch"]!.GetValue<int>(), lines[0]["step"]!.GetValue<long>(), lines[0]["D"]!.GetValue<double>()));
+        Assert.True(lines[0].ContainsKey("R1") && lines[0]["R1"] is null);
+        Assert.Equal(0.125, lines[1]["R1"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Loss_plot_draws_each_scalar_in_its_own_colour()
+    {
+        var history = Enumerable.Range(1, 40).Select(i => ((long)i, new[] { 1.0 / i, 90.0 - i, Math.Sin(i) })).ToList();
+        using var img = LossPlot.Render(["G", "L1", "D"], history);
+        var colours = new HashSet<SixLabors.ImageSharp.PixelFormats.Rgb24>();
+        for (int y = 0; y < img.Height; y++)
+            for (int x = 0; x < img.Width; x++) colours.Add(img[x, y]);
+        foreach (var c in PixelPlot.Palette.Take(3)) Assert.Contains(c, colours);
+        Assert.DoesNotContain(PixelPlot.Palette[3], colours);
+    }
 }
