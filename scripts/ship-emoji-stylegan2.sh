@@ -9,7 +9,7 @@ gan="dotnet run --project training/GanService.Cli --"
 mkdir -p "$fig"
 $gan export stylegan2 --name emoji-stylegan2 --checkpoint "$run/checkpoint" --models models \
   --set "data=OpenMoji 17.0.0 colour emoji (all 4,495 SVGs) rendered to 32x32 on white by scripts/build-emoji-dataset.sh" \
-  --set "data_license=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
+  --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
   --set "license=CC-BY-SA-4.0" \
   --set "description=StyleGAN2 (32x32, slim) trained on OpenMoji colour emoji; mapping + synthesis graphs, truncation and style mixing in W."
 $gan generate --model models/emoji-stylegan2 --seeds 0-47 --trunc 0.7 --columns 8 --grid models/emoji-stylegan2/samples.png

@@ -8,7 +8,7 @@ var root = new RootCommand("gan — train GANs with TorchSharp, export them to O
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PackageCommand.Create());
-root.Subcommands.Add(TrainCommand.Create([.. TrainGenerationCommands.Create(), TrainStyleGanCommand.Create()]));
+root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
 root.Subcommands.Add(RepackageCommand.Create());

@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Text.Json;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 
 namespace GanService.Training.Families.Gan;
 
@@ -23,23 +23,12 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
         IReadOnlyDictionary<string, string> overrides)
     {
         GenerationOptions o;
-        if (checkpoint is not null) o = Checkpoint.ReadOptions<GenerationOptions>(checkpoint).Options;
-        else
+        if (checkpoint is not null)
         {
-            o = new GenerationOptions { Family = family, NumClasses = family == "cgan" ? 10 : 0 };
-            if (overrides.Count > 0)
-            {
-                // key=value overrides onto the options record (numbers, strings, booleans).
-                var node = JsonSerializer.SerializeToNode(o, Checkpoint.Json)!.AsObject();
-                foreach (var (k, v) in overrides)
-                {
-                    string key = char.ToLowerInvariant(k[0]) + k[1..];
-                    node[key] = double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var num)
-                        ? System.Text.Json.Nodes.JsonValue.Create(num) : bool.TryParse(v, out var bl) ? System.Text.Json.Nodes.JsonValue.Create(bl) : System.Text.Json.Nodes.JsonValue.Create(v);
-                }
-                o = node.Deserialize<GenerationOptions>(Checkpoint.Json)!;
-            }
+            o = Checkpoint.ReadOptions<GenerationOptions>(checkpoint).Options;
+            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
         }
+        else o = OptionsBinder.Apply(new GenerationOptions { Family = family, NumClasses = family == "cgan" ? 10 : 0 }, overrides);
         if (o.Conditional && o.ClassNames.Length != o.NumClasses)
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = GenerationTrainer.Build(o);

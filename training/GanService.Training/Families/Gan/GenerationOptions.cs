@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using GanService.Training.Training;
 using GanService.Training.Losses;
 
 namespace GanService.Training.Families.Gan;
@@ -49,21 +50,27 @@ public sealed record GenerationOptions
     public double TopK { get; init; }                      // ν in (0, 1): top-k training keeps the best ν·B fakes in G's loss (0 = off)
     public double EmaBeta { get; init; }                   // > 0: keep an EMA generator (e.g. 0.999), used for samples/export
 
-    public int Batch { get; init; } = 64;
+    // The options key is batchSize, as in every family; checkpoints that stored "batch" still read through the alias.
+    [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
     public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
+    public double MaxMinutes { get; init; }                // > 0 stops after this much training time
+    public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
+    public string Device { get; init; } = "cpu";           // only cpu for now: this loop does not move tensors to a GPU
     public int Seed { get; init; }
     public string Data { get; init; } = "";                // path the run reads (resume reads it again)
+    public int ImageLimit { get; init; }                   // use only the first N images (0 = all)
+    public string Out { get; init; } = "";                 // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
     public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
     public string DataLicense { get; init; } = "";
 
-    public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
+    [JsonIgnore] public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
     [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);
-    public bool IsWasserstein => AdversarialLosses.IsWasserstein(LossKind);
-    public string ResolvedDNorm => DNorm != "" ? DNorm : LossKind == AdversarialLossKind.WganGp ? "none" : "batch";
-    public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
-    public double ResolvedLr => Lr ?? LossKind switch { AdversarialLossKind.Wgan => 5e-5, AdversarialLossKind.WganGp => 1e-4, _ => 2e-4 };
-    public double ResolvedBeta1 => Beta1 ?? 0.5;
-    public double ResolvedBeta2 => Beta2 ?? (LossKind == AdversarialLossKind.WganGp ? 0.9 : 0.999);
-    public bool Conditional => NumClasses > 0;
+    [JsonIgnore] public bool IsWasserstein => AdversarialLosses.IsWasserstein(LossKind);
+    [JsonIgnore] public string ResolvedDNorm => DNorm != "" ? DNorm : LossKind == AdversarialLossKind.WganGp ? "none" : "batch";
+    [JsonIgnore] public int ResolvedNCritic => NCritic ?? (IsWasserstein ? 5 : 1);
+    [JsonIgnore] public double ResolvedLr => Lr ?? LossKind switch { AdversarialLossKind.Wgan => 5e-5, AdversarialLossKind.WganGp => 1e-4, _ => 2e-4 };
+    [JsonIgnore] public double ResolvedBeta1 => Beta1 ?? 0.5;
+    [JsonIgnore] public double ResolvedBeta2 => Beta2 ?? (LossKind == AdversarialLossKind.WganGp ? 0.9 : 0.999);
+    [JsonIgnore] public bool Conditional => NumClasses > 0;
 }

@@ -1,10 +1,20 @@
-using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Export;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 
 namespace GanService.Training.Families.Pix2Pix;
+
+/// <summary>What `gan export unet --set …` may set (random init; a checkpoint brings its own weights, not these).</summary>
+public sealed record UnetExportOptions
+{
+    public int Size { get; init; } = 64;          // 2^downs, ≥ 32
+    public int Ngf { get; init; } = 8;
+    public int Channels { get; init; } = 3;
+    public string Norm { get; init; } = "batch";  // batch | instance
+    public int Seed { get; init; }
+}
 
 /// <summary>Exports a bare U-Net generator (random init or a checkpoint holding G.weights) as a translation model.</summary>
 public sealed class UnetExportFamily : IExportableFamily
@@ -15,11 +25,17 @@ public sealed class UnetExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        int size = Get(overrides, "size", 64), ngf = Get(overrides, "ngf", 8), channels = Get(overrides, "channels", 3);
+        var o = OptionsBinder.Apply(new UnetExportOptions(), overrides);
+        int size = o.Size, ngf = o.Ngf, channels = o.Channels;
         int downs = (int)Math.Round(Math.Log2(size));
         if (1 << downs != size || downs < 5) throw new ArgumentException($"size {size} must be a power of two ≥ 32");
-        var norm = overrides.TryGetValue("norm", out var n) && n == "instance" ? NormKind.Instance : NormKind.Batch;
-        torch.manual_seed(Get(overrides, "seed", 0));
+        var norm = o.Norm switch
+        {
+            "batch" => NormKind.Batch,
+            "instance" => NormKind.Instance,
+            _ => throw new ArgumentException($"norm '{o.Norm}' must be batch or instance"),
+        };
+        torch.manual_seed(o.Seed);
         var g = new UnetGenerator(channels, channels, downs, ngf, norm);
         if (checkpoint is not null) Checkpoints.Checkpoint.LoadModule(checkpoint, "G", g);
         var input = new OnnxIo("image", [-1, channels, size, size]);
@@ -36,7 +52,4 @@ public sealed class UnetExportFamily : IExportableFamily
         return (draft, [new PackagedGraph("model", "model.onnx", model,
             [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)])]);
     }
-
-    private static int Get(IReadOnlyDictionary<string, string> o, string key, int fallback) =>
-        o.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

@@ -22,8 +22,8 @@ public static class StyleGanMath
     }
 
     /// <summary>The FIR kernel as a depthwise weight (C, 1, 4, 4).</summary>
-    public static Tensor FirWeight(long channels, double gain = 1) =>
-        torch.tensor(FirKernel(gain), [1, 1, 4, 4]).expand(channels, 1, 4, 4).contiguous();
+    public static Tensor FirWeight(long channels, double gain = 1, Device? device = null) =>
+        torch.tensor(FirKernel(gain), [1, 1, 4, 4], device: device).expand(channels, 1, 4, 4).contiguous();
 
     public static float[] FirWeightData(long channels, double gain = 1)
     {
@@ -37,7 +37,7 @@ public static class StyleGanMath
     public static Tensor Fir(Tensor x, double gain, long padding, long stride = 1, bool transposed = false)
     {
         long c = x.shape[1];
-        using var k = FirWeight(c, gain);
+        using var k = FirWeight(c, gain, x.device);
         return transposed
             ? nn.functional.conv_transpose2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c)
             : nn.functional.conv2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c);

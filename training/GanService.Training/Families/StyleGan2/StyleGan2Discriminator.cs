@@ -41,30 +41,6 @@ public sealed class DiscriminatorConv : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Equalised-LR fully connected layer for the discriminator epilogue.</summary>
-public sealed class DiscriminatorLinear : nn.Module<Tensor, Tensor>
-{
-    public readonly Parameter weight;
-    public readonly Parameter bias;
-    private readonly double _gain;
-    private readonly bool _lrelu;
-
-    public DiscriminatorLinear(long inFeatures, long outFeatures, bool lrelu) : base(nameof(DiscriminatorLinear))
-    {
-        weight = new Parameter(torch.randn(outFeatures, inFeatures));
-        register_parameter("weight", weight);
-        bias = new Parameter(torch.zeros(outFeatures));
-        register_parameter("bias", bias);
-        (_gain, _lrelu) = (1 / Math.Sqrt(inFeatures), lrelu);
-    }
-
-    public override Tensor forward(Tensor x)
-    {
-        var y = nn.functional.linear(x, weight * _gain, bias);
-        return _lrelu ? StyleGanMath.Lrelu(y) : y;
-    }
-}
-
 /// <summary>NVlabs DiscriminatorBlock, architecture "resnet": x + … with skip = 1×1 down (no bias, gain √½).</summary>
 public sealed class DiscriminatorBlock : nn.Module<Tensor, Tensor>
 {
@@ -94,8 +70,8 @@ public sealed class StyleGan2Discriminator : nn.Module<Tensor, Tensor>
     public readonly DiscriminatorConv fromrgb;
     private readonly List<DiscriminatorBlock> _blocks = [];
     public readonly DiscriminatorConv conv;
-    public readonly DiscriminatorLinear fc;
-    public readonly DiscriminatorLinear @out;
+    public readonly EqualizedLinear fc;  // the generator's equalised FC layer, at lr_mul 1 and bias 0 (NVlabs uses one class for both)
+    public readonly EqualizedLinear @out;
     private readonly int _mbstdGroup;
 
     public StyleGan2Discriminator(StyleGan2Architecture arch) : base(nameof(StyleGan2Discriminator))
@@ -112,8 +88,8 @@ public sealed class StyleGan2Discriminator : nn.Module<Tensor, Tensor>
         }
         long c4 = Ch(4);
         conv = new DiscriminatorConv(c4 + 1, c4, 3);
-        fc = new DiscriminatorLinear(c4 * 16, c4, lrelu: true);
-        @out = new DiscriminatorLinear(c4, 1, lrelu: false);
+        fc = new EqualizedLinear(c4 * 16, c4, lrelu: true);
+        @out = new EqualizedLinear(c4, 1);
         register_module("conv", conv);
         register_module("fc", fc);
         register_module("out", @out);

@@ -1,7 +1,7 @@
-using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Export;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 
 namespace GanService.Training.Families.StyleGan2;
 
@@ -19,10 +19,24 @@ namespace GanService.Training.Families.StyleGan2;
 /// </list>
 /// Style mixing and interpolation happen in W on the caller's side: rows of ws from two seeds, or lerp of w.
 /// </summary>
+/// <summary>What `gan export stylegan2 --set …` may set. The architecture (and seed) only for a random init: a checkpoint
+/// brings its own.</summary>
+public sealed record StyleGan2ExportOptions
+{
+    public StyleGan2Architecture Arch { get; init; } = new();
+    public int Seed { get; init; }
+    public int? Cutoff { get; init; }                  // truncate only ws rows [0, cutoff) (NVlabs truncation_cutoff)
+    public float Psi { get; init; } = 0.7f;            // the manifest's default truncation ψ
+    public string License { get; init; } = "unspecified";
+    public string? Data { get; init; }                 // a description of the training data (default: the run's data path)
+    public string DataLicense { get; init; } = "unspecified";
+    public string? Description { get; init; }
+}
+
 public sealed class StyleGan2ExportFamily : IExportableFamily
 {
     public string Name => StyleGan2Trainer.Family;
-    public string Description => "StyleGAN2 (mapping + synthesis graphs); options: size, z_dim, w_dim, map_layers, channel_base, channel_max, cutoff, psi";
+    public string Description => "StyleGAN2 (mapping + synthesis graphs); --set: psi, cutoff, license, data, dataLicense, description; random init also resolution, zDim, wDim, mappingLayers, channelBase, channelMax, seed";
 
     public const string MappingFile = "mapping.onnx";
     public const string SynthesisFile = "synthesis.onnx";
@@ -31,39 +45,33 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
+        var o = OptionsBinder.Apply(new StyleGan2ExportOptions(), overrides);
         StyleGan2Generator g;
         TrainingInfo training;
         if (checkpoint is not null)
         {
+            var keys = OptionsBinder.Keys(typeof(StyleGan2ExportOptions));
+            var fromCheckpoint = overrides.Keys.Where(k => OptionsBinder.Find(keys, k, TextWriter.Null) is var key && (key.Path[0] == "arch" || key.Name == "seed")).ToArray();
+            if (fromCheckpoint.Length > 0) throw new ArgumentException($"--set {string.Join(", ", fromCheckpoint)}: the architecture comes from the checkpoint");
             var (_, options) = Checkpoints.Checkpoint.ReadOptions<StyleGan2TrainOptions>(checkpoint);
             g = new StyleGan2Generator(options.Arch);
             Checkpoints.Checkpoint.LoadModule(checkpoint, "G_ema", g);
             var state = Checkpoints.Checkpoint.ReadState(checkpoint);
-            training = new TrainingInfo(Get(overrides, "data", TrainingProvenance.DataDescription(options.DataDescription, options.Data)), Get(overrides, "data_license", "unspecified"),
-                $"{state.ElapsedSeconds / 60:F0} min on CPU", $"{state.Step} steps × batch {options.Batch} = {state.Step * options.Batch / 1000.0:F1} kimg",
+            training = new TrainingInfo(o.Data ?? TrainingProvenance.DataDescription(options.DataDescription, options.Data), o.DataLicense,
+                TrainingProvenance.Duration(state.ElapsedSeconds, options.Device), $"{state.Step} steps × batch {options.Batch} = {state.Step * options.Batch / 1000.0:F1} kimg",
                 OnnxExporter.ProducerVersion);
         }
         else
         {
-            var d = new StyleGan2Architecture();
-            var arch = d with
-            {
-                Resolution = GetInt(overrides, "size", d.Resolution), ImageChannels = GetInt(overrides, "channels", d.ImageChannels),
-                ZDim = GetInt(overrides, "z_dim", d.ZDim), WDim = GetInt(overrides, "w_dim", d.WDim),
-                MappingLayers = GetInt(overrides, "map_layers", d.MappingLayers), ChannelBase = GetInt(overrides, "channel_base", d.ChannelBase),
-                ChannelMax = GetInt(overrides, "channel_max", d.ChannelMax),
-            };
-            torch.manual_seed(GetInt(overrides, "seed", 0));
-            g = new StyleGan2Generator(arch);
+            torch.manual_seed(o.Seed);
+            g = new StyleGan2Generator(o.Arch);
             training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);
         }
-        int? cutoff = overrides.TryGetValue("cutoff", out var c) ? int.Parse(c, CultureInfo.InvariantCulture) : null;
-        float psi = overrides.TryGetValue("psi", out var p) ? float.Parse(p, CultureInfo.InvariantCulture) : 0.7f;
-        var draft = Draft(modelName, g, psi, Get(overrides, "license", "unspecified"), training) with
+        var draft = Draft(modelName, g, o.Psi, o.License, training) with
         {
-            Description = checkpoint is null ? "Randomly initialised StyleGAN2 (for checking the export chain)." : GetOptional(overrides, "description"),
+            Description = checkpoint is null ? "Randomly initialised StyleGAN2 (for checking the export chain)." : o.Description,
         };
-        return (draft, Graphs(g, cutoff));
+        return (draft, Graphs(g, o.Cutoff));
     }
 
     /// <summary>The manifest draft of a generator (graphs and hashes are filled in by <see cref="ModelPackage.Write"/>).</summary>
@@ -124,12 +132,4 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
             inputs.AddRange(g.synthesis.NoiseLayers.Select((l, i) => new OnnxIo($"noise_{i}", [-1, 1, l.Resolution, l.Resolution])));
         return (inputs.ToArray(), [new OnnxIo("image", [-1, a.ImageChannels, a.Resolution, a.Resolution])]);
     }
-
-    private static int GetInt(IReadOnlyDictionary<string, string> o, string key, int fallback) =>
-        o.TryGetValue(key, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-
-    private static string Get(IReadOnlyDictionary<string, string> o, string key, string fallback) =>
-        o.TryGetValue(key, out var v) ? v : fallback;
-
-    private static string? GetOptional(IReadOnlyDictionary<string, string> o, string key) => o.TryGetValue(key, out var v) ? v : null;
 }

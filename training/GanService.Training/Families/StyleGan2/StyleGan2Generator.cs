@@ -1,13 +1,15 @@
+using GanService.Training.Training;
+
 namespace GanService.Training.Families.StyleGan2;
 
 /// <summary>Architecture options (stored in the checkpoint so export rebuilds exactly what was trained).</summary>
 public sealed record StyleGan2Architecture
 {
-    public int Resolution { get; init; } = 32;
+    [OptionAlias("size")] public int Resolution { get; init; } = 32;
     public int ImageChannels { get; init; } = 3;
     public int ZDim { get; init; } = 128;           // NVlabs 512; slim so 32² trains on CPU
     public int WDim { get; init; } = 128;
-    public int MappingLayers { get; init; } = 2;     // NVlabs cifar config uses map=2 (8 for the large configs)
+    [OptionAlias("mapLayers")] public int MappingLayers { get; init; } = 2;     // NVlabs cifar config uses map=2 (8 for the large configs)
     public double MappingLrMultiplier { get; init; } = 0.01;
     public int ChannelBase { get; init; } = 2048;    // channels(res) = min(base/res, max); NVlabs 32768 / 512
     public int ChannelMax { get; init; } = 128;

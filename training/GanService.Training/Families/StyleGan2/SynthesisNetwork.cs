@@ -77,7 +77,7 @@ public sealed class SynthesisLayer : nn.Module
     {
         if (noise is not null) x = x + noise * noise_strength;
         else if (mode == NoiseMode.Const) x = x + noise_const * noise_strength;
-        else if (mode == NoiseMode.Random) x = x + torch.randn(x.shape[0], 1, Resolution, Resolution) * noise_strength;
+        else if (mode == NoiseMode.Random) x = x + torch.randn(x.shape[0], 1, Resolution, Resolution, device: x.device) * noise_strength;
         return StyleGanMath.ClampTo(StyleGanMath.Lrelu(x + bias.reshape(1, -1, 1, 1)), Clamp);
     }
 
@@ -187,17 +187,6 @@ public sealed class SynthesisBlock : nn.Module
     }
 
     public IEnumerable<SynthesisLayer> Layers => conv0 is null ? [conv1] : [conv0, conv1];
-
-    /// <summary>ws: (B, NumConv + 1, W); noise: per layer or null.</summary>
-    public (Tensor X, Tensor Img) Forward(Tensor? x, Tensor? img, Tensor ws, NoiseMode mode, IReadOnlyList<Tensor?> noise)
-    {
-        if (@const is not null) x = @const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1);
-        else x = conv0!.Forward(x!, ws[.., 0], mode, noise[0]);
-        x = conv1.Forward(x, ws[.., NumConv - 1], mode, noise[NumConv - 1]);
-        var y = torgb.Forward(x, ws[.., NumConv]);
-        img = img is null ? y : upsample!.forward(img) + y;
-        return (x, img);
-    }
 }
 
 /// <summary>
@@ -238,63 +227,91 @@ public sealed class SynthesisNetwork : nn.Module
     }
 
     /// <summary>ws (B, num_ws, W) → (B, C, R, R). <paramref name="noise"/>: one (B,1,H,W) per noise layer, or null.</summary>
-    public Tensor Forward(Tensor ws, NoiseMode mode = NoiseMode.Const, IReadOnlyList<Tensor>? noise = null)
-    {
-        Tensor? x = null, img = null;
-        int wIdx = 0, nIdx = 0;
-        foreach (var block in _blocks)
-        {
-            var blockWs = ws.narrow(1, wIdx, block.NumConv + 1);
-            var blockNoise = Enumerable.Range(nIdx, block.NumConv).Select(i => noise?[i]).ToArray();
-            (x, img) = block.Forward(x, img, blockWs, mode, blockNoise);
-            wIdx += block.NumConv;
-            nIdx += block.NumConv;
-        }
-        return img!;
-    }
+    public Tensor Forward(Tensor ws, NoiseMode mode = NoiseMode.Const, IReadOnlyList<Tensor>? noise = null) =>
+        Walk(new EagerOps(ws, mode, noise, fused: false));
 
     /// <summary>Same as Forward with every SynthesisLayer in its fused (per-sample weight) form — for the equivalence test.</summary>
-    public Tensor ForwardFused(Tensor ws, NoiseMode mode = NoiseMode.Const)
+    public Tensor ForwardFused(Tensor ws, NoiseMode mode = NoiseMode.Const) => Walk(new EagerOps(ws, mode, null, fused: true));
+
+    /// <summary>ONNX: ws (B, num_ws, W) [+ noise inputs (B,1,H,W) per layer] → image.</summary>
+    public string EmitGraph(OnnxGraphBuilder g, string ws, IReadOnlyList<string>? noiseInputs) => Walk(new OnnxOps(g, ws, noiseInputs));
+
+    /// <summary>
+    /// What one step of the synthesis does, in terms of the values <typeparamref name="T"/> it passes on: tensors when
+    /// running (<see cref="EagerOps"/>), ONNX value names when exporting (<see cref="OnnxOps"/>). <see cref="Walk"/> is
+    /// the only place that knows the block order and which w row each layer reads, so the three uses cannot drift.
+    /// </summary>
+    private interface ISynthesisOps<T> where T : class
     {
-        Tensor? x = null, img = null;
-        int wIdx = 0;
+        IDisposable Block(SynthesisBlock block);
+        T Const(SynthesisBlock block);                                        // (B, C, 4, 4)
+        T Layer(string name, SynthesisLayer layer, T x, int index);           // ws row = noise input = index
+        T ToRgb(ToRgbLayer layer, T x, int wIndex);
+        T Skip(FirUpsample2d upsample, T img, T y);                           // upsample(img) + y
+    }
+
+    /// <summary>The skip architecture: per block (const | conv0 ↑2) → conv1 → ToRGB, img = upsample(img) + ToRGB(x).
+    /// Block k's layers read ws rows [first, first + NumConv); its ToRGB reads the next row (shared with the next conv0).</summary>
+    private T Walk<T>(ISynthesisOps<T> ops) where T : class
+    {
+        T? x = null, img = null;
+        int first = 0;
         foreach (var b in _blocks)
         {
-            if (b.@const is not null) x = b.@const.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1);
-            else x = b.conv0!.ForwardFused(x!, ws[.., wIdx], mode);
-            x = b.conv1.ForwardFused(x, ws[.., wIdx + b.NumConv - 1], mode);
-            var y = b.torgb.Forward(x, ws[.., wIdx + b.NumConv]);
-            img = img is null ? y : b.upsample!.forward(img) + y;
-            wIdx += b.NumConv;
+            using var _ = ops.Block(b);
+            x = b.conv0 is null ? ops.Const(b) : ops.Layer("conv0", b.conv0, x!, first);
+            x = ops.Layer("conv1", b.conv1, x, first + b.NumConv - 1);
+            var y = ops.ToRgb(b.torgb, x, first + b.NumConv);
+            img = img is null ? y : ops.Skip(b.upsample!, img, y);
+            first += b.NumConv;
         }
         return img!;
     }
 
-    /// <summary>ONNX: ws (B, num_ws, W) [+ noise inputs (B,1,H,W) per layer] → image.</summary>
-    public string EmitGraph(OnnxGraphBuilder g, string ws, IReadOnlyList<string>? noiseInputs)
+    private sealed class EagerOps(Tensor ws, NoiseMode mode, IReadOnlyList<Tensor>? noise, bool fused) : ISynthesisOps<Tensor>
     {
-        string? x = null, img = null;
-        int wIdx = 0, nIdx = 0;
-        string W(int i) => g.Node("Gather", [ws, g.Int64Initializer($"w{i}", [i], [])], ("axis", 1L)); // (B, W)
-        foreach (var b in _blocks)
+        public IDisposable Block(SynthesisBlock block) => NoScope.Instance;
+        public Tensor Const(SynthesisBlock block) => block.@const!.unsqueeze(0).repeat(ws.shape[0], 1, 1, 1);
+        public Tensor Layer(string name, SynthesisLayer layer, Tensor x, int index) => fused
+            ? layer.ForwardFused(x, ws[.., index], mode, noise?[index])
+            : layer.Forward(x, ws[.., index], mode, noise?[index]);
+        public Tensor ToRgb(ToRgbLayer layer, Tensor x, int wIndex) => layer.Forward(x, ws[.., wIndex]);
+        public Tensor Skip(FirUpsample2d upsample, Tensor img, Tensor y) => upsample.forward(img) + y;
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+        public void Dispose() { }
+    }
+
+    /// <summary>Node and initializer names are scoped b{res}/conv0|conv1|torgb|upsample, as the parity tests expect.</summary>
+    private sealed class OnnxOps(OnnxGraphBuilder g, string ws, IReadOnlyList<string>? noiseInputs) : ISynthesisOps<string>
+    {
+        private string W(int i) => g.Node("Gather", [ws, g.Int64Initializer($"w{i}", [i], [])], ("axis", 1L)); // (B, W)
+
+        public IDisposable Block(SynthesisBlock block) => g.Scope($"b{block.Resolution}");
+
+        /// <summary>(1, C, 4, 4) broadcast to the batch by adding zeros shaped (B, 1, 1, 1) made from ws.</summary>
+        public string Const(SynthesisBlock block)
         {
-            using var _ = g.Scope($"b{b.Resolution}");
-            if (b.@const is not null)
-            {
-                // (1, C, 4, 4) broadcast to the batch by multiplying with ones shaped (B, 1, 1, 1) from ws.
-                var ones = g.Node("Unsqueeze", [g.Node("ReduceSum", [g.Node("Mul", [ws, g.Scalar("zero", 0f)]), g.Int64Initializer("axes12", [1, 2])], ("keepdims", 0L)), g.Int64Initializer("axes123", [1, 2, 3])]);
-                x = g.Node("Add", [g.Initializer("const", b.@const.detach().unsqueeze(0)), ones]);
-            }
-            else
-                using (g.Scope("conv0")) x = b.conv0!.Emit(g, x!, W(wIdx), noiseInputs?[nIdx]);
-            using (g.Scope("conv1")) x = b.conv1.Emit(g, x, W(wIdx + b.NumConv - 1), noiseInputs?[nIdx + b.NumConv - 1]);
-            string y;
-            using (g.Scope("torgb")) y = b.torgb.Emit(g, x, W(wIdx + b.NumConv));
-            if (img is null) img = y;
-            else using (g.Scope("upsample")) img = g.Node("Add", [b.upsample!.Emit(g, img), y]);
-            wIdx += b.NumConv;
-            nIdx += b.NumConv;
+            var zeros = g.Node("Unsqueeze", [g.Node("ReduceSum", [g.Node("Mul", [ws, g.Scalar("zero", 0f)]), g.Int64Initializer("axes12", [1, 2])], ("keepdims", 0L)), g.Int64Initializer("axes123", [1, 2, 3])]);
+            return g.Node("Add", [g.Initializer("const", block.@const!.detach().unsqueeze(0)), zeros]);
         }
-        return img!;
+
+        public string Layer(string name, SynthesisLayer layer, string x, int index)
+        {
+            using (g.Scope(name)) return layer.Emit(g, x, W(index), noiseInputs?[index]);
+        }
+
+        public string ToRgb(ToRgbLayer layer, string x, int wIndex)
+        {
+            using (g.Scope("torgb")) return layer.Emit(g, x, W(wIndex));
+        }
+
+        public string Skip(FirUpsample2d upsample, string img, string y)
+        {
+            using (g.Scope("upsample")) return g.Node("Add", [upsample.Emit(g, img), y]);
+        }
     }
 }

@@ -3,6 +3,7 @@ using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 
 namespace GanService.Training.Families.Translation;
 

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using GanService.Training.Checkpoints;
 
 namespace GanService.Training.Families.Translation;
 
@@ -16,7 +12,7 @@ public record TranslationOptions
     public string Data { get; init; } = "";            // dataset root (layout depends on the family); never exported
     public string DataDescription { get; init; } = ""; // for the manifest: name, size, origin ("" = folder name + count, recorded at training)
     public string DataLicense { get; init; } = "";     // the data's licence, for the manifest
-    public string Out { get; init; } = "";             // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
+    public string Out { get; init; } = "";             // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
     public int LoadSize { get; init; } = 286;          // resize to LoadSize² before the random crop (junyanz load_size)
     public int CropSize { get; init; } = 256;          // training / model image size (junyanz crop_size)
     public bool NoFlip { get; init; }                  // disable the random horizontal mirror
@@ -49,30 +45,4 @@ public record TranslationOptions
         : throw new ArgumentException($"direction '{Direction}' must be AtoB or BtoA");
     [JsonIgnore] public Layers.InitType ParsedInit => Enum.TryParse<Layers.InitType>(Init, true, out var t) ? t
         : throw new ArgumentException($"init '{Init}' must be normal, xavier, kaiming, orthogonal or default");
-}
-
-/// <summary>Applies `name=value` overrides to an options record through its JSON form (names case-insensitive).</summary>
-public static class OptionsBinder
-{
-    public static T Apply<T>(T options, IEnumerable<KeyValuePair<string, string>> overrides) where T : class
-    {
-        var node = JsonSerializer.SerializeToNode(options, options.GetType(), Checkpoint.Json)!.AsObject();
-        foreach (var (key, value) in overrides)
-        {
-            var existing = node.FirstOrDefault(p => p.Key.Equals(key, StringComparison.OrdinalIgnoreCase));
-            if (existing.Key is null)
-                throw new ArgumentException($"unknown option '{key}'; known: {string.Join(", ", node.Select(p => p.Key))}");
-            node[existing.Key] = existing.Value?.GetValueKind() switch
-            {
-                JsonValueKind.Number => JsonValue.Create(double.Parse(value, CultureInfo.InvariantCulture)),
-                JsonValueKind.True or JsonValueKind.False => JsonValue.Create(bool.Parse(value)),
-                JsonValueKind.Array => new JsonArray(value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode)JsonValue.Create(v.Trim())!).ToArray()),
-                _ => JsonValue.Create(value),
-            };
-        }
-        try { return (T)node.Deserialize(options.GetType(), Checkpoint.Json)!; }
-        catch (JsonException e) { throw new ArgumentException($"invalid option value: {e.Message}"); }
-    }
-
-    public static string ToJson(object options) => JsonSerializer.Serialize(options, options.GetType(), Checkpoint.Json);
 }
