@@ -5,7 +5,8 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace GanService.Inference;
 
 /// <summary>What <see cref="ModelWarmup.Run"/> ran: per graph the batch sizes, the first (coldest) run and all runs.</summary>
-public sealed record WarmedGraph(string Role, int[] BatchSizes, double FirstRunMilliseconds, double TotalMilliseconds);
+/// <param name="Stopped">Why warming stopped before the largest batch (e.g. out of GPU memory), or null.</param>
+public sealed record WarmedGraph(string Role, int[] BatchSizes, double FirstRunMilliseconds, double TotalMilliseconds, string? Stopped = null);
 
 /// <param name="PipelineMilliseconds">One pass of the model's own pipeline (image in or seed in, PNG out).</param>
 public sealed record WarmupReport(WarmedGraph[] Graphs, double PipelineMilliseconds, double Seconds);
@@ -38,18 +39,30 @@ public static class ModelWarmup
         var graphs = new List<WarmedGraph>();
         foreach (var (role, graph) in model.Graphs.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var sizes = BatchSizes(model, graph, maxBatch);
-            var times = sizes.Select(b => graph.RunZeros(b, cancellation).TotalMilliseconds).ToArray();
-            graphs.Add(new WarmedGraph(role, [.. sizes], Math.Round(times[0], 3), Math.Round(times.Sum(), 3)));
+            var ran = new List<(int Batch, double Milliseconds)>();
+            string? stopped = null;
+            foreach (var batch in BatchSizes(model, graph, maxBatch))
+            {
+                try { ran.Add((batch, graph.RunZeros(batch, cancellation).TotalMilliseconds)); }
+                // Batch 1 must run (a model that cannot is not served); a larger batch that does not fit (a 1024² StyleGAN2
+                // at 64 images needs GBs) only ends the warm-up: requests that large would fail alike, smaller ones serve.
+                catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e) when (batch > 1)
+                {
+                    stopped = $"batch {batch} failed: {e.Message}";
+                    break;
+                }
+            }
+            graphs.Add(new WarmedGraph(role, [.. ran.Select(r => r.Batch)], Math.Round(ran[0].Milliseconds, 3), Math.Round(ran.Sum(r => r.Milliseconds), 3), stopped));
         }
         var pipeline = System.Diagnostics.Stopwatch.StartNew();
-        RunPipelineOnce(model, pngCompressionLevel, cancellation);
+        // Two seeds only where every graph ran a batch of two: a model whose larger batches fail must still load.
+        RunPipelineOnce(model, graphs.All(g => g.BatchSizes.Contains(2)) ? 2 : 1, pngCompressionLevel, cancellation);
         return new WarmupReport([.. graphs], Math.Round(pipeline.Elapsed.TotalMilliseconds, 3), Math.Round(total.Elapsed.TotalSeconds, 4));
     }
 
     /// <summary>Translation: a grey image twice the model's size (so it is resized) in the first target domain; generation:
-    /// seeds 0 and 1 with the model's defaults, as a grid (the tiling code is warmed too). The bytes are thrown away.</summary>
-    private static void RunPipelineOnce(OnnxModel model, int pngCompressionLevel, CancellationToken cancellation)
+    /// <paramref name="seeds"/> seeds from 0 with the model's defaults (two make a grid). The bytes are thrown away.</summary>
+    private static void RunPipelineOnce(OnnxModel model, int seeds, int pngCompressionLevel, CancellationToken cancellation)
     {
         var spec = model.Manifest.Image;
         List<Image<Rgb24>> images;
@@ -59,7 +72,7 @@ public static class ModelWarmup
             int? target = model.Main.Input(TensorRoles.LabelVector) is null ? null : 0;
             images = [GanPipelines.Translate(model, input, ResizePolicy.Fit, target, cancellation)];
         }
-        else images = GanPipelines.Generate(model, [0, 1], new GenerateSettings(), cancellation);
+        else images = GanPipelines.Generate(model, [.. Enumerable.Range(0, seeds).Select(s => (uint)s)], new GenerateSettings(), cancellation);
         ImageGrid.Encode(images, images.Count, OutputFormat.Png, pngCompressionLevel);
     }
 }

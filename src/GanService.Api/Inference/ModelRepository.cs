@@ -131,7 +131,7 @@ public sealed class ModelRepository : IHostedService, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Serving models from {ModelsPath}", Root);
-        if (_options.WarmupMaxBatch != 0) WarmImageDecoders();
+        if (_options.WarmupMaxBatch != 0) WarmImageCode();
         await RescanAsync(cancellationToken);
         StartWatching();
         _periodic = RescanPeriodicallyAsync(_stopping.Token);
@@ -340,6 +340,9 @@ public sealed class ModelRepository : IHostedService, IDisposable
             throw new ModelLoadException($"the warm-up run failed: {e.Message}");
         }
         warming = false;
+        foreach (var g in warmup?.Graphs.Where(g => g.Stopped is not null) ?? [])
+            _logger.LogWarning("Model {Model}: warming graph {Graph} stopped at batch {Batch}, so larger batches will be cold: {Reason}",
+                name, g.Role, g.BatchSizes[^1], Relative(g.Stopped!));
         if (warmup is not null)
             _logger.LogInformation("Warmed model {Model} in {Seconds} s: {Graphs}; pipeline {PipelineMilliseconds} ms", name, warmup.Seconds,
                 string.Join("; ", warmup.Graphs.Select(g => $"{g.Role} batch {g.BatchSizes[0]}…{g.BatchSizes[^1]}, first run {g.FirstRunMilliseconds} ms")),
@@ -348,14 +351,17 @@ public sealed class ModelRepository : IHostedService, IDisposable
             ReadSmall(folder, "samples.png", MaxSampleBytes)) { Warmup = warmup };
     }
 
-    /// <summary>Decodes a small image of each accepted format once, so the first upload does not pay the decoders' JIT
-    /// (tens of milliseconds, measured in bench/warmup.md). Per process; the models' warm-up covers resize and encode.</summary>
-    private void WarmImageDecoders()
+    /// <summary>Decodes a small image of each accepted format once and tiles a grid, so the first upload or count &gt; 1
+    /// does not pay that code's JIT (tens of milliseconds, bench/warmup.md). Per process; each model's warm-up covers its
+    /// own resize, tensor and encode path.</summary>
+    private void WarmImageCode()
     {
         var limits = new ImageLimits(_options.MaxImagePixels, _options.ImageAllocationLimitMegabytes);
         using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(8, 8);
         foreach (var format in Enum.GetValues<OutputFormat>())
             ImageCodec.Decode(ImageCodec.Encode(image, format), limits).Dispose();
+        using var grid = ImageCodec.Grid([image, image], 2);
+        ImageCodec.Encode(grid, OutputFormat.Png, _options.PngCompressionLevel);
     }
 
     /// <summary>Gan:WarmupMaxBatch, or by device: every count a request may ask for on CUDA, where each new shape pays

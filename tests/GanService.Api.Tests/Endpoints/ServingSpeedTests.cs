@@ -40,6 +40,22 @@ public sealed class ServingSpeedTests
     }
 
     [Fact]
+    public async Task A_batch_that_fails_in_warmup_ends_the_warmup_but_the_model_serves_smaller_batches()
+    {
+        using var factory = new GanApiFactory(FixtureModels.CreateFolder(FixtureModels.BatchOfOne), new Dictionary<string, string?> { ["Gan:WarmupMaxBatch"] = "4" });
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        var graph = Warmup(client, FixtureModels.BatchOfOne).GetProperty("graphs")[0];
+        Assert.Equal([1], graph.GetProperty("batchSizes").EnumerateArray().Select(b => b.GetInt32()));
+        Assert.StartsWith("batch 2 failed", graph.GetProperty("stopped").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/generate?model={FixtureModels.BatchOfOne}&seed=3")).StatusCode);
+
+        // The CPU default (batch 1) loads it too: the pipeline pass does not try a batch the graphs did not run.
+        using var byDefault = new GanApiFactory(FixtureModels.CreateFolder(FixtureModels.BatchOfOne));
+        Assert.Equal(HttpStatusCode.OK, (await byDefault.CreateClient().GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public async Task Warmup_max_batch_0_serves_models_without_warming_them()
     {
         using var factory = new GanApiFactory(FixtureModels.CreateFolder(FixtureModels.Dcgan), new Dictionary<string, string?> { ["Gan:WarmupMaxBatch"] = "0" });

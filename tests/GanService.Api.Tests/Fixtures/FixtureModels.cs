@@ -20,6 +20,9 @@ public static class FixtureModels
     public const string Translate = "sketch", StarGan = "stargan", Dcgan = "dcgan", Cgan = "cgan", StyleGan = "stylegan";
     /// <summary>Not in <see cref="All"/>: dcgan without its Tanh, so large latents overflow the output to ±Infinity.</summary>
     public const string Unbounded = "unbounded";
+    /// <summary>Not in <see cref="All"/>: dcgan whose Reshape fixes the batch to 1 while its input says any batch, so
+    /// batch 1 runs and every larger batch fails inside ONNX Runtime (as a batch too large for GPU memory would).</summary>
+    public const string BatchOfOne = "batch-of-one";
     public static readonly string[] All = [Translate, StarGan, Dcgan, Cgan, StyleGan];
     public const int Z = 8, NumWs = 4, WDim = 4;
 
@@ -74,6 +77,7 @@ public static class FixtureModels
             StarGan => TranslateModel(dir, model, withLabels: true),
             Dcgan => GenerateModel(dir, model, withLabels: false),
             Unbounded => GenerateModel(dir, model, withLabels: false, bounded: false),
+            BatchOfOne => GenerateModel(dir, model, withLabels: false, fixedBatch: true),
             Cgan => GenerateModel(dir, model, withLabels: true),
             StyleGan => StyleModel(dir, model),
             _ => throw new ArgumentException(model),
@@ -111,7 +115,7 @@ public static class FixtureModels
             new ImageSpec(3, 16, 16), latent: null, labels: withLabels ? ["summer", "winter"] : []);
     }
 
-    private static ModelManifest GenerateModel(string dir, string name, bool withLabels, bool bounded = true)
+    private static ModelManifest GenerateModel(string dir, string name, bool withLabels, bool bounded = true, bool fixedBatch = false)
     {
         var b = new OnnxBuilder(2).Input("z", -1, Z);
         var inputs = new List<TensorSpec> { new("z", [-1, Z], Role: TensorRoles.Latent) };
@@ -125,7 +129,7 @@ public static class FixtureModels
             zIn = "zc";
         }
         b.RandomInitializer("fc_w", 0.5f, Z, 3 * 8 * 8).RandomInitializer("fc_b", 0.1f, 3 * 8 * 8)
-         .InitializerInt64("img_shape", [-1, 3, 8, 8], 4)
+         .InitializerInt64("img_shape", [fixedBatch ? 1 : -1, 3, 8, 8], 4)
          .Node("Gemm", [zIn, "fc_w", "fc_b"], "fc")
          .Node("Reshape", ["fc", "img_shape"], bounded ? "pre" : "image");
         if (bounded) b.Node("Tanh", ["pre"], "image");
