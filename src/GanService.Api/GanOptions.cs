@@ -84,8 +84,9 @@ public sealed class GanOptions
 /// for what each does and why these defaults.</summary>
 public sealed class CudaOptions
 {
-    /// <summary>exhaustive | heuristic | default → cudnn_conv_algo_search.</summary>
-    [RegularExpression("^(exhaustive|heuristic|default)$")] public string ConvAlgoSearch { get; set; } = new GanService.Inference.CudaSettings().ConvAlgoSearch;
+    /// <summary>exhaustive | heuristic | default → cudnn_conv_algo_search (checked at start by AddGanInference: data
+    /// annotations do not reach nested sections).</summary>
+    public string ConvAlgoSearch { get; set; } = new GanService.Inference.CudaSettings().ConvAlgoSearch;
 
     /// <summary>TF32 tensor cores for FP32 convolutions and GEMMs → use_tf32.</summary>
     public bool UseTf32 { get; set; } = new GanService.Inference.CudaSettings().UseTf32;

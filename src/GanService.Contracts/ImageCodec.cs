@@ -141,7 +141,7 @@ public static class ImageCodec
     private static byte Luminance(Rgb24 p) => (byte)Math.Clamp(Math.Round(0.299 * p.R + 0.587 * p.G + 0.114 * p.B), 0, 255);
 
     /// <summary>(C, H, W) model output → RGB image (grey replicated to three channels), written straight into the
-    /// image's pixel buffer when it is one block (always, for model-sized images under ImageSharp's pool limit).</summary>
+    /// image's pixel buffer when it is one block (a fresh image of a model's size is).</summary>
     public static Image<Rgb24> FromTensor(ReadOnlySpan<float> chw, ImageSpec spec)
     {
         int plane = spec.Width * spec.Height, channels = spec.Channels;

@@ -29,8 +29,9 @@ public static class ModelWarmup
         : model.Manifest.Task == ModelTasks.Generate && graph.HasFreeBatch ? Enumerable.Range(1, maxBatch).ToArray()
         : [1];
 
-    /// <summary>Every graph once per batch size on zeros, then the model's pipeline once (batch 1, PNG at
-    /// <paramref name="pngCompressionLevel"/>). Null when <paramref name="maxBatch"/> is 0.</summary>
+    /// <summary>Every graph once per batch size on zeros, then the model's pipeline once (PNG at
+    /// <paramref name="pngCompressionLevel"/>). Null when <paramref name="maxBatch"/> is 0. Throws what ONNX Runtime
+    /// throws when a graph cannot run batch 1.</summary>
     public static WarmupReport? Run(OnnxModel model, int maxBatch, int pngCompressionLevel = ImageGrid.DefaultPngCompressionLevel,
         CancellationToken cancellation = default)
     {
