@@ -12,7 +12,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
     /// <summary>Runs <paramref name="steps"/> optimisation steps over as many epochs as it takes (shared with StarGAN's test).</summary>
-    internal static void Train(IGanTrainer trainer, DataLoader loader, int steps)
+    internal static void Train(ITranslationTrainer trainer, DataLoader loader, int steps)
     {
         int step = 0;
         for (int epoch = 0; step < steps; epoch++)

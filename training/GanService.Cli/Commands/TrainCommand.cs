@@ -37,7 +37,7 @@ public static class TrainCommand
     public static readonly TrainFlag[] CommonFlags =
     [
         new("--data", "data", "dataset folder"),
-        new("--out", "out", "run folder: checkpoint/, samples/, losses.csv, loss_plot.png"),
+        new("--out", "out", "run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)"),
         new("--batch-size", "batchSize", "images per step"),
         new("--max-minutes", "maxMinutes", "stop after this much training time (0 = no limit)"),
         new("--max-steps", "maxSteps", "stop after this many steps (0 = all epochs)"),
@@ -90,7 +90,7 @@ public static class TrainCommand
 
     /// <summary>An image-to-image family: dataset + trainer + the shared loop.</summary>
     private static TrainFamily Translation<T>(string name, string description, Func<T> defaults, TrainFlag[] flags,
-        Func<T, TextWriter, IImageDataset> dataset, Func<T, IImageDataset, IGanTrainer> trainer) where T : TranslationOptions =>
+        Func<T, TextWriter, IImageDataset> dataset, Func<T, IImageDataset, ITranslationTrainer> trainer) where T : TranslationOptions =>
         new(name, description, defaults,
             [new("--epochs", "nEpochs", "epochs at the initial learning rate"), new("--epochs-decay", "nEpochsDecay", "epochs of linear LR decay"),
              new("--load-size", "loadSize", "resize to this before the random crop"), new("--crop-size", "cropSize", "training / model image size"),

@@ -1,6 +1,7 @@
 using GanService.Training.Data;
 using GanService.Training.Families.Gan;
 using GanService.Training.Losses;
+using GanService.Training.Training;
 using static GanService.Cli.Commands.TrainCommand;
 
 namespace GanService.Cli.Commands;
@@ -41,7 +42,7 @@ public static class TrainGenerationCommands
                 o = o with { DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²)" };
             var (g, d, _) = GenerationTrainer.Build(o);
             log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}, classes {dataset.ClassNames.Length}");
-            log.WriteLine($"G {GenerationTrainer.ParameterCount(g):N0} params, D {GenerationTrainer.ParameterCount(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
+            log.WriteLine($"G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
             GenerationTrainer.Train(o, dataset, o.Out, resume, TimeSpan.FromMinutes(o.CheckpointMinutes), log);
             return 0;
         },

@@ -1,5 +1,6 @@
 using GanService.Training.Data;
 using GanService.Training.Families.StyleGan2;
+using GanService.Training.Training;
 using static GanService.Cli.Commands.TrainCommand;
 
 namespace GanService.Cli.Commands;
@@ -34,7 +35,7 @@ public static class TrainStyleGanCommand
             using var dataset = StyleGanImageFolder.Load(o.Data, o.Arch.Resolution, o.Arch.ImageChannels, o.ImageLimit);
             log.WriteLine($"{dataset.Count} images from {o.Data}");
             using var trainer = new StyleGan2Trainer(o, resume ? Path.Combine(o.Output, "checkpoint") : null);
-            log.WriteLine($"G {trainer.G.parameters().Sum(p => p.numel()):N0} params (num_ws {trainer.G.NumWs}), D {trainer.D.parameters().Sum(p => p.numel()):N0} params");
+            log.WriteLine($"G {NetworkParameters.Count(trainer.G):N0} params (num_ws {trainer.G.NumWs}), D {NetworkParameters.Count(trainer.D):N0} params");
             trainer.Run(dataset, log);
             return 0;
         },

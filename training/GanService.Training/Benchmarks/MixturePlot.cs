@@ -1,4 +1,5 @@
 using GanService.Training.Metrics;
+using GanService.Training.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -13,7 +14,7 @@ public static class MixturePlot
         double extent = spec.Modes.Max(m => Math.Max(Math.Abs(m[0]), Math.Abs(m[1]))) * 1.35;
         var img = new Image<Rgb24>(size, size, new Rgb24(255, 255, 255));
         (int, int) Pixel(double x, double y) => ((int)Math.Round((x / extent + 1) / 2 * (size - 1)), (int)Math.Round((1 - (y / extent + 1) / 2) * (size - 1)));
-        void Put(int px, int py, Rgb24 c) { if (px >= 0 && py >= 0 && px < size && py < size) img[px, py] = c; }
+        void Put(int px, int py, Rgb24 c) => PixelPlot.Put(img, px, py, c);
         var ring = new Rgb24(170, 170, 170);
         foreach (var m in spec.Modes)
         {

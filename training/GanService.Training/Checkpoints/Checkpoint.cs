@@ -8,8 +8,8 @@ public sealed record TrainingState(int Epoch, long Step, double ElapsedSeconds, 
 
 /// <summary>
 /// A checkpoint folder: options.json (family + resolved options, so export rebuilds exactly what was trained),
-/// state.json, &lt;module&gt;.weights (TorchSharp module.save) and &lt;optimizer&gt;.optim (optimizer.save_state_dict).
-/// Written to a temporary folder and swapped in, so an interrupted save never leaves a half checkpoint.
+/// state.json, &lt;module&gt;.weights (TorchSharp module.save) and &lt;optimizer&gt;.optim (every optimiser, or the save
+/// fails). Written to a temporary folder and swapped in, so an interrupted or failed save never leaves a half checkpoint.
 /// </summary>
 public static class Checkpoint
 {
@@ -30,15 +30,16 @@ public static class Checkpoint
         File.WriteAllText(Path.Combine(tmp, OptionsFile), doc.ToJsonString(Json));
         File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
         foreach (var (name, m) in modules) m.save(Path.Combine(tmp, name + ".weights"));
-        if (optimizers is not null)
-            foreach (var (name, o) in optimizers)
-                switch (o)
-                {
-                    case Training.ScalarSafeAdam sa: sa.SaveAsAdam(Path.Combine(tmp, name + ".optim")); break;
-                    case TorchSharp.Modules.Adam a: a.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
-                    case TorchSharp.Modules.RMSProp r: r.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
-                    case TorchSharp.Modules.SGD s: s.save_state_dict(Path.Combine(tmp, name + ".optim")); break;
-                }
+        try
+        {
+            if (optimizers is not null)
+                foreach (var (name, o) in optimizers) OptimizerStateFile(o, name).Save(Path.Combine(tmp, name + OptimizerExtension));
+        }
+        catch
+        {
+            Directory.Delete(tmp, true); // the previous checkpoint stays as it was
+            throw;
+        }
         string old = full + ".old";
         if (Directory.Exists(old)) Directory.Delete(old, true);
         if (Directory.Exists(full)) Directory.Move(full, old);
@@ -67,16 +68,35 @@ public static class Checkpoint
     public static void LoadModule(string directory, string name, nn.Module module) =>
         module.load(Path.Combine(directory, name + ".weights"));
 
+    public const string OptimizerExtension = ".optim";
+
+    /// <summary>Optimiser file names of older layouts of this project, by today's name: gan/dcgan/cgan runs saved
+    /// "opt_G"/"opt_D" where every other family saved "G"/"D". Read as they are; the next save writes today's names.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LegacyOptimizerNames = new Dictionary<string, string> { ["G"] = "opt_G", ["D"] = "opt_D" };
+
+    // A resumed run must continue with the optimiser state it stopped with (Adam's moments, step counts): an
+    // optimiser type this cannot save is an error, never a checkpoint that silently resumes with fresh moments.
+    private static (Action<string> Save, Action<string> Load) OptimizerStateFile(optim.Optimizer optimizer, string name) => optimizer switch
+    {
+        Training.ScalarSafeAdam sa => (sa.SaveAsAdam, sa.LoadAdam),
+        TorchSharp.Modules.Adam a => (p => a.save_state_dict(p), p => a.load_state_dict(p)),
+        TorchSharp.Modules.RMSProp r => (p => r.save_state_dict(p), p => r.load_state_dict(p)),
+        TorchSharp.Modules.SGD sgd => (p => sgd.save_state_dict(p), p => sgd.load_state_dict(p)),
+        _ => throw new NotSupportedException($"optimizer '{name}' is a {optimizer.GetType().Name}, which Checkpoint cannot save or load " +
+            "(supported: ScalarSafeAdam, Adam, RMSProp, SGD); add it to Checkpoint.OptimizerStateFile"),
+    };
+
+    /// <summary>Loads &lt;name&gt;.optim (or its legacy name, see <see cref="LegacyOptimizerNames"/>) into the optimiser;
+    /// a checkpoint without it cannot be resumed exactly, so that is an error naming both files.</summary>
     public static void LoadOptimizer(string directory, string name, optim.Optimizer optimizer)
     {
-        var path = Path.Combine(directory, name + ".optim");
-        if (!File.Exists(path)) return;
-        switch (optimizer)
-        {
-            case Training.ScalarSafeAdam sa: sa.LoadAdam(path); break;
-            case TorchSharp.Modules.Adam a: a.load_state_dict(path); break;
-            case TorchSharp.Modules.RMSProp r: r.load_state_dict(path); break;
-            case TorchSharp.Modules.SGD s: s.load_state_dict(path); break;
-        }
+        var path = Path.Combine(directory, name + OptimizerExtension);
+        if (!File.Exists(path) && LegacyOptimizerNames.TryGetValue(name, out var legacy) && File.Exists(Path.Combine(directory, legacy + OptimizerExtension)))
+            path = Path.Combine(directory, legacy + OptimizerExtension);
+        if (!File.Exists(path))
+            throw new InvalidDataException($"{directory} has no optimizer state '{name}{OptimizerExtension}'" +
+                (LegacyOptimizerNames.TryGetValue(name, out var l) ? $" (nor the older '{l}{OptimizerExtension}')" : "") +
+                "; it cannot be resumed exactly (its weights can still be exported with gan export).");
+        OptimizerStateFile(optimizer, name).Load(path);
     }
 }

@@ -38,8 +38,4 @@ public static class WeightInit
             case InitType.Orthogonal: nn.init.orthogonal_(w, gain); break;
         }
     }
-
-    /// <summary>Trainable parameters (running stats are buffers, so they are not counted).</summary>
-    public static long CountParameters(nn.Module module) =>
-        module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
 }

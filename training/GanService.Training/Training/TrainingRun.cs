@@ -8,13 +8,15 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace GanService.Training.Training;
 
 /// <summary>
-/// The conventions every training loop shares: an output folder, a CSV of losses per step, a one-line progress bar with
-/// losses and ETA, a time-based checkpoint trigger (plus epoch end), per-epoch sample grids and a loss plot PNG.
-/// A family's trainer owns the maths; this owns the bookkeeping.
+/// The run folder <see cref="TrainingLoop"/> writes: every logged scalar per step in losses.csv and metrics.jsonl (one
+/// JSON object a line: epoch, step, seconds, then the scalars; NaN — a phase that did not run — as null), a one-line
+/// progress bar with losses and ETA, the time-based checkpoint trigger, and in samples/ the per-epoch grids and the
+/// loss plot.
 /// </summary>
 public sealed class TrainingRun : IDisposable
 {
     private readonly StreamWriter _csv;
+    private readonly StreamWriter _jsonl;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly double _elapsedBefore;
     private readonly TimeSpan _checkpointEvery;
@@ -25,7 +27,8 @@ public sealed class TrainingRun : IDisposable
     private DateTime _lastProgress = DateTime.MinValue;
 
     public string Directory { get; }
-    public string CheckpointDirectory => Path.Combine(Directory, "checkpoint");
+    public string CheckpointDirectory => Path.Combine(Directory, CheckpointFolder);
+    public const string CheckpointFolder = "checkpoint";
     public string SamplesDirectory => Path.Combine(Directory, "samples");
     public double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
 
@@ -41,7 +44,11 @@ public sealed class TrainingRun : IDisposable
         bool exists = File.Exists(csvPath);
         if (exists) ReloadHistory(csvPath);
         _csv = new StreamWriter(csvPath, append: true) { AutoFlush = true };
+        _jsonl = new StreamWriter(Path.Combine(directory, MetricsFile), append: true) { AutoFlush = true };
     }
+
+    public const string MetricsFile = "metrics.jsonl";
+    public const string LossPlotFile = "loss_plot.png";
 
     private void ReloadHistory(string csvPath)
     {
@@ -69,6 +76,9 @@ public sealed class TrainingRun : IDisposable
         _history.Add((step, values));
         _csv.WriteLine(string.Join(",", new[] { epoch.ToString(CultureInfo.InvariantCulture), step.ToString(CultureInfo.InvariantCulture),
             ElapsedSeconds.ToString("F1", CultureInfo.InvariantCulture) }.Concat(values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))));
+        var line = new System.Text.Json.Nodes.JsonObject { ["epoch"] = epoch, ["step"] = step, ["seconds"] = Math.Round(ElapsedSeconds, 1) };
+        foreach (var (name, v) in losses) line[name] = double.IsFinite(v) ? v : null;
+        _jsonl.WriteLine(line.ToJsonString());
     }
 
     /// <summary>Rewrites one progress line (at most 4× a second): epoch, step/total, losses, elapsed and ETA.</summary>
@@ -110,84 +120,16 @@ public sealed class TrainingRun : IDisposable
         finally { foreach (var i in images) i.Dispose(); }
     }
 
-    /// <summary>Writes loss_plot.png: one panel per loss, smoothed (moving average), min/max labelled in the CSV.</summary>
+    /// <summary>Writes samples/loss_plot.png beside the sample grids: one panel per scalar, each in its own colour,
+    /// smoothed (moving average), labelled with its name, its range and the steps on the x axis.</summary>
     public string SaveLossPlot()
     {
-        var path = Path.Combine(Directory, "loss_plot.png");
+        var path = Path.Combine(SamplesDirectory, LossPlotFile);
         if (_columns is null || _history.Count < 2) return path;
         using var img = LossPlot.Render(_columns, _history);
         File.WriteAllBytes(path, ImageCodec.Encode(img));
         return path;
     }
 
-    public void Dispose() => _csv.Dispose();
-}
-
-/// <summary>A small dependency-free line plot (one panel per series) drawn straight into pixels.</summary>
-public static class LossPlot
-{
-    private static readonly Rgb24[] Colors =
-    [
-        new(31, 119, 180), new(255, 127, 14), new(44, 160, 44), new(214, 39, 40), new(148, 103, 189), new(140, 86, 75),
-        new(227, 119, 194), new(127, 127, 127),
-    ];
-
-    public static Image<Rgb24> Render(IReadOnlyList<string> names, IReadOnlyList<(long Step, double[] Values)> history, int panelWidth = 360, int panelHeight = 160)
-    {
-        int panels = names.Count, cols = Math.Min(2, panels), rows = (panels + cols - 1) / cols;
-        var img = new Image<Rgb24>(cols * panelWidth, rows * panelHeight, new Rgb24(255, 255, 255));
-        for (int p = 0; p < panels; p++)
-        {
-            int ox = (p % cols) * panelWidth, oy = (p / cols) * panelHeight;
-            var series = history.Select(h => h.Values[p]).ToArray();
-            var smooth = MovingAverage(series, Math.Max(1, series.Length / 50));
-            var finite = smooth.Where(double.IsFinite).ToArray();
-            if (finite.Length < 2) continue;
-            double lo = finite.Min(), hi = finite.Max();
-            if (hi - lo < 1e-12) { hi += 1; lo -= 1; }
-            int left = ox + 8, right = ox + panelWidth - 8, top = oy + 8, bottom = oy + panelHeight - 8;
-            // frame
-            for (int x = left; x <= right; x++) { img[x, top] = img[x, bottom] = new Rgb24(200, 200, 200); }
-            for (int y = top; y <= bottom; y++) { img[left, y] = img[right, y] = new Rgb24(200, 200, 200); }
-            int? px = null, py = null;
-            for (int i = 0; i < smooth.Length; i++)
-            {
-                if (!double.IsFinite(smooth[i])) continue;
-                int x = left + (int)((right - left) * (double)i / (smooth.Length - 1));
-                int y = bottom - (int)((bottom - top) * (smooth[i] - lo) / (hi - lo));
-                if (px is not null) Line(img, px.Value, py!.Value, x, y, Colors[p % Colors.Length]);
-                (px, py) = (x, y);
-            }
-            // a colour key in the corner: a short bar of the series colour, its length = panel index + 1 (names in the CSV)
-            for (int k = 0; k < 6 * (p + 1); k++) img[left + 2 + k, top + 3] = Colors[p % Colors.Length];
-        }
-        return img;
-    }
-
-    private static double[] MovingAverage(double[] v, int window)
-    {
-        var r = new double[v.Length];
-        double sum = 0; int n = 0;
-        var q = new Queue<double>();
-        for (int i = 0; i < v.Length; i++)
-        {
-            if (double.IsFinite(v[i])) { q.Enqueue(v[i]); sum += v[i]; n++; }
-            while (q.Count > window) { sum -= q.Dequeue(); n--; }
-            r[i] = n > 0 ? sum / n : double.NaN;
-        }
-        return r;
-    }
-
-    private static void Line(Image<Rgb24> img, int x0, int y0, int x1, int y1, Rgb24 c)
-    {
-        int dx = Math.Abs(x1 - x0), sx = x0 < x1 ? 1 : -1, dy = -Math.Abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
-        while (true)
-        {
-            if (x0 >= 0 && y0 >= 0 && x0 < img.Width && y0 < img.Height) img[x0, y0] = c;
-            if (x0 == x1 && y0 == y1) break;
-            int e2 = 2 * err;
-            if (e2 >= dy) { err += dy; x0 += sx; }
-            if (e2 <= dx) { err += dx; y0 += sy; }
-        }
-    }
+    public void Dispose() { _csv.Dispose(); _jsonl.Dispose(); }
 }

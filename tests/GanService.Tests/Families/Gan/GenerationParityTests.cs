@@ -2,6 +2,7 @@ using GanService.Tests.Onnx;
 using GanService.Training.Families.Gan;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 using GanService.Training.Tricks;
 using Xunit.Abstractions;
 
@@ -38,7 +39,7 @@ public class GenerationParityTests(ITestOutputHelper log)
         }
         using (torch.no_grad()) log.WriteLine($"{label}: output std {g.Generate(z, labels).std().item<float>():F3}");
         float diff = Parity.MaxAbsDiff(g, values, outputs, t => [g.Generate(t[0], t.Length > 1 ? t[1] : null)], log, label);
-        log.WriteLine($"{label}: G {GenerationTrainer.ParameterCount(g):N0} params, D {GenerationTrainer.ParameterCount(d):N0} params");
+        log.WriteLine($"{label}: G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params");
         // D runs on the G output (shape contract between the two).
         using (torch.no_grad())
         {

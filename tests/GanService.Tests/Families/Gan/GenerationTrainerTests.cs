@@ -18,7 +18,8 @@ public class GenerationTrainerTests
             var o = new GenerationOptions { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, Nz = 8, Batch = 16, Epochs = 1 };
             GenerationTrainer.Train(o, data, dir, resume: false, TimeSpan.FromMinutes(5), TextWriter.Null);
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
-            Assert.True(File.Exists(Path.Combine(dir, "loss_plot.png")));
+            Assert.True(File.Exists(Path.Combine(dir, "samples", "loss_plot.png")));
+            Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.Equal(new TrainingState(1, 4, 0, 0).Step, Checkpoint.ReadState(Path.Combine(dir, "checkpoint")).Step);
             GenerationTrainer.Train(o with { Epochs = 2 }, data, dir, resume: true, TimeSpan.FromMinutes(5), TextWriter.Null);
             var state = Checkpoint.ReadState(Path.Combine(dir, "checkpoint"));

@@ -2,6 +2,7 @@ using GanService.Tests.Onnx;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.StyleGan2;
+using GanService.Training.Training;
 using Xunit.Abstractions;
 
 namespace GanService.Tests.Families.StyleGan2;
@@ -31,7 +32,7 @@ public class StyleGan2TrainedParityTests(ITestOutputHelper log)
         torch.manual_seed(3);
         using var data = StyleGanImageFolder.FromTensor(torch.rand(16, 3, 8, 8) * 2 - 1);
         var trainer = new StyleGan2Trainer(tiny);
-        for (int i = 0; i < 5; i++) trainer.TrainStep(data);
+        for (int i = 0; i < 5; i++) TrainingLoop.Step(trainer, data);
         return trainer.GEma;
     }
 

@@ -1,6 +1,7 @@
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.StyleGan2;
+using GanService.Training.Training;
 using Xunit.Abstractions;
 
 namespace GanService.Tests.Families.StyleGan2;
@@ -40,7 +41,7 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
         using var trainer = new StyleGan2Trainer(Tiny(Path.GetTempPath()));
         double before = MeanImageError(trainer.GEma, target);
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 250; i++) trainer.TrainStep(data);
+        for (int i = 0; i < 250; i++) TrainingLoop.Step(trainer, data);
         double after = MeanImageError(trainer.GEma, target);
         log.WriteLine($"mean |E[G(z)] − E[x]|: {before:F3} → {after:F3} after 250 steps ({sw.Elapsed.TotalSeconds:F1} s)");
         Assert.True(after < 0.25 && after < before / 2, $"G_ema did not learn the layout: {before:F3} → {after:F3}");
@@ -55,13 +56,13 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
             using var data = TwoToneData();
             var options = Tiny(dir);
             using var trainer = new StyleGan2Trainer(options);
-            for (int i = 0; i < 3; i++) trainer.TrainStep(data);
+            for (int i = 0; i < 3; i++) TrainingLoop.Step(trainer, data);
             var keys = trainer.G.state_dict().Keys.ToHashSet();
             foreach (var k in new[] { "mapping.fc0.weight", "mapping.w_avg", "synthesis.b4.const", "synthesis.b4.conv1.weight",
                          "synthesis.b4.conv1.affine.bias", "synthesis.b8.conv0.noise_strength", "synthesis.b8.conv0.noise_const", "synthesis.b8.torgb.weight" })
                 Assert.Contains(k, keys);
             Assert.Contains("b8.conv1.weight", trainer.D.state_dict().Keys);
-            trainer.Save(dir, 1.5);
+            TrainingLoop.SaveCheckpoint(trainer, dir, options, new TrainingState(0, trainer.Step, 1.5, options.Seed));
             using var resumed = new StyleGan2Trainer(Checkpoint.ReadOptions<StyleGan2TrainOptions>(dir).Options, dir);
             Assert.Equal(3, resumed.Step);
             foreach (var (name, p) in trainer.GEma.named_parameters())

@@ -4,6 +4,7 @@ using GanService.Training.Families.Pix2Pix;
 using GanService.Training.Families.StarGan;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
+using GanService.Training.Training;
 using Xunit.Abstractions;
 
 namespace GanService.Tests.Families.Translation;
@@ -14,7 +15,7 @@ public class TranslationNetworkTests(ITestOutputHelper log)
 {
     private void AssertCount(nn.Module m, long expected, string label)
     {
-        long n = WeightInit.CountParameters(m);
+        long n = NetworkParameters.Count(m);
         log.WriteLine($"{label}: {n:N0} parameters");
         Assert.Equal(expected, n);
     }

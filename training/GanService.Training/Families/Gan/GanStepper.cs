@@ -1,5 +1,5 @@
-using GanService.Training.Training;
 using GanService.Training.Losses;
+using GanService.Training.Training;
 using GanService.Training.Tricks;
 
 namespace GanService.Training.Families.Gan;
@@ -134,7 +134,7 @@ public sealed class GanStepper : IDisposable
             var fake = G.Generate(SampleZ(b), y);
             // G's step needs gradients through D's activations only: D's weight gradients would be discarded (D's next
             // step zeroes them), so they are not computed.
-            foreach (var p in D.parameters()) p.requires_grad_(false);
+            NetworkParameters.SetRequiresGrad(false, D);
             Tensor lossG;
             try
             {
@@ -156,7 +156,7 @@ public sealed class GanStepper : IDisposable
             }
             finally
             {
-                foreach (var p in D.parameters()) p.requires_grad_(true);
+                NetworkParameters.SetRequiresGrad(true, D);
             }
             OptG.step();
             _haG?.Update();

@@ -60,7 +60,7 @@ public sealed record GenerationOptions
     public int Seed { get; init; }
     public string Data { get; init; } = "";                // path the run reads (resume reads it again)
     public int ImageLimit { get; init; }                   // use only the first N images (0 = all)
-    public string Out { get; init; } = "";                 // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
+    public string Out { get; init; } = "";                 // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
     public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
     public string DataLicense { get; init; } = "";
 

@@ -7,13 +7,57 @@ using GanService.Training.Training;
 namespace GanService.Training.Families.Gan;
 
 /// <summary>
-/// The image training loop for gan / dcgan / cgan: epochs over a <see cref="LabelledImageSet"/> (an epoch = every image
-/// seen once by D), a time-based checkpoint (G, D, G_ema, both optimisers, options, state) with --resume, the progress
-/// bar, losses.csv, a per-epoch sample grid of fixed seeds (SeedLatent, rows = classes for cGAN) and the loss plot.
+/// gan / dcgan / cgan on a <see cref="LabelledImageSet"/> for the <see cref="TrainingLoop"/>: an input is the index
+/// batches of one iteration (n_critic of them, each seen once by D per epoch); the step is <see cref="GanStepper"/>;
+/// G_ema, when kept, is averaged by the loop; the sample grid is fixed seeds (SeedLatent, rows = classes for cGAN).
 /// </summary>
-public sealed class GenerationTrainer
+public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
 {
     public const int GridColumns = 8;
+
+    private readonly LabelledImageSet _data;
+    private readonly GanStepper _stepper;
+    private IReadOnlyList<Tensor> _indices = [];
+
+    public GenerationOptions Options { get; }
+    public LatentGenerator G { get; }
+    public Discriminator D { get; }
+    public LatentGenerator? GEma { get; }
+    public string Family => Options.Family;
+    public IReadOnlyDictionary<string, nn.Module> Networks
+    {
+        get
+        {
+            var networks = new Dictionary<string, nn.Module> { ["G"] = G, ["D"] = D };
+            if (GEma is not null) networks["G_ema"] = GEma;
+            return networks;
+        }
+    }
+    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _stepper.OptG, ["D"] = _stepper.OptD };
+    public IReadOnlyList<EmaPair> Ema => GEma is null ? [] : [new EmaPair("G_ema", "G")];
+    public double EmaBeta => Options.EmaBeta;
+
+    public GenerationTrainer(GenerationOptions o, LabelledImageSet data)
+    {
+        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
+            throw new ArgumentException($"--device {o.Device}: gan/dcgan/cgan train on the CPU only for now (their step does not move tensors to a GPU)");
+        (Options, _data) = (o, data);
+        (G, D, GEma) = Build(o);
+        // The EMA is the loop's (Ema above), so the stepper gets none.
+        long iterations = GenerationData.IterationsPerEpoch(o, data.Count) * o.Epochs;
+        _stepper = new GanStepper(o, G, D) { TotalSteps = o.MaxSteps > 0 ? Math.Min(o.MaxSteps, iterations) : iterations };
+    }
+
+    public void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
+
+    public IReadOnlyDictionary<string, double> OptimizeParameters() =>
+        _stepper.Iterate(_indices.Select(idx => (_data.Batch(idx), Options.Conditional ? _data.BatchLabels(idx) : null)).ToList());
+
+    public void Restore(TrainingState state) => _stepper.Step = state.Step;
+
+    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(IReadOnlyList<Tensor> sample) => (Samples(GEma ?? G, Options), GridColumns);
+
+    public void Dispose() => _stepper.Dispose();
 
     public static (LatentGenerator G, Discriminator D, LatentGenerator? GEma) Build(GenerationOptions o)
     {
@@ -29,8 +73,6 @@ public sealed class GenerationTrainer
         }
         return (g, d, ema);
     }
-
-    public static long ParameterCount(nn.Module m) => m.parameters().Sum(p => p.numel());
 
     /// <summary>Fixed-seed grid: seeds 0…n−1 through SeedLatent; cGAN: row r asks for class r (10 × 8).</summary>
     public static (Tensor Z, Tensor? Labels) GridInputs(GenerationOptions o)
@@ -56,73 +98,47 @@ public sealed class GenerationTrainer
         finally { g.train(was); }
     }
 
+    /// <summary>Trains through the <see cref="TrainingLoop"/> into <paramref name="outDir"/> (checkpoint/, samples/, losses.csv, metrics.jsonl).</summary>
     public static void Train(GenerationOptions o, LabelledImageSet data, string outDir, bool resume, TimeSpan checkpointEvery, TextWriter? console = null)
     {
-        console ??= Console.Out;
-        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
-            throw new ArgumentException($"--device {o.Device}: gan/dcgan/cgan train on the CPU only for now (their loop does not move tensors to a GPU)");
-        var (g, d, ema) = Build(o);
-        using var stepper = new GanStepper(o, g, d, ema);
-        var run0 = Path.Combine(outDir, "checkpoint");
-        int startEpoch = 0;
-        double elapsed = 0;
-        if (resume && Directory.Exists(run0))
-        {
-            Checkpoint.LoadModule(run0, "G", g);
-            Checkpoint.LoadModule(run0, "D", d);
-            if (ema is not null) Checkpoint.LoadModule(run0, "G_ema", ema);
-            Checkpoint.LoadOptimizer(run0, "opt_G", stepper.OptG);
-            Checkpoint.LoadOptimizer(run0, "opt_D", stepper.OptD);
-            var state = Checkpoint.ReadState(run0);
-            (startEpoch, stepper.Step, elapsed) = (state.Epoch, state.Step, state.ElapsedSeconds);
-            console.WriteLine($"resumed from {run0}: epoch {startEpoch + 1}, step {stepper.Step}");
-        }
-        using var run = new TrainingRun(outDir, checkpointEvery, elapsed, console);
-        int nCritic = o.ResolvedNCritic;
-        long perIteration = (long)o.Batch * nCritic;
-        long itersPerEpoch = data.Count / perIteration;
-        if (itersPerEpoch < 1) throw new ArgumentException($"{data.Count} images are fewer than one iteration ({perIteration})");
-        long total = o.MaxSteps > 0 ? Math.Min(o.MaxSteps, itersPerEpoch * o.Epochs) : itersPerEpoch * o.Epochs;
-        stepper.TotalSteps = total;
-        var spec = new ImageSpec(o.Channels, o.Size, o.Size);
-        var rng = new torch.Generator((ulong)o.Seed + 1);
+        using var trainer = new GenerationTrainer(o, data);
         // What export will call the data: the given description, else the folder's name and size (never its path).
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-
-        void Save(int epoch)
+        TrainingLoop.Run(trainer, new GenerationData(o, data.Count), new LoopSettings
         {
-            var modules = new Dictionary<string, nn.Module> { ["G"] = g, ["D"] = d };
-            if (ema is not null) modules["G_ema"] = ema;
-            Checkpoint.Save(run.CheckpointDirectory, o.Family, saved, new TrainingState(epoch, stepper.Step, run.ElapsedSeconds, o.Seed), modules,
-                new Dictionary<string, optim.Optimizer> { ["opt_G"] = stepper.OptG, ["opt_D"] = stepper.OptD });
-            run.MarkCheckpoint();
-        }
+            RunDirectory = outDir, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
+            CheckpointMinutes = checkpointEvery.TotalMinutes, Resume = resume, Console = console,
+        });
+    }
+}
 
-        long sessionStart = stepper.Step; // ETA from this session's pace (a resumed run's clock restarts)
-        for (int epoch = startEpoch; epoch < o.Epochs && stepper.Step < total; epoch++)
+/// <summary>The index batches of a generation run: a permutation per epoch (seeded once per run), cut into
+/// iterations of n_critic batches; images left over at an epoch's end wait for the next permutation.</summary>
+public sealed class GenerationData(GenerationOptions o, long count) : ITrainingData<IReadOnlyList<Tensor>>
+{
+    private readonly torch.Generator _rng = new((ulong)o.Seed + 1);
+
+    public static long IterationsPerEpoch(GenerationOptions o, long count)
+    {
+        long perIteration = (long)o.Batch * o.ResolvedNCritic;
+        long iterations = count / perIteration;
+        if (iterations < 1) throw new ArgumentException($"{count} images are fewer than one iteration ({perIteration})");
+        return iterations;
+    }
+
+    public long StepsPerEpoch { get; } = IterationsPerEpoch(o, count);
+    public IReadOnlyList<Tensor> SampleInput => [];
+
+    public IEnumerable<IReadOnlyList<Tensor>> Epoch(int epoch)
+    {
+        // Made inside the first step's dispose scope, but it serves the whole epoch.
+        var perm = torch.randperm(count, generator: _rng).DetachFromDisposeScope();
+        try
         {
-            using var perm = torch.randperm(data.Count, generator: rng);
-            for (long it = 0; it < itersPerEpoch && stepper.Step < total; it++)
-            {
-                using var scope = torch.NewDisposeScope();
-                var batches = new List<(Tensor, Tensor?)>();
-                for (int k = 0; k < nCritic; k++)
-                {
-                    var idx = perm.narrow(0, (it * nCritic + k) * o.Batch, o.Batch);
-                    batches.Add((data.Batch(idx), o.Conditional ? data.BatchLabels(idx) : null));
-                }
-                var losses = stepper.Iterate(batches);
-                run.Log(epoch, stepper.Step, losses);
-                run.Progress(epoch, o.Epochs, it + 1, itersPerEpoch, losses, stepper.Step - sessionStart, total - sessionStart);
-                if (run.CheckpointDue) Save(epoch);
-                if (o.MaxMinutes > 0 && run.ElapsedSeconds >= o.MaxMinutes * 60) total = stepper.Step; // stops both loops
-            }
-            console.WriteLine();
-            using (var scope = torch.NewDisposeScope())
-                run.SaveSampleGrid(epoch, Samples(ema ?? g, o), GridColumns, spec);
-            run.SaveLossPlot();
-            Save(epoch + 1);
+            int nCritic = o.ResolvedNCritic;
+            for (long it = 0; it < StepsPerEpoch; it++)
+                yield return Enumerable.Range(0, nCritic).Select(k => perm.narrow(0, (it * nCritic + k) * o.Batch, o.Batch)).ToList();
         }
-        console.WriteLine($"done: {stepper.Step} iterations in {run.ElapsedSeconds:F0} s → {outDir}");
+        finally { perm.Dispose(); }
     }
 }

@@ -5,6 +5,7 @@ using GanService.Training.Data;
 using GanService.Training.Export;
 using GanService.Training.Losses;
 using GanService.Training.Training;
+using GanService.Training.Tricks;
 
 namespace GanService.Training.Families.StyleGan2;
 
@@ -42,11 +43,13 @@ public sealed record StyleGan2TrainOptions
 }
 
 /// <summary>
-/// StyleGAN2 training loop (NVlabs training_loop + StyleGAN2Loss): per minibatch the phases Gmain, Greg (path length,
-/// every 4, optional), Dmain and Dreg (R1, every 16), each its own optimiser step; lazy-regularisation corrections of
-/// the Adam hyper-parameters (lr·r, β^r with r = I/(I+1)); G EMA with ramp-up; non-saturating logistic loss.
+/// StyleGAN2's step (NVlabs training_loop + StyleGAN2Loss) for the <see cref="TrainingLoop"/>: per minibatch the phases
+/// Gmain, Greg (path length, every 4, optional), Dmain and Dreg (R1, every 16), each its own optimiser step;
+/// lazy-regularisation corrections of the Adam hyper-parameters (lr·r, β^r with r = I/(I+1)); non-saturating logistic
+/// loss. G_ema (half-life ema_kimg, ramped up over the first images) is averaged by the loop. The input is the image
+/// folder itself: Dmain draws its real batch where NVlabs does, after the G phases.
 /// </summary>
-public sealed class StyleGan2Trainer : IDisposable
+public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
 {
     public const string Family = "stylegan2";
     public StyleGan2TrainOptions Options { get; }
@@ -54,12 +57,30 @@ public sealed class StyleGan2Trainer : IDisposable
     public StyleGan2Generator GEma { get; }
     public StyleGan2Discriminator D { get; }
     private readonly TorchSharp.Modules.Adam _optG, _optD;
-    private readonly Random _rng;
+    private Random _rng;
     private readonly Tensor _plMean;
     private readonly Device _device;
+    private StyleGanImageFolder? _data;
+    private readonly TrainingState? _restored;
     public long Step { get; private set; }
-    public int Epoch { get; private set; }
-    private double _elapsedBefore;
+
+    string ITrainer<StyleGanImageFolder>.Family => Family;
+    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D };
+    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
+    public IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+
+    /// <summary>NVlabs: β = 0.5^(batch / ema_nimg), ema_nimg = ema_kimg·1000 ramped up to nimg·rampup; read after a step.</summary>
+    public double EmaBeta
+    {
+        get
+        {
+            var o = Options;
+            double emaKimg = o.EmaKimg >= 0 ? o.EmaKimg : o.Batch * 10.0 / 32;
+            double nimg = Step * (double)o.Batch;
+            double emaNimg = o.EmaRampup > 0 ? Math.Min(emaKimg * 1000, nimg * o.EmaRampup) : emaKimg * 1000;
+            return Math.Pow(0.5, o.Batch / Math.Max(emaNimg, 1e-8));
+        }
+    }
 
     public StyleGan2Trainer(StyleGan2TrainOptions options, string? resumeFrom = null)
     {
@@ -69,7 +90,7 @@ public sealed class StyleGan2Trainer : IDisposable
         G = new StyleGan2Generator(options.Arch);
         GEma = new StyleGan2Generator(options.Arch);
         D = new StyleGan2Discriminator(options.Arch);
-        CopyInto(G, GEma, 0);
+        WeightAverage.CopyInto(GEma, G);
         GEma.eval();
         _device = Translation.Networks.ParseDevice(options.Device);
         // Parameters move before the optimisers capture them; checkpoints load into them on that device.
@@ -79,37 +100,32 @@ public sealed class StyleGan2Trainer : IDisposable
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
         _optG = new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8);
         _optD = new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8);
-        if (resumeFrom is not null)
-        {
-            Checkpoint.LoadModule(resumeFrom, "G", G);
-            Checkpoint.LoadModule(resumeFrom, "G_ema", GEma);
-            Checkpoint.LoadModule(resumeFrom, "D", D);
-            Checkpoint.LoadOptimizer(resumeFrom, "G", _optG);
-            Checkpoint.LoadOptimizer(resumeFrom, "D", _optD);
-            var state = Checkpoint.ReadState(resumeFrom);
-            (Epoch, Step, _elapsedBefore) = (state.Epoch, state.Step, state.ElapsedSeconds);
-            torch.manual_seed(options.Seed + Step);
-            _rng = new Random(options.Seed + (int)(Step % int.MaxValue));
-        }
+        if (resumeFrom is not null) _restored = TrainingLoop.Restore(this, resumeFrom);
+    }
+
+    /// <summary>Step counter, and the seeds a resumed run continues with (the RNG streams are not checkpointed).</summary>
+    public void Restore(TrainingState state)
+    {
+        Step = state.Step;
+        torch.manual_seed(Options.Seed + Step);
+        _rng = new Random(Options.Seed + (int)(Step % int.MaxValue));
     }
 
     private Tensor Aug(Tensor x) => Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
 
-    private static void RequiresGrad(nn.Module m, bool on)
-    {
-        foreach (var p in m.parameters()) p.requires_grad = on;
-    }
+    public void SetInput(StyleGanImageFolder data) => _data = data;
 
     /// <summary>One minibatch: all phases. Returns the losses for the log.</summary>
-    public Dictionary<string, double> TrainStep(StyleGanImageFolder data)
+    public IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
+        var data = _data ?? throw new InvalidOperationException("SetInput first");
         var losses = new Dictionary<string, double>();
         G.train(); D.train();
         using (var scope = torch.NewDisposeScope())
         {
             // Gmain: softplus(−D(G(z))).
-            RequiresGrad(D, false);
+            NetworkParameters.SetRequiresGrad(false, D);
             _optG.zero_grad();
             var z = torch.randn(o.Batch, o.Arch.ZDim, device: _device);
             var fake = G.synthesis.Forward(G.MixedWs(z, o.StyleMixingProb, _rng, updateWAvg: false), NoiseMode.Random);
@@ -132,10 +148,10 @@ public sealed class StyleGan2Trainer : IDisposable
                 losses["PL"] = penalty.mean().item<float>();
             }
             else if (o.PathLengthWeight > 0) losses["PL"] = double.NaN;
-            RequiresGrad(D, true);
+            NetworkParameters.SetRequiresGrad(true, D);
 
             // Dmain: softplus(D(G(z))) + softplus(−D(x)).
-            RequiresGrad(G, false);
+            NetworkParameters.SetRequiresGrad(false, G);
             _optD.zero_grad();
             Tensor fakeD;
             using (torch.no_grad())
@@ -160,13 +176,7 @@ public sealed class StyleGan2Trainer : IDisposable
                 losses["R1"] = penalty.mean().item<float>();
             }
             else losses["R1"] = double.NaN;
-            RequiresGrad(G, true);
-
-            // G EMA (NVlabs: half-life ema_kimg, ramped up over the first images).
-            double emaKimg = o.EmaKimg >= 0 ? o.EmaKimg : o.Batch * 10.0 / 32;
-            double nimg = (Step + 1) * (double)o.Batch;
-            double emaNimg = o.EmaRampup > 0 ? Math.Min(emaKimg * 1000, nimg * o.EmaRampup) : emaKimg * 1000;
-            CopyInto(G, GEma, Math.Pow(0.5, o.Batch / Math.Max(emaNimg, 1e-8)));
+            NetworkParameters.SetRequiresGrad(true, G);
         }
         Step++;
         return losses;
@@ -180,16 +190,6 @@ public sealed class StyleGan2Trainer : IDisposable
         return (Penalties.LazyR1(penalty, Options.R1Gamma, Options.R1Interval), penalty);
     }
 
-    /// <summary>target = lerp(source, target, β) for parameters; buffers (w_avg, const noise) copied.</summary>
-    public static void CopyInto(nn.Module source, nn.Module target, double beta)
-    {
-        using var _ = torch.no_grad();
-        var tp = target.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, p) in source.named_parameters()) tp[name].copy_(p.lerp(tp[name], beta));
-        var tb = target.named_buffers().ToDictionary(p => p.name, p => p.buffer);
-        foreach (var (name, b) in source.named_buffers()) tb[name].copy_(b);
-    }
-
     /// <summary>G_ema images for seeds (SeedLatent, const noise, ψ) as (C, H, W) tiles.</summary>
     public static List<Tensor> Sample(StyleGan2Generator g, IReadOnlyList<uint> seeds, double psi = 1)
     {
@@ -201,49 +201,24 @@ public sealed class StyleGan2Trainer : IDisposable
         return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
     }
 
-    public void Save(string directory, double elapsedSeconds) => Save(directory, elapsedSeconds, Options);
+    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(StyleGanImageFolder sample)
+    {
+        var seeds = Enumerable.Range(0, Options.SampleCount).Select(i => (uint)i).ToArray();
+        return (Sample(GEma, seeds), (int)Math.Ceiling(Math.Sqrt(Options.SampleCount)));
+    }
 
-    private void Save(string directory, double elapsedSeconds, StyleGan2TrainOptions options) =>
-        Checkpoint.Save(directory, Family, options, new TrainingState(Epoch, Step, elapsedSeconds, Options.Seed),
-            new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D },
-            new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD });
-
-    /// <summary>The whole run: epochs over the folder, CSV/progress/sample grids/loss plot, time-based checkpoints.</summary>
-    public void Run(StyleGanImageFolder data, TextWriter? console = null)
+    /// <summary>The whole run through the <see cref="TrainingLoop"/> (continuing from the checkpoint given to the
+    /// constructor, if any): epochs over the folder, losses.csv/metrics.jsonl, sample grids, time-based checkpoints.</summary>
+    public TrainingState Run(StyleGanImageFolder data, TextWriter? console = null)
     {
         var o = Options;
         // What export will call the data: the given description, else the folder's name and size (never its path).
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        using var run = new TrainingRun(o.Output, TimeSpan.FromMinutes(o.CheckpointMinutes), _elapsedBefore, console);
-        long stepsPerEpoch = Math.Max(1, data.Count / o.Batch);
-        var seeds = Enumerable.Range(0, o.SampleCount).Select(i => (uint)i).ToArray();
-        int columns = (int)Math.Ceiling(Math.Sqrt(o.SampleCount));
-        long totalSteps = o.MaxSteps > 0 ? Math.Min(o.MaxSteps, stepsPerEpoch * o.Epochs) : stepsPerEpoch * o.Epochs;
-        bool stop = false;
-        for (; Epoch < o.Epochs && !stop; Epoch++)
+        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), new LoopSettings
         {
-            for (long s = Step % stepsPerEpoch; s < stepsPerEpoch; s++)
-            {
-                var losses = TrainStep(data);
-                run.Log(Epoch, Step, losses);
-                run.Progress(Epoch, o.Epochs, s + 1, stepsPerEpoch, losses, Step, totalSteps);
-                if (run.CheckpointDue)
-                {
-                    Save(run.CheckpointDirectory, run.ElapsedSeconds, saved);
-                    run.MarkCheckpoint();
-                    run.SaveLossPlot();
-                }
-                if (Step >= totalSteps || (o.MaxMinutes > 0 && run.ElapsedSeconds >= o.MaxMinutes * 60)) { stop = true; break; } // 0 = no limit, as in every family
-            }
-            using (var scope = torch.NewDisposeScope())
-                run.SaveSampleGrid(Epoch, Sample(GEma, seeds), columns, data.Spec);
-            run.SaveLossPlot();
-            if (stop) break;
-        }
-        if (!stop) Epoch = o.Epochs;
-        Save(run.CheckpointDirectory, run.ElapsedSeconds, saved);
-        run.MarkCheckpoint();
-        (console ?? Console.Out).WriteLine($"\nstopped at epoch {Epoch + 1}, step {Step}, {run.ElapsedSeconds / 60:F1} min; checkpoint {run.CheckpointDirectory}");
+            RunDirectory = o.Output, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps,
+            MaxMinutes = o.MaxMinutes, CheckpointMinutes = o.CheckpointMinutes, Console = console,
+        }, _restored);
     }
 
     public void Dispose()
@@ -252,4 +227,12 @@ public sealed class StyleGan2Trainer : IDisposable
         G.Dispose(); GEma.Dispose(); D.Dispose();
         _plMean.Dispose();
     }
+}
+
+/// <summary>An epoch of StyleGAN2 = count / batch steps, each handed the folder (the step draws its own real batch).</summary>
+public sealed class StyleGan2Data(StyleGanImageFolder folder, int batch) : ITrainingData<StyleGanImageFolder>
+{
+    public long StepsPerEpoch { get; } = Math.Max(1, folder.Count / batch);
+    public IEnumerable<StyleGanImageFolder> Epoch(int epoch) => Enumerable.Repeat(folder, (int)StepsPerEpoch);
+    public StyleGanImageFolder SampleInput => folder;
 }

@@ -29,7 +29,7 @@ public sealed record CycleGanOptions : TranslationOptions
 /// λ_B‖G_A(G_B(B)) − B‖₁ + identity 0.5·λ (‖G_A(B) − B‖₁·λ_B + ‖G_B(A) − A‖₁·λ_A); then the D step on detached fakes
 /// drawn through the history pools, each D loss × 0.5.
 /// </summary>
-public sealed class CycleGanTrainer : IGanTrainer
+public sealed class CycleGanTrainer : ITranslationTrainer
 {
     private readonly CycleGanOptions _o;
     private readonly Device _device;
@@ -91,7 +91,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         var recB = GA.forward(fakeA);
 
         // G step (D_A, D_B frozen).
-        Translation.Networks.SetRequiresGrad([DA, DB], false);
+        NetworkParameters.SetRequiresGrad(false, DA, DB);
         _optG.zero_grad();
         Tensor idtA = torch.zeros(1), idtB = torch.zeros(1);
         if (_o.LambdaIdentity > 0)
@@ -108,7 +108,7 @@ public sealed class CycleGanTrainer : IGanTrainer
         _optG.step();
 
         // D step on pooled, detached fakes.
-        Translation.Networks.SetRequiresGrad([DA, DB], true);
+        NetworkParameters.SetRequiresGrad(true, DA, DB);
         _optD.zero_grad();
         var dA = BasicD(DA, realB, _poolB.Query(fakeB));
         var dB = BasicD(DB, realA, _poolA.Query(fakeA));

@@ -60,10 +60,4 @@ public static class Networks
         }
         throw new ArgumentException($"device '{device}' must be cpu, cuda or cuda:N");
     }
-
-    public static void SetRequiresGrad(IEnumerable<nn.Module> modules, bool requiresGrad)
-    {
-        foreach (var m in modules)
-            foreach (var p in m.parameters()) p.requires_grad = requiresGrad;
-    }
 }

@@ -24,7 +24,7 @@ public sealed record Pix2PixOptions : TranslationOptions
 /// pix2pix (junyanz pix2pix_model.py): G(A) → fake_B; D sees A ⊕ B (conditional). D step: 0.5 · [GAN(D(A⊕fake_B.detach()),
 /// fake) + GAN(D(A⊕B), real)]; G step with D frozen: GAN(D(A⊕fake_B), real) + λ_L1 · ‖fake_B − B‖₁.
 /// </summary>
-public sealed class Pix2PixTrainer : IGanTrainer
+public sealed class Pix2PixTrainer : ITranslationTrainer
 {
     private readonly Pix2PixOptions _o;
     private readonly Device _device;
@@ -72,7 +72,7 @@ public sealed class Pix2PixTrainer : IGanTrainer
         G.train(); D.train();
         var fakeB = G.forward(_realA!);
         // D step on the detached fake.
-        Translation.Networks.SetRequiresGrad([D], true);
+        NetworkParameters.SetRequiresGrad(true, D);
         _optD.zero_grad();
         var fakeAB = torch.cat([_realA!, fakeB], 1);
         var realAB = torch.cat([_realA!, _realB!], 1);
@@ -84,14 +84,14 @@ public sealed class Pix2PixTrainer : IGanTrainer
         _optD.step();
         if (_gan.Kind == AdversarialLossKind.Wgan) WeightClipping.Clip(D.parameters());
         // G step with D frozen.
-        Translation.Networks.SetRequiresGrad([D], false);
+        NetworkParameters.SetRequiresGrad(false, D);
         _optG.zero_grad();
         var lossGGan = _gan.Generator(D.forward(fakeAB));
         var lossGL1 = nn.functional.l1_loss(fakeB, _realB!) * _o.LambdaL1;
         var lossG = lossGGan + lossGL1;
         lossG.backward();
         _optG.step();
-        Translation.Networks.SetRequiresGrad([D], true);
+        NetworkParameters.SetRequiresGrad(true, D);
         return new Dictionary<string, double>
         {
             ["G_GAN"] = lossGGan.item<float>(), ["G_L1"] = lossGL1.item<float>(),

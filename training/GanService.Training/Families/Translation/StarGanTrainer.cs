@@ -38,7 +38,7 @@ public sealed record StarGanOptions : TranslationOptions
 /// D frozen: −E[D_src(G(x, c_trg))] + λ_cls·cls(D_cls(G(x, c_trg)), c_trg) + λ_rec·‖x − G(G(x, c_trg), c_org)‖₁.
 /// cls = BCE-with-logits summed over labels / batch (multi-label) or cross-entropy (single label).
 /// </summary>
-public sealed class StarGanTrainer : IGanTrainer
+public sealed class StarGanTrainer : ITranslationTrainer
 {
     private readonly StarGanOptions _o;
     private readonly Device _device;
@@ -98,7 +98,7 @@ public sealed class StarGanTrainer : IGanTrainer
         var cTrg = cOrg.index_select(0, perm);
 
         // D step.
-        Translation.Networks.SetRequiresGrad([D], true);
+        NetworkParameters.SetRequiresGrad(true, D);
         _optD.zero_grad();
         var (srcReal, clsReal) = D.forward(x);
         var dCls = Classification(clsReal, cOrg);
@@ -118,7 +118,7 @@ public sealed class StarGanTrainer : IGanTrainer
         // G step every n_critic iterations, D frozen.
         if (++_iteration % Math.Max(1, _o.NCritic) == 0)
         {
-            Translation.Networks.SetRequiresGrad([D], false);
+            NetworkParameters.SetRequiresGrad(false, D);
             _optG.zero_grad();
             var xFake = G.forward(x, cTrg);
             var (src, cls) = D.forward(xFake);
@@ -128,12 +128,15 @@ public sealed class StarGanTrainer : IGanTrainer
             var lossG = gFake + gCls * _o.LambdaCls + gRec * _o.LambdaRec;
             lossG.backward();
             _optG.step();
-            Translation.Networks.SetRequiresGrad([D], true);
+            NetworkParameters.SetRequiresGrad(true, D);
             _lastG["G_fake"] = gFake.item<float>(); _lastG["G_cls"] = gCls.item<float>(); _lastG["G_rec"] = gRec.item<float>();
         }
         foreach (var (k, v) in _lastG) losses[k] = v;
         return losses;
     }
+
+    /// <summary>A resumed run keeps the n_critic phase: G steps on the same iterations as an uninterrupted one.</summary>
+    public void Restore(Checkpoints.TrainingState state) => _iteration = state.Step;
 
     public void UpdateLearningRate(int epoch)
     {

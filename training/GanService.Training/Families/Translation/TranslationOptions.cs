@@ -12,7 +12,7 @@ public record TranslationOptions
     public string Data { get; init; } = "";            // dataset root (layout depends on the family); never exported
     public string DataDescription { get; init; } = ""; // for the manifest: name, size, origin ("" = folder name + count, recorded at training)
     public string DataLicense { get; init; } = "";     // the data's licence, for the manifest
-    public string Out { get; init; } = "";             // run folder: checkpoint/, samples/, losses.csv, loss_plot.png
+    public string Out { get; init; } = "";             // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
     public int LoadSize { get; init; } = 286;          // resize to LoadSize² before the random crop (junyanz load_size)
     public int CropSize { get; init; } = 256;          // training / model image size (junyanz crop_size)
     public bool NoFlip { get; init; }                  // disable the random horizontal mirror

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using GanService.Contracts;
+using GanService.Training.Checkpoints;
+using GanService.Training.Tricks;
+
+namespace GanService.Training.Training;
+
+/// <summary>
+/// The one training loop every family runs through: epochs × steps of an <see cref="ITrainer{TInput}"/>, with resume
+/// (skipping the inputs of an epoch already trained on), the learning-rate schedule (per epoch), the EMA of declared
+/// networks after every step, losses.csv + metrics.jsonl + a progress line, a sample grid and the loss plot per epoch,
+/// atomic checkpoints (time-based and at every epoch end, including the one a limit cuts short), and the step and time
+/// limits.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>Trains until the epochs, <see cref="LoopSettings.MaxSteps"/> or <see cref="LoopSettings.MaxMinutes"/> run
+    /// out; returns the state of the last checkpoint. <paramref name="restored"/>: the trainer was already restored
+    /// from a checkpoint (<see cref="Restore{TInput}"/>), continue from that state.</summary>
+    public static TrainingState Run<TInput>(ITrainer<TInput> trainer, ITrainingData<TInput> data, LoopSettings s, TrainingState? restored = null)
+    {
+        var console = s.Console ?? Console.Out;
+        var ckpt = Path.Combine(s.RunDirectory, TrainingRun.CheckpointFolder);
+        var state = restored ?? new TrainingState(0, 0, 0, s.Seed);
+        if (restored is null && s.Resume)
+        {
+            state = Restore(trainer, ckpt);
+            console.WriteLine($"resumed from {ckpt}: epoch {state.Epoch + 1}, step {state.Step}");
+        }
+        using var run = new TrainingRun(s.RunDirectory, TimeSpan.FromMinutes(s.CheckpointMinutes), state.ElapsedSeconds, console);
+        long perEpoch = Math.Max(1, data.StepsPerEpoch);
+        long maxSteps = s.MaxSteps > 0 ? s.MaxSteps : long.MaxValue;
+        long totalSteps = Math.Min(maxSteps, s.Epochs * perEpoch);
+        long step = state.Step, startStep = step;
+        int epoch = state.Epoch;
+        var session = Stopwatch.StartNew(); // the time limit counts this session (the run's total is in state.json)
+        bool Stop() => step >= maxSteps || (s.MaxMinutes > 0 && session.Elapsed.TotalMinutes >= s.MaxMinutes);
+        void Save(int nextEpoch)
+        {
+            SaveCheckpoint(trainer, ckpt, s.Options, new TrainingState(nextEpoch, step, run.ElapsedSeconds, s.Seed));
+            run.MarkCheckpoint();
+        }
+
+        bool stopped = false;
+        for (; epoch < s.Epochs && !stopped && !Stop(); epoch++)
+        {
+            trainer.UpdateLearningRate(epoch);
+            long skip = Math.Max(0, step - epoch * perEpoch); // inputs of this epoch trained on before a resume
+            long inEpoch = 0;
+            using (var inputs = data.Epoch(epoch).GetEnumerator())
+                while (true)
+                {
+                    // Every step in its own dispose scope, the input's tensors included (they are made by MoveNext).
+                    using var scope = torch.NewDisposeScope();
+                    if (!inputs.MoveNext()) break;
+                    if (inEpoch++ < skip) continue;
+                    var losses = Step(trainer, inputs.Current);
+                    step++;
+                    run.Log(epoch, step, losses);
+                    run.Progress(epoch, s.Epochs, inEpoch, perEpoch, losses, step - startStep, totalSteps - startStep);
+                    if (Stop()) { stopped = true; break; }
+                    if (run.CheckpointDue) Save(epoch);
+                }
+            SaveSamples(run, trainer, data.SampleInput, epoch);
+            run.SaveLossPlot();
+            if (stopped && inEpoch < perEpoch) { Save(epoch); break; } // an incomplete epoch resumes where it stopped
+            Save(epoch + 1);
+        }
+        console.WriteLine($"\nstopped at epoch {Math.Min(epoch + 1, s.Epochs)}/{s.Epochs}, step {step}, {run.ElapsedSeconds / 60:F1} min in total; checkpoint {ckpt}");
+        return File.Exists(Path.Combine(ckpt, Checkpoint.StateFile)) ? Checkpoint.ReadState(ckpt) : new TrainingState(epoch, step, run.ElapsedSeconds, s.Seed);
+    }
+
+    /// <summary>One step outside a run (tests, benchmarks): set the input, optimise, update the EMA networks.</summary>
+    public static IReadOnlyDictionary<string, double> Step<TInput>(ITrainer<TInput> trainer, TInput input)
+    {
+        trainer.SetInput(input);
+        var losses = trainer.OptimizeParameters();
+        if (trainer.Ema.Count > 0)
+        {
+            var networks = trainer.Networks;
+            foreach (var pair in trainer.Ema) WeightAverage.Update(networks[pair.Shadow], networks[pair.Live], trainer.EmaBeta);
+        }
+        return losses;
+    }
+
+    /// <summary>Writes every network and optimiser of <paramref name="trainer"/>, its options and the state, atomically
+    /// (a temporary folder swapped in), to <paramref name="checkpointDirectory"/>.</summary>
+    public static void SaveCheckpoint<TInput>(ITrainer<TInput> trainer, string checkpointDirectory, object options, TrainingState state) =>
+        Checkpoint.Save(checkpointDirectory, trainer.Family, options, state, trainer.Networks, trainer.Optimizers);
+
+    /// <summary>Loads every network and optimiser of <paramref name="trainer"/> from a checkpoint folder, then lets the
+    /// trainer restore its counters; returns the checkpoint's state.</summary>
+    public static TrainingState Restore<TInput>(ITrainer<TInput> trainer, string checkpointDirectory)
+    {
+        if (!File.Exists(Path.Combine(checkpointDirectory, Checkpoint.StateFile)))
+            throw new ArgumentException($"--resume: no checkpoint in '{checkpointDirectory}'");
+        var state = Checkpoint.ReadState(checkpointDirectory);
+        foreach (var (name, m) in trainer.Networks) Checkpoint.LoadModule(checkpointDirectory, name, m);
+        foreach (var (name, o) in trainer.Optimizers) Checkpoint.LoadOptimizer(checkpointDirectory, name, o);
+        trainer.Restore(state);
+        return state;
+    }
+
+    private static void SaveSamples<TInput>(TrainingRun run, ITrainer<TInput> trainer, TInput sample, int epoch)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (tiles, columns) = trainer.SampleTiles(sample);
+        run.SaveSampleGrid(epoch, tiles, columns, new ImageSpec((int)tiles[0].shape[0], (int)tiles[0].shape[1], (int)tiles[0].shape[2]));
+    }
+}
