@@ -45,8 +45,12 @@ if [[ $(id -u) -eq 0 ]]; then as_user=(setpriv --reuid=65534 --regid=65534 --cle
 run() { "${as_user[@]}" env -i "${run_env[@]}" "$dotnet" "$work/app/GanService.Api.dll" "$@"; }
 probe() { run --probe "http://127.0.0.1:$port$1"; }
 
-(cd "$work" && run >"$work/api.log" 2>&1) &
+# Started directly (not through a function or subshell) so that $! is the API process itself; from /app, the image's
+# WORKDIR, which is the content root (wwwroot).
+cd "$work/app"
+"${as_user[@]}" env -i "${run_env[@]}" "$dotnet" "$work/app/GanService.Api.dll" >"$work/api.log" 2>&1 &
 pid=$!
+cd "$repo"
 ready=
 for _ in $(seq 1 120); do
   if probe /readyz >/dev/null 2>&1; then ready=1; break; fi
@@ -54,8 +58,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 [[ -n "$ready" ]] || fail "/readyz not ready within 60 s"
-api_pid=$(pgrep -P "$pid" -f GanService.Api.dll | head -n1 || true)
-uid=$(awk '/^Uid:/ { print $2 }' "/proc/${api_pid:-$pid}/status")
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
 [[ $(id -u) -ne 0 || "$uid" == 65534 ]] || fail "the API runs as uid $uid, not nobody"
 echo "publish-smoke: the API runs as uid $uid"
 
