@@ -50,7 +50,7 @@ public sealed record GenerationOptions
     public double TopK { get; init; }                      // ν in (0, 1): top-k training keeps the best ν·B fakes in G's loss (0 = off)
     public double EmaBeta { get; init; }                   // > 0: keep an EMA generator (e.g. 0.999), used for samples/export
 
-    // The key is batchSize, as in every family (the C# name stays while the training loops are being merged).
+    // The options key is batchSize, as in every family; checkpoints that stored "batch" still read through the alias.
     [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
     public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
