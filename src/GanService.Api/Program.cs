@@ -1,6 +1,10 @@
 using GanService.Api.Hosting;
 
+// `--probe URL` is the images' healthcheck (they have no curl): one GET, exit 0/1, no host built.
+if (GanProbe.Requested(args, out var probeUrl)) return await GanProbe.RunAsync(probeUrl, Console.Out);
+
 // The pipeline reads as a list in Hosting/GanApi.cs (shared with `gan bench fuzz`, which hosts it in-process).
 GanApi.Build(args).Run();
+return 0;
 
 public partial class Program;
