@@ -21,6 +21,10 @@ public static class GanMetrics
         "Time per request stage (read, decode, resize, normalise, inference, denormalise, encode) per model; also sent as the Server-Timing header.",
         new HistogramConfiguration { LabelNames = ["model", "stage"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) }); // 0.1 ms … 13 s
 
+    public static readonly Histogram BatchSize = Metrics.CreateHistogram("gan_batch_size",
+        "Rows per ONNX Runtime call made by the dynamic batcher (Gan:Batching), per model and graph.",
+        new HistogramConfiguration { LabelNames = ["model", "graph"], Buckets = Histogram.ExponentialBuckets(1, 2, 11) }); // 1 … 1024
+
     public static readonly Gauge QueueLength = Metrics.CreateGauge("gan_queue_length", "Requests waiting for an inference slot.");
 
     public static readonly Gauge InFlight = Metrics.CreateGauge("gan_inferences_in_flight", "Requests holding an inference slot (decode + inference).");

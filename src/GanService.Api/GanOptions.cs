@@ -75,6 +75,9 @@ public sealed class GanOptions
     /// <summary>CUDA provider settings (ignored on CPU).</summary>
     public CudaOptions Cuda { get; set; } = new();
 
+    /// <summary>Dynamic batching: concurrent runs of one model's graph joined into one ONNX Runtime call.</summary>
+    public BatchingOptions Batching { get; set; } = new();
+
     /// <summary>Family defaults: a request for the key (e.g. <c>model=stylegan</c>) is served by the named model (or alias).
     /// Without an entry, a key that names a family ("stylegan" → stylegan2) resolves when exactly one such model is loaded.</summary>
     public Dictionary<string, string> Defaults { get; set; } = new(StringComparer.Ordinal);
@@ -92,4 +95,30 @@ public sealed class CudaOptions
     public bool UseTf32 { get; set; } = new GanService.Inference.CudaSettings().UseTf32;
 
     public GanService.Inference.CudaSettings Settings => new(ConvAlgoSearch, UseTf32);
+}
+
+/// <summary>The <c>Gan:Batching</c> section (checked at start by AddGanInference: data annotations do not reach nested
+/// sections). Runs of the same graph that arrive within <see cref="MaxDelayMilliseconds"/> of the first waiting one are
+/// joined along the batch dimension, up to <see cref="MaxBatch"/> rows, as Triton's dynamic batcher does; each request
+/// gets exactly the bytes an unbatched run gives it.</summary>
+public sealed class BatchingOptions
+{
+    /// <summary>Most rows in one joined run; 1 turns batching off. Unset: <see cref="CudaDefaultMaxBatch"/> when the
+    /// sessions run on CUDA (unmeasured there), 1 on CPU (measured no faster there: bench/batching.md).</summary>
+    public int? MaxBatch { get; set; }
+
+    /// <summary>How long the first run of a batch waits for companions, in milliseconds.</summary>
+    public int MaxDelayMilliseconds { get; set; } = 2;
+
+    public const int CudaDefaultMaxBatch = 16;
+
+    /// <summary>Why the section cannot be used (null if it can).</summary>
+    public string? Problem() =>
+        MaxBatch is < 1 or > 1024 ? $"Gan:Batching:MaxBatch must be 1…1024, got {MaxBatch}"
+        : MaxDelayMilliseconds is < 0 or > 1000 ? $"Gan:Batching:MaxDelayMilliseconds must be 0…1000, got {MaxDelayMilliseconds}"
+        : null;
+
+    /// <summary>What the model loader uses on <paramref name="activeProvider"/> ("cuda" or "cpu").</summary>
+    public GanService.Inference.BatchingSettings Settings(string activeProvider) =>
+        new(MaxBatch ?? (activeProvider == "cuda" ? CudaDefaultMaxBatch : 1), TimeSpan.FromMilliseconds(MaxDelayMilliseconds));
 }

@@ -20,14 +20,16 @@ public sealed record WarmupReport(WarmedGraph[] Graphs, double PipelineMilliseco
 public static class ModelWarmup
 {
     /// <summary>
-    /// The batch sizes a graph is run with by the pipelines: translation runs one image at a time; a generator graph with
-    /// a free batch runs every count 1…<paramref name="maxBatch"/> (generate count, interpolation steps, style-mix rows
-    /// and columns are all bounded by <see cref="InferenceLimits"/>); a fixed-batch graph only 1. Empty for 0 (no warm-up).
+    /// The batch sizes a graph is run with by the pipelines: translation runs one image at a time, or up to the graph's
+    /// <see cref="OnnxGraph.MaxJoinedBatch"/> when dynamic batching joins requests; a generator graph with a free batch runs
+    /// every count 1…<paramref name="maxBatch"/> (generate count, interpolation steps, style-mix rows and columns are all
+    /// bounded by <see cref="InferenceLimits"/>); a fixed-batch graph only 1. Empty for 0 (no warm-up).
     /// </summary>
     public static IReadOnlyList<int> BatchSizes(OnnxModel model, OnnxGraph graph, int maxBatch) =>
         maxBatch <= 0 ? []
-        : model.Manifest.Task == ModelTasks.Generate && graph.HasFreeBatch ? Enumerable.Range(1, maxBatch).ToArray()
-        : [1];
+        : !graph.HasFreeBatch ? [1]
+        : model.Manifest.Task == ModelTasks.Generate ? Enumerable.Range(1, maxBatch).ToArray()
+        : Enumerable.Range(1, Math.Min(maxBatch, graph.MaxJoinedBatch)).ToArray();
 
     /// <summary>Every graph once per batch size on zeros, then the model's pipeline once (PNG at
     /// <paramref name="pngCompressionLevel"/>). Null when <paramref name="maxBatch"/> is 0. Throws what ONNX Runtime

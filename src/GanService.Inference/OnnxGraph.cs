@@ -18,14 +18,23 @@ public sealed class OnnxGraph : IDisposable
     private readonly SessionOptions _options;
     private readonly string _modelName;
     private readonly RunObserver? _observer;
+    private readonly RunBatcher? _batcher;
 
-    public OnnxGraph(string modelName, GraphSpec spec, InferenceSession session, SessionOptions options, RunObserver? observer = null)
+    /// <param name="batching">Join concurrent runs into one (the API's dynamic batching); null or a max batch of 1 runs
+    /// each call on its own (the CLI).</param>
+    public OnnxGraph(string modelName, GraphSpec spec, InferenceSession session, SessionOptions options, RunObserver? observer = null,
+        BatchingSettings? batching = null, BatchObserver? batchObserver = null)
     {
         _modelName = modelName;
         Spec = spec;
         _session = session;
         _options = options;
         _observer = observer;
+        if (batching is { Enabled: true })
+        {
+            _batcher = new RunBatcher(this, batching, batchObserver is null ? null : rows => batchObserver(modelName, spec.Role, rows));
+            MaxJoinedBatch = batching.MaxBatch;
+        }
     }
 
     public GraphSpec Spec { get; }
@@ -76,6 +85,9 @@ public sealed class OnnxGraph : IDisposable
     /// exported with a fixed batch of 1 (`gan package` of a torch.onnx.export without dynamic_axes) takes one at a time.</summary>
     public bool HasFreeBatch => Spec.Inputs.Any(t => t.Shape.Length > 0 && t.Shape[0] < 0 && !IsOptional(t.Name));
 
+    /// <summary>Most rows one ONNX Runtime call of this graph carries when dynamic batching joins single requests (1 when off).</summary>
+    public int MaxJoinedBatch { get; } = 1;
+
     /// <summary>
     /// Runs the graph once on zeros with batch <paramref name="batch"/>: every input this graph needs (overridable
     /// initializers left to their own values), free dimensions set to the batch. Returns how long it took.
@@ -95,8 +107,14 @@ public sealed class OnnxGraph : IDisposable
         return clock.Elapsed;
     }
 
-    /// <summary>Runs the graph; returns every output named in the manifest.</summary>
-    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation)
+    /// <summary>Runs the graph; returns every output named in the manifest. With batching on, a call whose inputs all
+    /// carry a free batch dimension may run joined with concurrent calls (see <see cref="RunBatcher"/>); its outputs are
+    /// its own rows either way.</summary>
+    public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation) =>
+        _batcher is not null && _batcher.CanJoin(inputs) ? _batcher.Run(inputs, cancellation) : RunNow(inputs, cancellation);
+
+    /// <summary>One ONNX Runtime call with exactly these inputs.</summary>
+    internal IReadOnlyDictionary<string, NamedTensor> RunNow(IReadOnlyList<NamedTensor> inputs, CancellationToken cancellation)
     {
         var values = new List<OrtValue>(inputs.Count);
         try

@@ -44,7 +44,9 @@ public sealed class OnnxModel : IDisposable
     /// <see cref="ManifestException"/>) naming every problem: a missing file, a hash mismatch, tensors the ONNX file does
     /// not declare as the manifest says, or roles and shapes the pipelines cannot feed.
     /// </summary>
-    public static OnnxModel Load(string folder, SessionFactory sessions, RunObserver? observer = null)
+    /// <param name="batching">Dynamic batching of each graph's concurrent runs (the API); null: every run on its own (the CLI).</param>
+    public static OnnxModel Load(string folder, SessionFactory sessions, RunObserver? observer = null,
+        BatchingSettings? batching = null, BatchObserver? batchObserver = null)
     {
         var manifest = ModelManifest.Load(Path.Combine(folder, ManifestFile));
         var graphs = new Dictionary<string, OnnxGraph>(StringComparer.Ordinal);
@@ -61,7 +63,7 @@ public sealed class OnnxModel : IDisposable
                 if (!string.Equals(sha, spec.Sha256, StringComparison.OrdinalIgnoreCase))
                     throw new ModelLoadException($"graph '{spec.Role}': SHA-256 of '{spec.File}' is {sha}, the manifest says {spec.Sha256.ToLowerInvariant()}");
                 var (session, options) = sessions.Create(bytes, $"{manifest.Name}/{spec.File}");
-                graphs[spec.Role] = new OnnxGraph(manifest.Name, spec, session, options, observer);
+                graphs[spec.Role] = new OnnxGraph(manifest.Name, spec, session, options, observer, batching, batchObserver);
             }
             var errors = graphs.Values.SelectMany(g => g.CheckAgainstManifest()).Concat(ModelShapes.Check(manifest, graphs)).ToList();
             if (errors.Count > 0) throw new ModelLoadException(string.Join("; ", errors));

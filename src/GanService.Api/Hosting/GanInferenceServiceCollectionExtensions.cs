@@ -30,6 +30,7 @@ public static class GanInferenceServiceCollectionExtensions
         services.AddOptions<GanOptions>().Bind(configuration.GetSection(GanOptions.Section)).ValidateDataAnnotations()
             .Validate(o => CudaSettings.ConvAlgoSearches.Contains(o.Cuda.ConvAlgoSearch),
                 $"Gan:Cuda:ConvAlgoSearch must be one of {string.Join(", ", CudaSettings.ConvAlgoSearches)}")
+            .Validate(o => o.Batching.Problem() is null, "Gan:Batching: MaxBatch must be 1…1024 and MaxDelayMilliseconds 0…1000")
             .Validate(o => o.Defaults.All(kv => ModelName.IsValid(kv.Key) && ModelName.IsValid(kv.Value)),
                 "Gan:Defaults: every key and value must be a model name (lower-case letters, digits, . _ -)")
             .ValidateOnStart();

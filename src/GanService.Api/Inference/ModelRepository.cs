@@ -323,6 +323,9 @@ public sealed class ModelRepository : IHostedService, IDisposable
         var model = OnnxModel.Load(folder, _sessions, (model, role, elapsed) =>
         {
             if (!warming) GanMetrics.InferenceSeconds.WithLabels(model, role).Observe(elapsed.TotalSeconds);
+        }, _options.Batching.Settings(_sessions.Status.Active), (model, role, rows) =>
+        {
+            if (!warming) GanMetrics.BatchSize.WithLabels(model, role).Observe(rows);
         });
         // Requests name models by folder; a manifest that says otherwise would serve under a name nobody asked for.
         if (model.Name != name)
