@@ -139,6 +139,8 @@ public sealed class ServingSpeedTests
     [InlineData("Gan:PngCompressionLevel", "10")]
     [InlineData("Gan:Cuda:ConvAlgoSearch", "fastest")]
     [InlineData("Gan:WarmupMaxBatch", "-1")]
+    [InlineData("Gan:Batching:MaxBatch", "0")]
+    [InlineData("Gan:Batching:MaxDelayMilliseconds", "-1")]
     public void Out_of_range_speed_settings_are_refused_by_the_options_validation(string key, string value)
     {
         // The validation the host runs at start (ValidateOnStart), resolved directly: a failing host start surfaces its

@@ -136,4 +136,25 @@ public class BatchingTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
         Assert.Equal([2], rows);
     }
+
+    [Fact]
+    public void Batching_defaults_to_on_for_cuda_and_off_for_cpu_unless_set()
+    {
+        Assert.Equal(BatchingOptions.CudaDefaultMaxBatch, new BatchingOptions().Settings("cuda").MaxBatch);
+        Assert.False(new BatchingOptions().Settings("cpu").Enabled);
+        Assert.Equal(4, new BatchingOptions { MaxBatch = 4 }.Settings("cpu").MaxBatch);
+        Assert.False(new BatchingOptions { MaxBatch = 1 }.Settings("cuda").Enabled);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), new BatchingOptions().Settings("cuda").MaxDelay);
+    }
+
+    [Fact]
+    public void With_batching_on_translation_graphs_are_warmed_at_every_size_a_joined_run_can_have()
+    {
+        var folder = Path.Combine(FixtureModels.CreateFolder(FixtureModels.Translate), FixtureModels.Translate);
+        using var batched = LoadBatched(folder, [], maxBatch: 4, delayMs: 0);
+        using var plain = OnnxModel.Load(folder, new SessionFactory("cpu"));
+        Assert.Equal([1, 2, 3, 4], ModelWarmup.BatchSizes(batched, batched.Main, 64));
+        Assert.Equal([1, 2], ModelWarmup.BatchSizes(batched, batched.Main, 2));
+        Assert.Equal([1], ModelWarmup.BatchSizes(plain, plain.Main, 64));
+    }
 }
