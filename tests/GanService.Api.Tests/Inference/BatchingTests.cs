@@ -106,14 +106,20 @@ public class BatchingTests
     {
         var root = FixtureModels.CreateFolder(FixtureModels.Dcgan);
         var rows = new List<int>();
-        using var model = LoadBatched(Path.Combine(root, FixtureModels.Dcgan), rows, delayMs: 1000);
+        using var model = LoadBatched(Path.Combine(root, FixtureModels.Dcgan), rows, delayMs: 2000);
         using var plain = OnnxModel.Load(Path.Combine(root, FixtureModels.Dcgan), new SessionFactory("cpu"));
         using var cancel = new CancellationTokenSource();
 
-        var kept1 = Task.Run(() => model.Main.Run([Z(1)], CancellationToken.None));
-        var leaving = Task.Run(() => model.Main.Run([Z(2)], cancel.Token));
-        var kept3 = Task.Run(() => model.Main.Run([Z(3)], CancellationToken.None));
+        // Callers on their own threads, joining in a fixed order (a busy thread pool could otherwise start one of them
+        // after the cancellation, in a batch of its own); the leaving caller is not the one that opened the window.
+        Task<IReadOnlyDictionary<string, NamedTensor>> Caller(uint seed, CancellationToken token) =>
+            Task.Factory.StartNew(() => model.Main.Run([Z(seed)], token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var kept1 = Caller(1, CancellationToken.None);
         await Task.Delay(100);
+        var kept3 = Caller(3, CancellationToken.None);
+        await Task.Delay(100);
+        var leaving = Caller(2, cancel.Token);
+        await Task.Delay(200);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
