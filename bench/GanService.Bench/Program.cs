@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
+using GanService.Bench;
 using GanService.Training.Families.Pix2Pix;
-using GanService.Training.Layers;
 using GanService.Training.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -10,6 +9,9 @@ using static TorchSharp.torch;
 // Inference benchmark: the same weights run by TorchSharp (libtorch, eval, no_grad) and by ONNX Runtime (CPU, full
 // graph optimisation) in one process, so the ratio is meaningful even on a noisy machine. Prints a Markdown table.
 //   dotnet run -c Release --project bench/GanService.Bench [-- --iterations 20 --threads 2]
+// `results` writes bench/RESULTS.md (runtimes, roofline, service under load): scripts/bench-results.sh.
+if (args.FirstOrDefault() == "results") return await ResultsRun.MainAsync(args[1..]);
+
 int iterations = Arg("--iterations", 10), threads = Arg("--threads", Environment.ProcessorCount);
 torch.set_num_threads(threads);
 
@@ -33,7 +35,7 @@ foreach (var (name, build, shape) in cases)
     var onnx = OnnxExporter.ToBytes(OnnxExporter.Export(module, [new OnnxIo("image", [-1, .. shape[1..]])], [new OnnxIo("output", [-1, .. shape[1..]])]));
 
     float[] torchOut = [];
-    double torchMs = Time(iterations, () =>
+    double torchMs = Timing.Median(iterations, () =>
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -44,7 +46,7 @@ foreach (var (name, build, shape) in cases)
     using var session = new InferenceSession(onnx, options);
     var input = x.contiguous().data<float>().ToArray();
     float[] ortOut = [];
-    double ortMs = Time(iterations, () =>
+    double ortMs = Timing.Median(iterations, () =>
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
@@ -55,20 +57,7 @@ foreach (var (name, build, shape) in cases)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {string.Join('×', shape)} | {torchMs:F1} | {ortMs:F1} | {torchMs / ortMs:F2}× | {maxDiff:E1} |"));
 }
-
-static double Time(int iterations, Action action)
-{
-    action(); // warm-up (allocations, ORT kernel selection)
-    var times = new List<double>();
-    for (int i = 0; i < iterations; i++)
-    {
-        var sw = Stopwatch.StartNew();
-        action();
-        times.Add(sw.Elapsed.TotalMilliseconds);
-    }
-    times.Sort();
-    return times[times.Count / 2]; // median
-}
+return 0;
 
 int Arg(string name, int fallback)
 {
