@@ -10,8 +10,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 command -v dotnet > /dev/null || { echo "bench-results: the .NET 10 SDK (dotnet) is required" >&2; exit 2; }
 echo "bench-results: building bench/GanService.Bench (Release)…"
-dotnet build bench/GanService.Bench -c Release -o "$repo/bench/GanService.Bench/bin/results" > /tmp/bench-results-build.log 2>&1 \
-  || { tail -30 /tmp/bench-results-build.log; echo "bench-results: build failed" >&2; exit 2; }
+log=$(mktemp)
+dotnet build bench/GanService.Bench -c Release -o "$repo/bench/GanService.Bench/bin/results" > "$log" 2>&1 \
+  || { tail -30 "$log"; echo "bench-results: build failed" >&2; exit 2; }
+rm -f "$log"
 commit=$(git rev-parse --short HEAD 2> /dev/null || echo unknown)
 [[ -z "$(git status --porcelain --untracked-files=no 2> /dev/null)" ]] || commit="$commit (with uncommitted changes)"
 exec dotnet "$repo/bench/GanService.Bench/bin/results/GanService.Bench.dll" results --out bench/RESULTS.md --models models --commit "$commit" "$@"

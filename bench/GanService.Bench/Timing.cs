@@ -14,14 +14,19 @@ public static class Timing
     }
 
     /// <summary>
-    /// Two actions timed alternately (A, B, A, B, …) after one warm-up each, at least <paramref name="minReps"/> times and
-    /// then while the budget lasts (at most <paramref name="maxReps"/>): on a machine shared with other work, alternating
-    /// exposes both to the same background load, so their ratio holds better than their absolute times.
+    /// Two actions timed alternately (A, B, A, B, …), at least <paramref name="minReps"/> times and then while the budget
+    /// lasts (at most <paramref name="maxReps"/>): on a machine shared with other work, alternating exposes both to the
+    /// same background load, so their ratio holds better than their absolute times. <paramref name="warmUp"/>: one
+    /// uncounted run of each first (kernel selection, allocations) — skipped for runs of seconds, where those costs are
+    /// a rounding error and the time is better spent on a counted run.
     /// </summary>
-    public static (double MedianA, double MedianB, int Reps) Alternating(Action a, Action b, int minReps, int maxReps, TimeSpan budget)
+    public static (double MedianA, double MedianB, int Reps) Alternating(Action a, Action b, int minReps, int maxReps, TimeSpan budget, bool warmUp = true)
     {
-        a();
-        b();
+        if (warmUp)
+        {
+            a();
+            b();
+        }
         var clock = Stopwatch.StartNew();
         var ta = new List<double>();
         var tb = new List<double>();
