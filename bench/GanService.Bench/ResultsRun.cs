@@ -31,7 +31,8 @@ public static class ResultsRun
 
     public static async Task<int> MainAsync(string[] args)
     {
-        string Opt(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
+        // The last occurrence wins: scripts/bench-results.sh puts its defaults first, the caller's arguments after.
+        string Opt(string name, string fallback) { int i = Array.LastIndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
         int Int(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         string output = Opt("--out", "bench/RESULTS.md");
         string models = Path.GetFullPath(Opt("--models", "models"));
