@@ -59,6 +59,8 @@ public static class ResultsMarkdown
         s.AppendLine(F($"- **Date / commit**: {m.Date:yyyy-MM-dd HH:mm} UTC, commit {m.Commit}."));
         s.AppendLine(F($"- **Load average** (1/5/15 min) at start: {m.LoadAverageStart}; at end: {m.LoadAverageEnd}. Other processes on the machine share the cores; all ratios below come from this one run, the two runtimes timed alternately."));
         s.AppendLine(F($"- **Settings**: {r.Settings}"));
+        if (Overloaded(m) is { } load)
+            s.AppendLine(F($"- **Warning — the machine was busy**: the 1-minute load average reached {load:F1} on {m.Cores} cores. libtorch's OpenMP threads wait for a descheduled peer at every parallel region, so TorchSharp's times, and with them the speed-ups, are inflated most for small models at batch 8; ORT suffers less. Re-run on an otherwise idle machine before quoting the ratios."));
         s.AppendLine();
 
         s.AppendLine("## Targets (issue 16)");
@@ -70,7 +72,7 @@ public static class ResultsMarkdown
 
         s.AppendLine("## Attainable peak");
         s.AppendLine();
-        s.AppendLine(F($"SGEMM {r.Peak.N}×{r.Peak.N}×{r.Peak.N} (TorchSharp `matmul`, float32, {m.Threads} threads), best of {r.Peak.Reps}: **{r.Peak.BestGflops:F1} GFLOP/s** (median {r.Peak.MedianGflops:F1})."));
+        s.AppendLine(F($"SGEMM {r.Peak.N}×{r.Peak.N}×{r.Peak.N} (TorchSharp `matmul`, float32, {m.Threads} threads), best of {r.Peak.Reps} runs (half at the start, half at the end): **{r.Peak.BestGflops:F1} GFLOP/s** (median {r.Peak.MedianGflops:F1}). A small model whose weights and activations stay in cache can exceed it."));
         s.AppendLine();
         s.AppendLine("FLOP convention: each multiply-add of a Conv, ConvTranspose, Gemm or MatMul node counts 2 FLOPs (SGEMM: 2N³),");
         s.AppendLine("counted from the ONNX graph both runtimes execute, with shapes from one ONNX Runtime run. Not counted: bias");
@@ -96,7 +98,8 @@ public static class ResultsMarkdown
         s.AppendLine("*module*: the project's TorchSharp module (eval, `no_grad`) from which the ONNX graph was exported, randomly");
         s.AppendLine("initialised with a fixed seed. *graph*: shipped models, whose training checkpoints are not in the repository, run");
         s.AppendLine("node by node with TorchSharp operators over the ONNX file's own weights (`bench/GanService.Bench/OnnxEager.cs`).");
-        s.AppendLine("Medians of *reps* alternating runs after one warm-up each.");
+        s.AppendLine("Medians of *reps* alternating runs (warm-up as under Settings). Inputs: images and latents uniform in [-1, 1] or");
+        s.AppendLine("normal, integer labels 0.");
         s.AppendLine();
         if (r.Profiles.Count > 0)
         {
@@ -177,6 +180,15 @@ public static class ResultsMarkdown
         string parts = string.Join(" + ", stages.Select(kv => F($"{kv.Key} {kv.Value:0.##}")));
         return new(target, measured, F(
             $"missed by {(row.OutsideShare - limit) * 100:F1} percentage points, because of ~{outsideMs:F1} ms outside inference per request: server stages {parts} = {server:0.##} ms (medians), the rest (~{Math.Max(0, outsideMs - server):F1} ms) HTTP on loopback and the client"));
+    }
+
+    /// <summary>The higher 1-minute load average of start and end where it exceeds the core count (null: not busy).</summary>
+    public static double? Overloaded(MachineInfo m)
+    {
+        static double? First(string loadAverage) =>
+            double.TryParse(loadAverage.Split('/')[0].Trim(), NumberStyles.Float, Inv, out double v) ? v : null;
+        double? peak = new[] { First(m.LoadAverageStart), First(m.LoadAverageEnd) }.Max();
+        return peak > m.Cores ? peak : null;
     }
 
     private static string F(FormattableString s) => s.ToString(Inv);
