@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using GanService.Api.Hosting;
+using GanService.Contracts;
 using GanService.Fuzzing;
 using GanService.Training.Export;
 using GanService.Training.Families.Pix2Pix;
@@ -182,9 +183,7 @@ public static class ServiceLoad
                 byte C(double value) => (byte)Math.Clamp(value * 255 + rng.Next(-12, 13), 0, 255);
                 image[x, y] = new Rgb24(C(0.5 + 0.4 * Math.Sin(6 * u + 2 * v)), C(v), C(0.5 + 0.4 * Math.Cos(5 * v - 3 * u)));
             }
-        using var stream = new MemoryStream();
-        image.SaveAsPng(stream);
-        return stream.ToArray();
+        return ImageCodec.Encode(image);
     }
 
     private static void CopyDirectory(string from, string to)
