@@ -36,9 +36,11 @@ public static class EvalTranslationCommand
         var card = new Option<string?>("--card") { Description = "card.md to write the table into (default: the model's card.md)" };
         var grid = new Option<string?>("--grid") { Description = "PNG: rows of input | output | truth (default: the model's samples.png)" };
         var gridCount = new Option<int>("--grid-count") { Description = "examples in the grid", DefaultValueFactory = _ => 16 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "the checkpoint the model was exported from: also reports the largest |TorchSharp − ONNX| over the held-out inputs (export parity)" };
+        var direction = new Option<string>("--direction") { Description = "CycleGAN with --checkpoint: which generator was exported (AtoB = G_A, BtoA = G_B)", DefaultValueFactory = _ => "AtoB" };
         var label = new Option<string>("--label") { Description = "what the rows are called in the table (e.g. 'OpenMoji → Twemoji')", DefaultValueFactory = _ => "" };
         var cmd = new Command("translation", "L1 / SSIM against the true target drawing, beside identity and histogram-transfer baselines, and KID; writes the card's table and a sample grid")
-        { model, inputs, truth, reference, target, features, card, grid, gridCount, label };
+        { model, inputs, truth, reference, target, features, card, grid, gridCount, label, checkpoint, direction };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             string modelDir = parse.GetValue(model)!;
@@ -71,6 +73,8 @@ public static class EvalTranslationCommand
                     KidHistogram = KernelDistance.Compute(truthF, Features(extractor, rows.Select(r => r.Hist)), subsets: 50, subsetSize: 200).Mean,
                 };
             }
+            if (parse.GetValue(checkpoint) is { } ckpt)
+                result = result with { Parity = ExportParity(modelDir, m.Manifest.Family, ckpt, parse.GetValue(direction)!, rows.Select(r => r.In).ToList()) };
             string table = Table(result, rows.Count, parse.GetValue(label)!, Path.GetFileName(featurePath), parse.GetValue(target));
             stdout.WriteLine(table);
             string cardPath = parse.GetValue(card) ?? Path.Combine(modelDir, "card.md");
@@ -92,7 +96,49 @@ public static class EvalTranslationCommand
     public sealed record Score2(double L1, double Ssim);
 
     public sealed record TranslationScores(Score2 Model, Score2 Identity, Score2 Histogram,
-        double KidModel = double.NaN, double KidIdentity = double.NaN, double KidHistogram = double.NaN);
+        double KidModel = double.NaN, double KidIdentity = double.NaN, double KidHistogram = double.NaN, double? Parity = null);
+
+    /// <summary>
+    /// The checkpoint's generator (rebuilt as `gan export` builds it, eval mode) and the exported model.onnx on the same
+    /// inputs: the largest absolute difference of the outputs in [-1, 1].
+    /// </summary>
+    public static double ExportParity(string modelDir, string family, string checkpoint, string direction, IReadOnlyList<Image<Rgb24>> inputs)
+    {
+        GanService.Training.Layers.Layer g;
+        switch (family)
+        {
+            case "pix2pix":
+            {
+                var o = TrainCommand.ReadCheckpoint<GanService.Training.Families.Translation.Pix2PixOptions>(checkpoint, "pix2pix");
+                g = GanService.Training.Families.Translation.Pix2PixTrainer.Build(o with { Device = "cpu" });
+                GanService.Training.Checkpoints.Checkpoint.LoadModule(checkpoint, "G", g);
+                break;
+            }
+            case "cyclegan":
+            {
+                var o = TrainCommand.ReadCheckpoint<GanService.Training.Families.Translation.CycleGanOptions>(checkpoint, "cyclegan");
+                bool aToB = direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase);
+                g = aToB ? GanService.Training.Families.Translation.CycleGanTrainer.Build(o with { Device = "cpu" }, o.InputChannels, o.OutputChannels)
+                         : GanService.Training.Families.Translation.CycleGanTrainer.Build(o with { Device = "cpu" }, o.OutputChannels, o.InputChannels);
+                GanService.Training.Checkpoints.Checkpoint.LoadModule(checkpoint, aToB ? "G_A" : "G_B", g);
+                break;
+            }
+            default: throw new ArgumentException($"--checkpoint: export parity is checked for pix2pix and cyclegan models, not {family}");
+        }
+        g.eval();
+        int size = inputs[0].Width;
+        var spec = new ImageSpec(3, size, size);
+        var data = inputs.SelectMany(i => ImageCodec.ToTensor(i, spec)).ToArray();
+        using var _ = torch.no_grad();
+        using var x = torch.tensor(data, [inputs.Count, 3, size, size]);
+        using var expected = g.forward(x);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(modelDir, "model.onnx"));
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(data, [inputs.Count, 3, size, size]);
+        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var results = session.Run(run, [session.InputNames[0]], [value], [session.OutputNames[0]]);
+        using var actual = torch.tensor(results[0].GetTensorDataAsSpan<float>().ToArray(), expected.shape);
+        return (actual - expected).abs().max().item<float>();
+    }
 
     private static Score2 Score(IEnumerable<(Image<Rgb24> A, Image<Rgb24> B)> pairs)
     {
@@ -152,6 +198,7 @@ public static class EvalTranslationCommand
         sb.AppendLine();
         bool l1 = s.Model.L1 < Math.Min(s.Identity.L1, s.Histogram.L1), ssim = s.Model.Ssim > Math.Max(s.Identity.Ssim, s.Histogram.Ssim),
             kid = s.KidModel < Math.Min(s.KidIdentity, s.KidHistogram);
+        if (s.Parity is double p) sb.AppendLine(string.Create(inv, $"Export parity: max |TorchSharp − ONNX Runtime| = {p:G3} over these {count} inputs (outputs in [-1, 1])."));
         sb.AppendLine($"Beats both baselines on: L1 {(l1 ? "yes" : "no")}, SSIM {(ssim ? "yes" : "no")}, KID {(kid ? "yes" : "no")}.");
         return sb.ToString();
     }
