@@ -78,6 +78,7 @@ public static class EvalCommand
         cmd.Subcommands.Add(TrainClassifier());
         cmd.Subcommands.Add(EvalTranslationCommand.Create());
         cmd.Subcommands.Add(EvalTranslationCommand.TrainStyleClassifier());
+        cmd.Subcommands.Add(EvalNearestCommand.Create());
         return cmd;
     }
 
