@@ -80,3 +80,30 @@ public class ImageSimilarityTests
         Assert.EndsWith("after\n", again);
     }
 }
+
+/// <summary>The evaluation pairs each held-out input with the same-named truth image and refuses folders that share none.</summary>
+public sealed class TranslationPairsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("gan-pairs-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private void Write(string dir, string name)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, dir));
+        using var img = new Image<Rgb24>(4, 4);
+        img.SaveAsPng(Path.Combine(_root, dir, name));
+    }
+
+    [Fact]
+    public void Inputs_pair_with_same_named_truth_images_only()
+    {
+        foreach (var n in new[] { "1f600.png", "1f601.png", "2764.png" }) Write("in", n);
+        foreach (var n in new[] { "1f601.png", "2764.png", "a9.png" }) Write("truth", n);
+        var pairs = EvalTranslationCommand.Pairs(Path.Combine(_root, "in"), Path.Combine(_root, "truth"));
+        Assert.Equal(["1f601.png", "2764.png"], pairs.Select(p => Path.GetFileName(p.Input)));
+        Assert.All(pairs, p => Assert.Equal(Path.GetFileName(p.Input), Path.GetFileName(p.Truth)));
+        Write("other", "b.png");
+        Assert.Throws<GanService.Training.Data.DatasetLayoutException>(() => EvalTranslationCommand.Pairs(Path.Combine(_root, "in"), Path.Combine(_root, "other")));
+    }
+}

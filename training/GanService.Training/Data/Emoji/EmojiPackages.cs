@@ -60,19 +60,32 @@ public sealed class NpmPackageCache(string cacheDir, string npmCommand = "npm")
     {
         Directory.CreateDirectory(CacheDir);
         string hint = $"the {package.Spec} package is needed: run `{package.InstallCommand}` in '{CacheDir}' (npm must reach its registry) or pass --cache to a folder holding {package.TarballName}";
-        var psi = new ProcessStartInfo(npmCommand) { WorkingDirectory = CacheDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "pack", "--silent", package.Spec }) psi.ArgumentList.Add(a);
+        var (exit, error) = ExternalTool.Run(npmCommand, ["pack", "--silent", package.Spec], CacheDir, $"npm could not be started; {hint}");
+        if (exit != 0 || !File.Exists(Path.Combine(CacheDir, package.TarballName)))
+            throw new EmojiPackageMissingException($"`{package.InstallCommand}` failed ({error.Trim()}); {hint}");
+    }
+}
+
+/// <summary>Runs a command-line tool (npm, rsvg-convert) to completion.</summary>
+internal static class ExternalTool
+{
+    /// <summary>(exit code, standard error). A tool that is not installed → <see cref="EmojiPackageMissingException"/> with <paramref name="missing"/>.</summary>
+    public static (int Exit, string Error) Run(string command, IEnumerable<string> args, string? workingDirectory, string missing)
+    {
+        var psi = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        foreach (var a in args) psi.ArgumentList.Add(a);
         Process? p;
         try { p = Process.Start(psi); }
-        catch (System.ComponentModel.Win32Exception) { throw new EmojiPackageMissingException($"npm was not found; {hint}"); }
-        if (p is null) throw new EmojiPackageMissingException($"npm could not be started; {hint}");
+        catch (System.ComponentModel.Win32Exception) { throw new EmojiPackageMissingException(missing); }
+        if (p is null) throw new EmojiPackageMissingException(missing);
         using (p)
         {
-            var err = p.StandardError.ReadToEndAsync();
+            // Both pipes drained concurrently, so a chatty tool cannot block on a full pipe.
+            var error = p.StandardError.ReadToEndAsync();
             p.StandardOutput.ReadToEnd();
             p.WaitForExit();
-            if (p.ExitCode != 0 || !File.Exists(Path.Combine(CacheDir, package.TarballName)))
-                throw new EmojiPackageMissingException($"`{package.InstallCommand}` failed ({err.Result.Trim()}); {hint}");
+            return (p.ExitCode, error.Result);
         }
     }
 }

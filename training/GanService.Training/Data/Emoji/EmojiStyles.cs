@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SixLabors.ImageSharp;
@@ -80,20 +79,10 @@ public sealed class SvgEmojiStyle(string name, NpmPackage package, string packag
     /// <summary>rsvg-convert, the renderer the shipped 32² emoji model was trained on; fit inside size², on white.</summary>
     public static void RsvgConvert(string command, string svg, string png, int size)
     {
-        var psi = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "--width", size.ToString(CultureInfo.InvariantCulture), "--height", size.ToString(CultureInfo.InvariantCulture),
-                     "--keep-aspect-ratio", "--background-color", "white", "--format", "png", "--output", png, svg })
-            psi.ArgumentList.Add(a);
-        Process? p;
-        try { p = Process.Start(psi); }
-        catch (System.ComponentModel.Win32Exception) { throw new EmojiPackageMissingException($"{command} was not found: apt-get install librsvg2-bin"); }
-        if (p is null) throw new EmojiPackageMissingException($"{command} could not be started: apt-get install librsvg2-bin");
-        using (p)
-        {
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidDataException($"rsvg-convert failed on {Path.GetFileName(svg)}: {err.Trim()}");
-        }
+        string px = size.ToString(CultureInfo.InvariantCulture);
+        var (exit, error) = ExternalTool.Run(command, ["--width", px, "--height", px, "--keep-aspect-ratio", "--background-color", "white",
+            "--format", "png", "--output", png, svg], null, $"{command} was not found: apt-get install librsvg2-bin");
+        if (exit != 0) throw new InvalidDataException($"rsvg-convert failed on {Path.GetFileName(svg)}: {error.Trim()}");
     }
 
     public void WriteLicence(string dir)
