@@ -165,6 +165,19 @@ public sealed class EmojiDatasetTests : IDisposable
     }
 
     [Fact]
+    public void The_datasets_command_reports_a_missing_noto_font_with_its_apt_package()
+    {
+        var (exit, _, err) = GanService.Tests.Cli.CommandRunner.Run(GanService.Cli.Commands.DatasetsCommand.Create(),
+            "emoji", "--layout", "unaligned", "--a", "noto", "--b", "noto", "--out", Path.Combine(_root, "o"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--a and --b must be different", err);
+        (exit, _, err) = GanService.Tests.Cli.CommandRunner.Run(GanService.Cli.Commands.DatasetsCommand.Create(),
+            "emoji", "--layout", "domains", "--styles", "noto,noto-again", "--noto-font", Path.Combine(_root, "none.ttf"), "--out", Path.Combine(_root, "o"));
+        Assert.Equal(3, exit);
+        Assert.Contains("apt-get install fonts-noto-color-emoji", err);
+    }
+
+    [Fact]
     public void A_cached_tarball_is_unpacked_without_npm()
     {
         var cache = Path.Combine(_root, "cache");
