@@ -53,7 +53,9 @@ let drawing = false;
 canvas.addEventListener('pointerdown', e => { drawing = true; $('upload').value = ''; ctx.beginPath(); ctx.moveTo(e.offsetX, e.offsetY); });
 canvas.addEventListener('pointermove', e => {
   if (!drawing) return;
-  ctx.strokeStyle = $('pen').value; ctx.lineWidth = 4; ctx.lineCap = 'round';
+  // 7 px on the 256² canvas is ~1.8 px at the models' 64²: the stroke of OpenMoji line art (2 units of 72) that
+  // sketch2emoji was trained on, and about the ~2 px outlines of the shapes pix2pix model.
+  ctx.strokeStyle = $('pen').value; ctx.lineWidth = 7; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
   ctx.lineTo(e.offsetX, e.offsetY); ctx.stroke();
 });
 window.addEventListener('pointerup', () => { drawing = false; });

@@ -76,6 +76,9 @@ public static class EvalCommand
             return 0;
         });
         cmd.Subcommands.Add(TrainClassifier());
+        cmd.Subcommands.Add(EvalTranslationCommand.Create());
+        cmd.Subcommands.Add(EvalTranslationCommand.TrainStyleClassifier());
+        cmd.Subcommands.Add(EvalNearestCommand.Create());
         return cmd;
     }
 
