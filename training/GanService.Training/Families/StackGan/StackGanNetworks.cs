@@ -58,8 +58,8 @@ public static class StackGanBlocks
 
     public static int UpBlocks(int size) => size switch
     {
-        16 => 2, 32 => 3, 64 => 4,
-        _ => throw new ArgumentException($"StackGAN stage size {size} must be 16, 32 or 64"),
+        8 => 1, 16 => 2, 32 => 3, 64 => 4,
+        _ => throw new ArgumentException($"StackGAN stage size {size} must be 8, 16, 32 or 64"),
     };
 
     public static Seq StageOne(int zDim, int cDim, int gf, int size)
