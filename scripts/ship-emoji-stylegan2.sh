@@ -8,7 +8,7 @@ fig=${2:-/tmp/emoji-stylegan2-figures}
 gan="dotnet run --project training/GanService.Cli --"
 mkdir -p "$fig"
 $gan export stylegan2 --name emoji-stylegan2 --checkpoint "$run/checkpoint" --models models \
-  --set "data=OpenMoji 17.0.0 colour emoji (all 4,495 SVGs) rendered to 32x32 on white by scripts/build-emoji-dataset.sh" \
+  --set "data=OpenMoji 17.0.0 colour emoji (all 4,495 SVGs) rendered to 32x32 on white by rsvg-convert (gan datasets emoji-captions --size 32, train + test)" \
   --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
   --set "license=CC-BY-SA-4.0" \
   --set "description=StyleGAN2 (32x32, slim) trained on OpenMoji colour emoji; mapping + synthesis graphs, truncation and style mixing in W."

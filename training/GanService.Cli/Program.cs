@@ -18,4 +18,5 @@ root.Subcommands.Add(StyleGanCommands.TruncationSweep());
 root.Subcommands.Add(DatasetsCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ZooCommand.Create());
 return root.Parse(args).Invoke();

@@ -68,7 +68,7 @@ public class ShippedModelsTests
 
     [Theory]
     [InlineData("https://openmoji.org/library")]
-    [InlineData("rendered by scripts/build-emoji-dataset.sh")]
+    [InlineData("rendered by gan datasets emoji --size 64")]
     [InlineData("GET /models/{name}/sample.png")]
     [InlineData("26 min on CPU")]
     [InlineData("`MaxConcurrentInferences` (cores)")]

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using GanService.Training.Data;
+using GanService.Training.Data.Emoji;
 using GanService.Training.Families.StackGan;
 
 namespace GanService.Cli.Commands;
 
-/// <summary>`gan datasets shapes --out DIR`: deterministic synthetic data for the translation families.</summary>
+/// <summary>`gan datasets shapes|emoji|emoji-captions --out DIR`: deterministic datasets (synthetic shapes; emoji rendered
+/// from the npm / Debian packages of ../shared/DATA.md).</summary>
 public static class DatasetsCommand
 {
     public static Command Create()
@@ -40,6 +42,77 @@ public static class DatasetsCommand
             }
             catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
         });
-        return new Command("datasets", "build synthetic datasets") { shapes };
+        return new Command("datasets", "build datasets: synthetic shapes, emoji styles, emoji with captions") { shapes, Emoji(), EmojiCaptions() };
+    }
+
+    private static readonly Option<string> EmojiCache = new("--cache") { Description = "where npm package tarballs, their unpacked files and rendered PNGs are kept (default: $XDG_CACHE_HOME/gan-service/emoji)" };
+    private static readonly Option<string> NotoFont = new("--noto-font") { Description = "Noto Color Emoji font (Debian: fonts-noto-color-emoji)", DefaultValueFactory = _ => EmojiSources.NotoFontDefault };
+    private static readonly Option<int> Jobs = new("--jobs") { Description = "images rendered at once", DefaultValueFactory = _ => 2 };
+
+    private static EmojiSources.Settings Settings(System.CommandLine.ParseResult parse) =>
+        new(new NpmPackageCache(parse.GetValue(EmojiCache) is { Length: > 0 } c ? c : NpmPackageCache.DefaultCacheDir()), parse.GetValue(NotoFont)!);
+
+    private static Command Emoji()
+    {
+        var output = new Option<string>("--out") { Description = "folder to write", Required = true };
+        var layout = new Option<string>("--layout") { Description = "aligned (pix2pix: train|test/A, B), unaligned (CycleGAN: trainA, trainB, testA, testB), domains (StarGAN: train|test/<style>)", DefaultValueFactory = _ => "aligned" };
+        var source = new Option<string>("--source") { Description = "aligned pair: openmoji-line2color (A = OpenMoji line art, B = OpenMoji colour)", DefaultValueFactory = _ => "openmoji-line2color" };
+        var a = new Option<string>("--a") { Description = "unaligned: style of domain A (" + string.Join(", ", EmojiSources.Styles) + ")", DefaultValueFactory = _ => "openmoji" };
+        var b = new Option<string>("--b") { Description = "unaligned: style of domain B", DefaultValueFactory = _ => "twemoji" };
+        var styles = new Option<string>("--styles") { Description = "domains: comma-separated styles", DefaultValueFactory = _ => "openmoji,twemoji,fluent-flat,noto" };
+        var size = new Option<int>("--size") { Description = "image size in pixels", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("emoji", "emoji drawn in several styles (OpenMoji colour and line art, Twemoji, Fluent flat/modern, Noto), on white, split by code point: "
+            + "the same emoji are held out in every style")
+        { output, layout, source, a, b, styles, size, EmojiCache, NotoFont, Jobs };
+        cmd.SetAction(parse => RunEmoji(parse, () =>
+        {
+            var s = Settings(parse);
+            string outDir = parse.GetValue(output)!;
+            int px = parse.GetValue(size), jobs = parse.GetValue(Jobs);
+            if (px < 8) throw new ArgumentException("--size must be at least 8");
+            return parse.GetValue(layout) switch
+            {
+                "aligned" => parse.GetValue(source) == "openmoji-line2color"
+                    ? EmojiDatasets.Aligned(EmojiSources.Open("openmoji-line", s), EmojiSources.Open("openmoji", s), outDir, px, jobs, Console.Out)
+                    : throw new ArgumentException($"unknown --source '{parse.GetValue(source)}'; known: openmoji-line2color"),
+                "unaligned" => parse.GetValue(a) == parse.GetValue(b)
+                    ? throw new ArgumentException("--a and --b must be different styles")
+                    : EmojiDatasets.Unaligned(EmojiSources.Open(parse.GetValue(a)!, s), EmojiSources.Open(parse.GetValue(b)!, s), outDir, px, jobs, Console.Out),
+                "domains" => EmojiDatasets.Domains(parse.GetValue(styles)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(n => EmojiSources.Open(n, s)).ToArray() is { Length: >= 2 } list ? list : throw new ArgumentException("--styles needs at least two styles"),
+                    outDir, px, jobs, Console.Out),
+                var l => throw new ArgumentException($"unknown --layout '{l}'; known: aligned, unaligned, domains"),
+            };
+        }, parse.GetValue(output)!));
+        return cmd;
+    }
+
+    private static Command EmojiCaptions()
+    {
+        var output = new Option<string>("--out") { Description = "folder to write", Required = true };
+        var size = new Option<int>("--size") { Description = "image size in pixels", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("emoji-captions", "OpenMoji colour emoji on white with captions (annotation, tags, group and subgroup words) in train|test/captions.tsv, split by emoji")
+        { output, size, EmojiCache, NotoFont, Jobs };
+        cmd.SetAction(parse => RunEmoji(parse, () =>
+        {
+            var s = Settings(parse);
+            var colour = EmojiSources.Open("openmoji", s);
+            var catalogue = OpenMojiCatalogue.Read(Path.Combine(((SvgEmojiStyle)colour).PackageDir, "data", "openmoji.csv"));
+            return EmojiDatasets.Captions(colour, catalogue, parse.GetValue(output)!, parse.GetValue(size), parse.GetValue(Jobs), Console.Out);
+        }, parse.GetValue(output)!));
+        return cmd;
+    }
+
+    private static int RunEmoji(System.CommandLine.ParseResult parse, Func<EmojiDatasets.Result> build, string outDir)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        try
+        {
+            var r = build();
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {r.Train} training and {r.Test} test images to {outDir}");
+            return 0;
+        }
+        catch (EmojiPackageMissingException e) { error.WriteLine($"error: {e.Message}"); return 3; }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DatasetLayoutException) { error.WriteLine($"error: {e.Message}"); return 2; }
     }
 }

@@ -76,6 +76,8 @@ public static class EvalCommand
             return 0;
         });
         cmd.Subcommands.Add(TrainClassifier());
+        cmd.Subcommands.Add(EvalTranslationCommand.Create());
+        cmd.Subcommands.Add(EvalTranslationCommand.TrainStyleClassifier());
         return cmd;
     }
 
