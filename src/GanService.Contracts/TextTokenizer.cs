@@ -89,7 +89,7 @@ public sealed class TextTokenizer
     public string? Problem(string? text, out TokenizedText? tokens)
     {
         tokens = null;
-        if (string.IsNullOrWhiteSpace(text)) return "text is required for this model: describe the image in words the model knows (e.g. " + Examples() + ")";
+        if (string.IsNullOrWhiteSpace(text) || (text.Length <= TextSpec.MaxCharacters && Words(text).Count == 0)) return "text is required for this model: describe the image in words the model knows (e.g. " + Examples() + ")";
         if (text.Length > TextSpec.MaxCharacters) return $"text is {text.Length} characters; at most {TextSpec.MaxCharacters}";
         var read = Read(text);
         if (read.Ids.Length == 0)

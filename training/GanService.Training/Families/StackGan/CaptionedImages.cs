@@ -32,12 +32,21 @@ public sealed class CaptionedImages : IDisposable
     /// <summary>(B, 3, S, S) in [-1, 1].</summary>
     public Tensor Batch(Tensor indices) => Pixels.index_select(0, indices).to_type(ScalarType.Float32) / 127.5f - 1f;
 
-    /// <summary>Reads DIR/captions.tsv and its images, centre-cropped and resized to <paramref name="size"/>.</summary>
-    public static CaptionedImages Load(string dir, int size, int limit = 0)
+    /// <summary>Reads DIR/captions.tsv (or DIR/<paramref name="phase"/>/captions.tsv) and its images, centre-cropped and
+    /// resized to <paramref name="size"/>.</summary>
+    public static CaptionedImages Load(string dir, int size, int limit = 0, string phase = "train")
     {
+        if (!File.Exists(Path.Combine(dir, CaptionsFile))) dir = ImageFolders.Phase(dir, phase);
         var index = Path.Combine(dir, CaptionsFile);
         if (!File.Exists(index)) throw new DatasetLayoutException($"'{dir}' has no {CaptionsFile} (lines: file<TAB>caption[<TAB>caption…])");
-        var rows = File.ReadLines(index).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split('\t')).ToList();
+        var rows = File.ReadLines(index).Where(l => l.Length > 0).Select(l => l.Split('\t')).ToList();
+        bool[] captionColumn = [];
+        if (rows.Count > 0 && rows[0][0] == "file")
+        {
+            captionColumn = rows[0].Select((name, k) => k > 0 && name != "key").ToArray();
+            rows.RemoveAt(0);
+        }
+        rows = rows.Select(r => r.Where((_, k) => k == 0 || k >= captionColumn.Length || captionColumn[k]).ToArray()).ToList();
         if (rows.Any(r => r.Length < 2)) throw new InvalidDataException($"{index}: every line needs a file and at least one caption");
         if (limit > 0) rows = rows.Take(limit).ToList();
         if (rows.Count == 0) throw new InvalidDataException($"{index}: no images listed");
@@ -72,6 +81,7 @@ public sealed class CaptionedImages : IDisposable
             File.WriteAllBytes(Path.Combine(dir, name), ImageCodec.Encode(img));
             lines.Add(name + "\t" + string.Join('\t', Captions[i]));
         }
+        lines.Insert(0, "file\t" + string.Join('\t', Captions[0].Select((_, k) => k == 0 ? "caption" : $"caption{k + 1}")));
         File.WriteAllLines(Path.Combine(dir, CaptionsFile), lines);
     }
 
