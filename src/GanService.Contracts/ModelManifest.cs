@@ -22,6 +22,8 @@ public static class TensorRoles
     public const string Ws = "ws";              // (B, num_ws, w_dim) float32 (StyleGAN synthesis input)
     public const string W = "w";                // (B, w_dim) float32 (StyleGAN mapping output)
     public const string Noise = "noise";        // float32 noise map (StyleGAN random noise mode)
+    public const string Tokens = "tokens";      // (B, L) int64 word ids of ModelManifest.Text, 0-padded (text-to-image)
+    public const string TokenLengths = "token_lengths"; // (B,) int64 count of real ids in each row of tokens
 }
 
 /// <summary>One named tensor of a graph. Shape uses -1 for the dynamic batch dimension.</summary>
@@ -77,6 +79,8 @@ public sealed record ModelManifest
     public LatentSpec? Latent { get; init; }
     public string[] Labels { get; init; } = [];            // class names (cGAN) or domain names (StarGAN)
     public StyleSpec? Style { get; init; }
+    /// <summary>Text-conditioned models (StackGAN): the vocabulary and token length their token input takes.</summary>
+    public TextSpec? Text { get; init; }
     public string License { get; init; } = "unspecified";
     /// <summary>Other names the API also serves this model under (unique across the repository).</summary>
     public string[]? Aliases { get; init; }
@@ -153,6 +157,9 @@ public sealed record ModelManifest
         if (Graphs is not null && Graphs.Any(g => g.Inputs?.Any(t => t.Role is TensorRoles.Label or TensorRoles.LabelVector) == true) && Labels.Length == 0)
             e.Add("labels: the model takes a label input but lists no labels");
         if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Length) e.Add("labels must be unique");
+        bool takesTokens = Graphs is not null && Graphs.Any(g => g.Inputs?.Any(t => t.Role is TensorRoles.Tokens) == true);
+        if (takesTokens && Text is null) e.Add("text: the model takes a tokens input but has no vocabulary");
+        if (Text is not null) e.AddRange(Text.Validate());
         foreach (var alias in Aliases ?? [])
             if (!ModelName.IsValid(alias)) e.Add($"alias '{alias}' must match {ModelName.Pattern}");
             else if (alias == Name) e.Add($"alias '{alias}' repeats the model's own name");

@@ -10,7 +10,9 @@ namespace GanService.Inference;
 /// <param name="MixSeed">StyleGAN style mixing: layers ≥ <paramref name="MixCutoff"/> take this seed's w.</param>
 /// <param name="MixCutoff">First layer taken from <paramref name="MixSeed"/>; null = num_ws / 2.</param>
 /// <param name="Noise">StyleGAN noise; modes other than const need a model with noise inputs.</param>
-public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const);
+/// <param name="Text">Text-to-image models (a tokens input): the text, read by the manifest's <see cref="TextTokenizer"/>.</param>
+public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const,
+    string? Text = null);
 
 /// <summary>
 /// Request → tensors → images for each task. Pure apart from running the model's graphs, so the tensor plumbing
@@ -44,6 +46,11 @@ public static class GanPipelines
             int numWs = manifest.Style!.NumWs;
             if (settings.MixCutoff is < 0 || settings.MixCutoff > numWs) return $"mix cutoff must be 0…{numWs}, got {settings.MixCutoff}";
         }
+        if (model.TakesText)
+        {
+            if (new TextTokenizer(manifest.Text!).Problem(settings.Text, out _) is { } textProblem) return textProblem;
+        }
+        else if (!string.IsNullOrEmpty(settings.Text)) return $"model '{model.Name}' is not text-conditioned; it takes no text";
         if (settings.Noise != NoiseMode.Const && !model.SupportsNoiseModes)
             return $"model '{model.Name}' has no noise inputs; noise {settings.Noise.ToString().ToLowerInvariant()} does not apply";
         return null;
@@ -235,6 +242,16 @@ public static class GanPipelines
             inputs.Add(NamedTensor.Of(psi.Name, [settings.Psi ?? manifest.Style?.DefaultPsi ?? 1f], 1));
         if (graph.Input(TensorRoles.Label) is { } label)
             inputs.Add(NamedTensor.Of(label.Name, Enumerable.Repeat(settings.Label ?? 0, batch).ToArray(), batch));
+        if (graph.Input(TensorRoles.Tokens) is { } tokens)
+        {
+            // One text for the whole batch (a grid of seeds): its padded ids repeated per row, and its length.
+            var tokenizer = new TextTokenizer(manifest.Text!);
+            Require(tokenizer.Problem(settings.Text, out var read));
+            var (ids, length) = tokenizer.Pad(read!);
+            inputs.Add(NamedTensor.Of(tokens.Name, Enumerable.Repeat(ids, batch).SelectMany(r => r).ToArray(), batch, ids.Length));
+            if (graph.Input(TensorRoles.TokenLengths) is { } lengths)
+                inputs.Add(NamedTensor.Of(lengths.Name, Enumerable.Repeat(length, batch).ToArray(), batch));
+        }
     }
 
     /// <summary>w (B, w_dim) → ws (B, num_ws, w_dim); with a mix w (1, w_dim), the layers <paramref name="fromMix"/>

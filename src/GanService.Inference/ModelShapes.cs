@@ -37,7 +37,9 @@ public static class ModelShapes
         {
             if (main.Input(TensorRoles.Latent) is not { } z || z.Shape.Length != 2 || z.Shape[1] != m.Latent!.Size)
                 yield return $"generate model: needs a latent input (B, {m.Latent!.Size})";
-            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi)) yield return e;
+            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi, TensorRoles.Tokens, TensorRoles.TokenLengths)) yield return e;
+            if (main.Input(TensorRoles.Tokens) is { } tokens && (tokens.Shape.Length != 2 || tokens.Shape[1] != m.Text?.MaxTokens))
+                yield return $"generate model: tokens '{tokens.Name}' must be (B, {m.Text?.MaxTokens}) as text.maxTokens says";
         }
         if (m.Task == ModelTasks.Translate)
             foreach (var e in OnlyRoles(main, TensorRoles.Image, TensorRoles.LabelVector)) yield return e;

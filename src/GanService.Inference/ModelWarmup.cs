@@ -75,7 +75,9 @@ public static class ModelWarmup
             int? target = model.Main.Input(TensorRoles.LabelVector) is null ? null : 0;
             images = [GanPipelines.Translate(model, input, ResizePolicy.Fit, target, cancellation)];
         }
-        else images = GanPipelines.Generate(model, [.. Enumerable.Range(0, seeds).Select(s => (uint)s)], new GenerateSettings(), cancellation);
+        else images = GanPipelines.Generate(model, [.. Enumerable.Range(0, seeds).Select(s => (uint)s)],
+            // A text-to-image model needs a text: its first word is as good as any for warming up.
+            new GenerateSettings(Text: model.TakesText ? model.Manifest.Text!.Words[0] : null), cancellation);
         ImageGrid.Encode(images, images.Count, OutputFormat.Png, pngCompressionLevel);
     }
 }

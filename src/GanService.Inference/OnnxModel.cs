@@ -38,6 +38,8 @@ public sealed class OnnxModel : IDisposable
     public OnnxGraph Conditioning => Mapping ?? Main;
     public bool TakesPsi => Conditioning.Input(TensorRoles.Psi) is not null;
     public bool TakesLabel => Conditioning.Input(TensorRoles.Label) is not null;
+    /// <summary>Text-to-image models: a tokens input (read with the manifest's vocabulary, <see cref="TextTokenizer"/>).</summary>
+    public bool TakesText => Conditioning.Input(TensorRoles.Tokens) is not null;
 
     /// <summary>
     /// Opens <paramref name="folder"/>/model.json and its graphs. Throws <see cref="ModelLoadException"/> (or

@@ -48,11 +48,14 @@ public static class GenerateEndpoints
     /// <param name="noise">StyleGAN: const (default, the trained noise buffers), random (seeded by seed) or none (zero noise).</param>
     /// <param name="format">png (default), jpeg, webp.</param>
     /// <param name="class">Alias of label.</param>
+    /// <param name="text">Text-to-image models (StackGAN): what to draw, e.g. `a smiling cat`. Lower-cased and split on
+    /// non-letters; words outside the model's vocabulary (GET /models/{name}: text.words) are ignored; 400 when none is known,
+    /// when it has more known words than text.maxTokens, or over 512 characters. Same text words + seed ⇒ same image.</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
         [FromQuery] string? model, [FromQuery] string? seed, [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? count,
         [FromQuery(Name = "mix_seed")] string? mixSeed, [FromQuery(Name = "mix_cutoff")] string? mixCutoff, [FromQuery] string? noise,
         [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate,
-        IOptions<GanOptions> options, CancellationToken cancellation)
+        IOptions<GanOptions> options, CancellationToken cancellation, [FromQuery] string? text = null)
     {
         label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
@@ -63,31 +66,33 @@ public static class GenerateEndpoints
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
         return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, options.Value, columns: ImageGrid.DefaultColumns(n),
-            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation);
+            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation, text);
     }
 
     /// <param name="model">A loaded generate model.</param>
     /// <param name="from">Start seed.</param>
     /// <param name="to">End seed.</param>
     /// <param name="steps">2 … 64 images (InferenceLimits.MaxInterpolationSteps; default 8).</param>
+    /// <param name="text">Text-to-image models: the text every image of the strip is drawn for (as in /generate).</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Interpolate(
         [FromQuery] string? model, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? steps,
         [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? noise,
-        HttpContext context, ModelRepository models, InferenceGate gate, IOptions<GanOptions> options, CancellationToken cancellation)
+        HttpContext context, ModelRepository models, InferenceGate gate, IOptions<GanOptions> options, CancellationToken cancellation,
+        [FromQuery] string? text = null)
     {
         if (!QueryValues.TrySeed(from, "from", 0, out var a, out var error) ||
             !QueryValues.TrySeed(to, "to", 1, out var b, out error) ||
             !QueryValues.TryInt(steps, "steps", InferenceLimits.Default.MinInterpolationSteps, InferenceLimits.Default.MaxInterpolationSteps, 8, out var n, out error))
             return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(error!));
         return RunAsync(model, psi, label, null, null, noise, "png", context, models, gate, options.Value, columns: n,
-            $"interpolate from={a} to={b} steps={n}", (m, settings, timings, ct) => GanPipelines.Interpolate(m.Model, a, b, n, settings, ct, timings), cancellation);
+            $"interpolate from={a} to={b} steps={n}", (m, settings, timings, ct) => GanPipelines.Interpolate(m.Model, a, b, n, settings, ct, timings), cancellation, text);
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> RunAsync(
         string? model, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, string? formatText,
         HttpContext context, ModelRepository models, InferenceGate gate, GanOptions options, int columns, string request,
         Func<LoadedModel, GenerateSettings, StageTimings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
-        CancellationToken cancellation)
+        CancellationToken cancellation, string? textText = null)
     {
         if (string.IsNullOrEmpty(model)) return Problems.BadQuery($"model is required; available: {string.Join(", ", models.Names)}");
         if (!models.TryAcquire(model, out var lease)) return Problems.UnknownModel(model, models);
@@ -95,13 +100,13 @@ public static class GenerateEndpoints
         {
             var m = lease.Model;
             if (m.Manifest.Task != ModelTasks.Generate) return Problems.WrongTask(m, ModelTasks.Generate);
-            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, out var error) is not { } settings) return Problems.BadQuery(error!);
+            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, textText, out var error) is not { } settings) return Problems.BadQuery(error!);
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
             // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
             var encoding = format == OutputFormat.Png ? $"png-level={options.PngCompressionLevel}" : "";
             var normalised = FormattableString.Invariant(
-                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns} {encoding}");
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns} {encoding}{TextTag(m, settings.Text)}");
             if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
                 return ImageResults.NotModifiedResult();
 
@@ -114,8 +119,13 @@ public static class GenerateEndpoints
         }
     }
 
+    /// <summary>The words a text model reads from the text (equal words ⇒ equal image ⇒ one ETag); empty for other models.</summary>
+    private static string TextTag(LoadedModel m, string? text) =>
+        m.Manifest.Text is { } spec && text is not null ? " text=" + new TextTokenizer(spec).Read(text).Normalised : "";
+
     /// <summary>Parses the conditioning query values; what this model can take is the inference library's check.</summary>
-    private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, out string? error)
+    private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText,
+        string? text, out string? error)
     {
         if (!QueryValues.TryPsi(psiText, out var psi, out error)) return null;
 
@@ -153,7 +163,7 @@ public static class GenerateEndpoints
             case "none": noise = NoiseMode.None; break;
             default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
-        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise);
+        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, text);
         error = GanPipelines.Problem(m.Model, settings);
         return error is null ? settings : null;
     }

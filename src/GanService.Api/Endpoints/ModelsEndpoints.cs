@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace GanService.Api.Endpoints;
 
 /// <summary>What each capability flag means for the query parameters a client may send.</summary>
-public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate);
+/// <param name="Text">The model draws what a text says (GET /generate text=; its words: the manifest's text.words).</param>
+public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate, bool Text = false);
 
 /// <param name="Aliases">other names that serve this model; <paramref name="Reason"/> says why a failed folder failed, or
 /// (for a ready model) which of its manifest aliases conflict with other models and are not served.</param>
@@ -74,7 +75,8 @@ public static class ModelsEndpoints
             Target: model.Main.Input(TensorRoles.LabelVector) is not null,
             Noise: model.SupportsNoiseModes,
             Mixing: model.IsStyleBased,
-            Interpolate: m.Manifest.Task == ModelTasks.Generate);
+            Interpolate: m.Manifest.Task == ModelTasks.Generate,
+            Text: model.TakesText);
         return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,
             capabilities, null, $"/models/{m.Name}", m.Sample is null ? null : $"/models/{m.Name}/sample.png");
     }

@@ -30,6 +30,8 @@ function showModel() {
   $('label-label').hidden = !m.capabilities.label;
   if (m.capabilities.label) fillSelect($('label'), m.labels);
   $('psi-label').hidden = !m.capabilities.psi;
+  $('text-row').hidden = !m.capabilities.text;
+  $('text-help').textContent = m.capabilities.text ? 'words outside the model\'s vocabulary are ignored (GET /models/' + m.name + ' lists them)' : '';
 }
 
 async function loadModels() {
@@ -96,6 +98,7 @@ function generateQuery(extra) {
   const query = new URLSearchParams({ model: m.name, ...extra });
   if (m.capabilities.psi) query.set('psi', $('psi').value);
   if (m.capabilities.label) query.set('label', $('label').value);
+  if (m.capabilities.text) query.set('text', $('text').value);
   return query;
 }
 

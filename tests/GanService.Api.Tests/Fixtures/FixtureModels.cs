@@ -23,6 +23,10 @@ public static class FixtureModels
     /// <summary>Not in <see cref="All"/>: dcgan whose Reshape fixes the batch to 1 while its input says any batch, so
     /// batch 1 runs and every larger batch fails inside ONNX Runtime (as a batch too large for GPU memory would).</summary>
     public const string BatchOfOne = "batch-of-one";
+    /// <summary>Not in <see cref="All"/>: text-to-image, tokens (B, 3) + token_lengths (B,) + z (B, 8) → image (B, 3, 8, 8),
+    /// vocabulary <see cref="TextWords"/>; the image depends on the word ids and the count.</summary>
+    public const string Text = "text2img";
+    public static readonly string[] TextWords = ["smiling", "cat", "dog", "red"];
     public static readonly string[] All = [Translate, StarGan, Dcgan, Cgan, StyleGan];
     public const int Z = 8, NumWs = 4, WDim = 4;
 
@@ -80,6 +84,7 @@ public static class FixtureModels
             BatchOfOne => GenerateModel(dir, model, withLabels: false, fixedBatch: true),
             Cgan => GenerateModel(dir, model, withLabels: true),
             StyleGan => StyleModel(dir, model),
+            Text => TextModel(dir, model),
             _ => throw new ArgumentException(model),
         };
         File.WriteAllText(Path.Combine(dir, "model.json"), manifest.ToJson());
@@ -137,6 +142,28 @@ public static class FixtureModels
         return Manifest(dir, name, withLabels ? "cgan" : "dcgan", ModelTasks.Generate,
             [Graph(dir, "model", "model.onnx", b, [.. inputs], [new("image", [-1, 3, 8, 8])])],
             new ImageSpec(3, 8, 8), new LatentSpec(Z), withLabels ? ["cat", "dog", "bird"] : []);
+    }
+
+    private static ModelManifest TextModel(string dir, string name)
+    {
+        // z + [ids as floats, length] · W  →  Gemm → Reshape → Tanh
+        var b = new OnnxBuilder(5).InputInt64("tokens", -1, 3).InputInt64("token_lengths", -1).Input("z", -1, Z)
+            .InitializerInt64("axes1", [1], 1)
+            .RandomInitializer("text_w", 1.5f, 4, Z)
+            .RandomInitializer("fc_w", 0.5f, Z, 3 * 8 * 8).RandomInitializer("fc_b", 0.1f, 3 * 8 * 8)
+            .InitializerInt64("img_shape", [-1, 3, 8, 8], 4)
+            .Node("Cast", ["tokens"], "ids_f", ("to", 1L))
+            .Node("Cast", ["token_lengths"], "len_f", ("to", 1L))
+            .Node("Unsqueeze", ["len_f", "axes1"], "len_col")
+            .Node("Concat", ["ids_f", "len_col"], "text", ("axis", 1L))
+            .Node("MatMul", ["text", "text_w"], "text_z")
+            .Node("Add", ["z", "text_z"], "zc")
+            .Node("Gemm", ["zc", "fc_w", "fc_b"], "fc")
+            .Node("Reshape", ["fc", "img_shape"], "pre")
+            .Node("Tanh", ["pre"], "image").Output("image", -1, 3, 8, 8);
+        TensorSpec[] inputs = [new("tokens", [-1, 3], "int64", TensorRoles.Tokens), new("token_lengths", [-1], "int64", TensorRoles.TokenLengths), new("z", [-1, Z], Role: TensorRoles.Latent)];
+        return Manifest(dir, name, "stackgan", ModelTasks.Generate, [Graph(dir, "model", "model.onnx", b, inputs, [new("image", [-1, 3, 8, 8])])],
+            new ImageSpec(3, 8, 8), new LatentSpec(Z), []) with { Text = new TextSpec(TextWords, 3) };
     }
 
     private static ModelManifest StyleModel(string dir, string name)

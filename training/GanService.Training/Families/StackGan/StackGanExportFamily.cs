@@ -1,0 +1,71 @@
+using System.Globalization;
+using GanService.Contracts;
+using GanService.Training.Checkpoints;
+using GanService.Training.Export;
+using GanService.Training.Onnx;
+using GanService.Training.Training;
+
+namespace GanService.Training.Families.StackGan;
+
+/// <summary>`gan export stackgan`: the generator (text encoder, both Conditioning Augmentations, Stage I and Stage II)
+/// as one graph (tokens, token_lengths, z) → 64² image, with the vocabulary in the manifest.</summary>
+public sealed class StackGanExportFamily : IExportableFamily
+{
+    public string Name => StackGanTrainer.FamilyName;
+    public string Description => "StackGAN text-to-image generator (tokens + lengths + z → Stage-II image)";
+
+    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
+        IReadOnlyDictionary<string, string> overrides)
+    {
+        StackGanOptions o;
+        if (checkpoint is not null)
+        {
+            o = Checkpoint.ReadOptions<StackGanOptions>(checkpoint).Options;
+            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
+        }
+        else
+        {
+            o = OptionsBinder.Apply(new StackGanOptions(), overrides);
+            if (o.Vocabulary.Length == 0) o = o with { Vocabulary = ["red", "green", "blue", "circle", "square", "triangle"] };
+        }
+        var (g, _, _, _) = StackGanTrainer.Build(o);
+        if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
+        var (draft, graph) = Export(g, o, modelName, checkpoint);
+        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
+        {
+            var state = Checkpoint.ReadState(checkpoint);
+            long encoder = Math.Min(state.Step, o.EncoderSteps), one = Math.Clamp(state.Step - o.EncoderSteps, 0, o.StageOneSteps),
+                two = Math.Clamp(state.Step - o.EncoderSteps - o.StageOneSteps, 0, o.StageTwoSteps);
+            draft = draft with
+            {
+                Training = draft.Training! with
+                {
+                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),
+                    Steps = string.Create(CultureInfo.InvariantCulture, $"{encoder} encoder + {one} Stage-I + {two} Stage-II steps, batch {o.Batch}, KL coefficient {o.KlCoefficient}"),
+                },
+            };
+        }
+        return (draft, [graph]);
+    }
+
+    public static (ModelManifest Draft, PackagedGraph Graph) Export(StackGanGenerator g, StackGanOptions o, string modelName, string? source)
+    {
+        var (inputs, outputs) = g.OnnxSignature(o.MaxTokens);
+        var model = OnnxExporter.Export(g, inputs, outputs);
+        string[] roles = [TensorRoles.Tokens, TensorRoles.TokenLengths, TensorRoles.Latent];
+        var specs = inputs.Select((io, k) => ModelPackage.Spec(io, roles[k])).ToArray();
+        var draft = new ModelManifest
+        {
+            Name = modelName, Family = StackGanTrainer.FamilyName, Task = ModelTasks.Generate, Graphs = [],
+            Image = new ImageSpec(3, o.Size, o.Size),
+            Latent = new LatentSpec(g.LatentSize),
+            Text = new TextSpec(o.Vocabulary, o.MaxTokens),
+            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
+            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
+                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            Description = source is null ? "Randomly initialised StackGAN generator (for checking the export chain)."
+                : $"StackGAN text-to-image: text (words of the vocabulary) + seed → {o.Size}² image; latent = z ({o.ZDim}) + Stage-I ε ({o.ConditionDim}) + Stage-II ε ({o.ConditionDim}).",
+        };
+        return (draft, new PackagedGraph("model", "model.onnx", model, specs, [ModelPackage.Spec(outputs[0], TensorRoles.Image)]));
+    }
+}
