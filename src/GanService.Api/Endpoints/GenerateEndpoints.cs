@@ -48,12 +48,16 @@ public static class GenerateEndpoints
     /// <param name="noise">StyleGAN: const (default, the trained noise buffers), random (seeded by seed) or none (zero noise).</param>
     /// <param name="format">png (default), jpeg, webp.</param>
     /// <param name="class">Alias of label.</param>
+    /// <param name="trunc">Truncation trick on z (BigGAN and other z → image models): every latent value with |v| &gt; trunc is
+    /// resampled, deterministically per seed; a number in [0.04, 4], default none. StyleGAN models take psi instead.</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
         [FromQuery] string? model, [FromQuery] string? seed, [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? count,
         [FromQuery(Name = "mix_seed")] string? mixSeed, [FromQuery(Name = "mix_cutoff")] string? mixCutoff, [FromQuery] string? noise,
         [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate,
-        IOptions<GanOptions> options, CancellationToken cancellation)
+        IOptions<GanOptions> options, CancellationToken cancellation, [FromQuery] string? trunc = null)
     {
+        if (!QueryValues.TryTrunc(trunc, out var truncation, out var truncError))
+            return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(truncError!));
         label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
             !QueryValues.TryInt(count, "count", 1, InferenceLimits.Default.MaxCount, 1, out var n, out error))
@@ -63,7 +67,7 @@ public static class GenerateEndpoints
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
         return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, options.Value, columns: ImageGrid.DefaultColumns(n),
-            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation);
+            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation, truncation);
     }
 
     /// <param name="model">A loaded generate model.</param>
@@ -87,7 +91,7 @@ public static class GenerateEndpoints
         string? model, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, string? formatText,
         HttpContext context, ModelRepository models, InferenceGate gate, GanOptions options, int columns, string request,
         Func<LoadedModel, GenerateSettings, StageTimings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
-        CancellationToken cancellation)
+        CancellationToken cancellation, float? trunc = null)
     {
         if (string.IsNullOrEmpty(model)) return Problems.BadQuery($"model is required; available: {string.Join(", ", models.Names)}");
         if (!models.TryAcquire(model, out var lease)) return Problems.UnknownModel(model, models);
@@ -95,13 +99,13 @@ public static class GenerateEndpoints
         {
             var m = lease.Model;
             if (m.Manifest.Task != ModelTasks.Generate) return Problems.WrongTask(m, ModelTasks.Generate);
-            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, out var error) is not { } settings) return Problems.BadQuery(error!);
+            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, trunc, out var error) is not { } settings) return Problems.BadQuery(error!);
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
             // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
             var encoding = format == OutputFormat.Png ? $"png-level={options.PngCompressionLevel}" : "";
             var normalised = FormattableString.Invariant(
-                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns} {encoding}");
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} trunc={settings.Trunc?.ToString("R") ?? "none"} format={format} columns={columns} {encoding}");
             if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
                 return ImageResults.NotModifiedResult();
 
@@ -115,7 +119,8 @@ public static class GenerateEndpoints
     }
 
     /// <summary>Parses the conditioning query values; what this model can take is the inference library's check.</summary>
-    private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, out string? error)
+    private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText,
+        float? trunc, out string? error)
     {
         if (!QueryValues.TryPsi(psiText, out var psi, out error)) return null;
 
@@ -153,7 +158,7 @@ public static class GenerateEndpoints
             case "none": noise = NoiseMode.None; break;
             default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
-        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise);
+        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, trunc);
         error = GanPipelines.Problem(m.Model, settings);
         return error is null ? settings : null;
     }

@@ -33,6 +33,7 @@ public static class FamilyRegistry
         Register(new Families.Gan.GenerationExportFamily("dcgan"));
         Register(new Families.Gan.GenerationExportFamily("cgan"));
         Register(new Families.BigGan.BigGanExportFamily());
+        Register(new Families.ProGan.ProGanExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;
