@@ -19,13 +19,7 @@ public sealed class BigGanExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        BigGanOptions o;
-        if (checkpoint is not null)
-        {
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-            o = Checkpoint.ReadOptions<BigGanOptions>(checkpoint).Options;
-        }
-        else o = OptionsBinder.Apply(new BigGanOptions(), overrides);
+        var o = ExportOptions.Resolve(checkpoint, overrides, new BigGanOptions());
         if (o.ClassNames.Length != o.NumClasses)
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = BigGanTrainer.Build(o);

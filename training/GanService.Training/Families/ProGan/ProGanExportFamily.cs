@@ -18,13 +18,7 @@ public sealed class ProGanExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        ProGanOptions o;
-        if (checkpoint is not null)
-        {
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-            o = Checkpoint.ReadOptions<ProGanOptions>(checkpoint).Options;
-        }
-        else o = OptionsBinder.Apply(new ProGanOptions(), overrides);
+        var o = ExportOptions.Resolve(checkpoint, overrides, new ProGanOptions());
         var (g, d, ema) = ProGanTrainer.Build(o);
         TrainingInfo training;
         if (checkpoint is not null)
