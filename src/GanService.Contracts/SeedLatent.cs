@@ -11,6 +11,10 @@ namespace GanService.Contracts;
 ///   uniform() = ((next() ≫ 11) + 1) · 2⁻⁵³        ∈ (0, 1]
 ///   normal pair (Box–Muller, computed in double): r = √(−2 ln u₁), θ = 2π u₂ → (r cos θ, r sin θ), rounded to float32
 /// Values are produced in pairs; an odd count drops the last sine.
+/// Truncation (BigGAN's truncation trick, optional): with a threshold t, the same stream is read in the same order and
+/// every value with |v| &gt; t is skipped (resampled), so each of the <c>size</c> values is N(0, 1) conditioned on
+/// |v| ≤ t; the result is still a pure function of (seed, size, t). t must lie in [MinTruncation, MaxTruncation]: the
+/// lower bound keeps the expected draws per value (1 / P(|v| ≤ t), ≈ 31 at 0.04) small.
 /// </summary>
 public static class SeedLatent
 {
@@ -25,31 +29,48 @@ public static class SeedLatent
 
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
-    /// <summary>Standard-normal latent of length <paramref name="size"/> for one seed.</summary>
-    public static float[] Normal(uint seed, int size, ulong stream = Streams.Latent)
+    /// <summary>The smallest and largest truncation threshold accepted (BigGAN's sweeps run 0.04 … 2).</summary>
+    public const float MinTruncation = 0.04f;
+    public const float MaxTruncation = 4f;
+
+    /// <summary>Why <paramref name="threshold"/> cannot be used as a truncation threshold (null if it can).</summary>
+    public static string? TruncationProblem(float threshold, string name = "trunc") =>
+        float.IsFinite(threshold) && threshold >= MinTruncation && threshold <= MaxTruncation ? null
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} must be a number in [{MinTruncation}, {MaxTruncation}], got {threshold}");
+
+    /// <summary>Standard-normal latent of length <paramref name="size"/> for one seed (truncated at |v| ≤ t when given).</summary>
+    public static float[] Normal(uint seed, int size, ulong stream = Streams.Latent, float? truncation = null)
     {
         var result = new float[size];
-        Fill(seed, result, stream);
+        Fill(seed, result, stream, truncation);
         return result;
     }
 
-    public static void Fill(uint seed, Span<float> destination, ulong stream = Streams.Latent)
+    public static void Fill(uint seed, Span<float> destination, ulong stream = Streams.Latent, float? truncation = null)
     {
+        if (truncation is { } t && TruncationProblem(t) is { } problem) throw new ArgumentOutOfRangeException(nameof(truncation), problem);
         ulong state = seed ^ (stream * Golden);
-        for (int i = 0; i < destination.Length; i += 2)
+        for (int i = 0; i < destination.Length;)
         {
             double u1 = Uniform(ref state), u2 = Uniform(ref state);
             double r = Math.Sqrt(-2.0 * Math.Log(u1)), theta = 2.0 * Math.PI * u2;
-            destination[i] = (float)(r * Math.Cos(theta));
-            if (i + 1 < destination.Length) destination[i + 1] = (float)(r * Math.Sin(theta));
+            float a = (float)(r * Math.Cos(theta)), b = (float)(r * Math.Sin(theta));
+            if (truncation is not { } limit)
+            {
+                destination[i++] = a;
+                if (i < destination.Length) destination[i++] = b;
+                continue;
+            }
+            if (Math.Abs(a) <= limit) destination[i++] = a;
+            if (i < destination.Length && Math.Abs(b) <= limit) destination[i++] = b;
         }
     }
 
-    /// <summary>(count, size) row-major batch for seeds seed, …: each row equals Normal(seeds[i], size).</summary>
-    public static float[] Batch(IReadOnlyList<uint> seeds, int size, ulong stream = Streams.Latent)
+    /// <summary>(count, size) row-major batch for seeds seed, …: each row equals Normal(seeds[i], size, stream, truncation).</summary>
+    public static float[] Batch(IReadOnlyList<uint> seeds, int size, ulong stream = Streams.Latent, float? truncation = null)
     {
         var result = new float[seeds.Count * size];
-        for (int i = 0; i < seeds.Count; i++) Fill(seeds[i], result.AsSpan(i * size, size), stream);
+        for (int i = 0; i < seeds.Count; i++) Fill(seeds[i], result.AsSpan(i * size, size), stream, truncation);
         return result;
     }
 

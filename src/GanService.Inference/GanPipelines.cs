@@ -11,8 +11,14 @@ namespace GanService.Inference;
 /// <param name="MixCutoff">First layer taken from <paramref name="MixSeed"/>; null = num_ws / 2.</param>
 /// <param name="Noise">StyleGAN noise; modes other than const need a model with noise inputs.</param>
 /// <param name="Text">Text-to-image models (a tokens input): the text, read by the manifest's <see cref="TextTokenizer"/>.</param>
+/// <param name="Trunc">Truncation trick on z (BigGAN): values with |v| &gt; Trunc are resampled by <see cref="SeedLatent"/>;
+/// null = none. Models that map z to W truncate with ψ instead.</param>
 public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const,
-    string? Text = null);
+    string? Text = null, float? Trunc = null)
+{
+    /// <summary>Seed → z for these settings (truncated when <see cref="Trunc"/> is set).</summary>
+    public float[] Latents(IReadOnlyList<uint> seeds, int size) => SeedLatent.Batch(seeds, size, truncation: Trunc);
+}
 
 /// <summary>
 /// Request → tensors → images for each task. Pure apart from running the model's graphs, so the tensor plumbing
@@ -51,6 +57,11 @@ public static class GanPipelines
             if (new TextTokenizer(manifest.Text!).Problem(settings.Text, out _) is { } textProblem) return textProblem;
         }
         else if (!string.IsNullOrEmpty(settings.Text)) return $"model '{model.Name}' is not text-conditioned; it takes no text";
+        if (settings.Trunc is { } trunc)
+        {
+            if (model.IsStyleBased) return $"model '{model.Name}' truncates in W; use psi instead of trunc";
+            if (SeedLatent.TruncationProblem(trunc) is { } truncProblem) return truncProblem;
+        }
         if (settings.Noise != NoiseMode.Const && !model.SupportsNoiseModes)
             return $"model '{model.Name}' has no noise inputs; noise {settings.Noise.ToString().ToLowerInvariant()} does not apply";
         return null;
@@ -127,7 +138,7 @@ public static class GanPipelines
             int cutoff = settings.MixCutoff ?? model.Manifest.Style!.NumWs / 2;
             return Synthesize(model, WsFromW(model, w, seeds.Count, mix, layer => layer >= cutoff), seeds, settings.Noise, ct);
         }
-        var z = SeedLatent.Batch(seeds, model.Manifest.Latent!.Size);
+        var z = settings.Latents(seeds, model.Manifest.Latent!.Size);
         return RunPlain(model, z, seeds.Count, settings, ct);
     }
 
@@ -154,7 +165,7 @@ public static class GanPipelines
             return Synthesize(model, WsFromW(model, w, steps, null, _ => false), Enumerable.Repeat(from, steps).ToList(), settings.Noise, ct);
         }
         int zSize = model.Manifest.Latent!.Size;
-        var z = Lerp(SeedLatent.Batch([from, to], zSize), zSize, steps);
+        var z = Lerp(settings.Latents([from, to], zSize), zSize, steps);
         return RunPlain(model, z, steps, settings, ct);
     }
 

@@ -51,12 +51,16 @@ public static class GenerateEndpoints
     /// <param name="text">Text-to-image models (StackGAN): what to draw, e.g. `a smiling cat`. Lower-cased and split on
     /// non-letters; words outside the model's vocabulary (GET /models/{name}: text.words) are ignored; 400 when none is known,
     /// when it has more known words than text.maxTokens, or over 512 characters. Same text words + seed ⇒ same image.</param>
+    /// <param name="trunc">Truncation trick on z (BigGAN and other z → image models): every latent value with |v| &gt; trunc is
+    /// resampled, deterministically per seed; a number in [0.04, 4], default none. StyleGAN models take psi instead.</param>
     public static Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> Generate(
         [FromQuery] string? model, [FromQuery] string? seed, [FromQuery] string? psi, [FromQuery] string? label, [FromQuery] string? count,
         [FromQuery(Name = "mix_seed")] string? mixSeed, [FromQuery(Name = "mix_cutoff")] string? mixCutoff, [FromQuery] string? noise,
         [FromQuery] string? format, [FromQuery(Name = "class")] string? @class, HttpContext context, ModelRepository models, InferenceGate gate,
-        IOptions<GanOptions> options, CancellationToken cancellation, [FromQuery] string? text = null)
+        IOptions<GanOptions> options, CancellationToken cancellation, [FromQuery] string? text = null, [FromQuery] string? trunc = null)
     {
+        if (!QueryValues.TryTrunc(trunc, out var truncation, out var truncError))
+            return Task.FromResult<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>>(Problems.BadQuery(truncError!));
         label ??= @class;
         if (!QueryValues.TrySeed(seed, "seed", 0, out var first, out var error) ||
             !QueryValues.TryInt(count, "count", 1, InferenceLimits.Default.MaxCount, 1, out var n, out error))
@@ -66,7 +70,7 @@ public static class GenerateEndpoints
                 Problems.BadQuery($"seeds {first}…{(ulong)first + (ulong)n - 1} run past {SeedLatent.MaxSeed}"));
         var seeds = Enumerable.Range(0, n).Select(i => first + (uint)i).ToList();
         return RunAsync(model, psi, label, mixSeed, mixCutoff, noise, format, context, models, gate, options.Value, columns: ImageGrid.DefaultColumns(n),
-            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation, text);
+            $"generate seed={first} count={n}", (m, settings, timings, ct) => GanPipelines.Generate(m.Model, seeds, settings, ct, timings), cancellation, text, truncation);
     }
 
     /// <param name="model">A loaded generate model.</param>
@@ -92,7 +96,7 @@ public static class GenerateEndpoints
         string? model, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText, string? formatText,
         HttpContext context, ModelRepository models, InferenceGate gate, GanOptions options, int columns, string request,
         Func<LoadedModel, GenerateSettings, StageTimings, CancellationToken, List<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>> run,
-        CancellationToken cancellation, string? textText = null)
+        CancellationToken cancellation, string? textText = null, float? trunc = null)
     {
         if (string.IsNullOrEmpty(model)) return Problems.BadQuery($"model is required; available: {string.Join(", ", models.Names)}");
         if (!models.TryAcquire(model, out var lease)) return Problems.UnknownModel(model, models);
@@ -100,13 +104,13 @@ public static class GenerateEndpoints
         {
             var m = lease.Model;
             if (m.Manifest.Task != ModelTasks.Generate) return Problems.WrongTask(m, ModelTasks.Generate);
-            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, textText, out var error) is not { } settings) return Problems.BadQuery(error!);
+            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, textText, trunc, out var error) is not { } settings) return Problems.BadQuery(error!);
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
             // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
             var encoding = format == OutputFormat.Png ? $"png-level={options.PngCompressionLevel}" : "";
             var normalised = FormattableString.Invariant(
-                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} format={format} columns={columns} {encoding}{TextTag(m, settings.Text)}");
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} trunc={settings.Trunc?.ToString("R") ?? "none"} format={format} columns={columns} {encoding}{TextTag(m, settings.Text)}");
             if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
                 return ImageResults.NotModifiedResult();
 
@@ -125,7 +129,7 @@ public static class GenerateEndpoints
 
     /// <summary>Parses the conditioning query values; what this model can take is the inference library's check.</summary>
     private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText,
-        string? text, out string? error)
+        string? text, float? trunc, out string? error)
     {
         if (!QueryValues.TryPsi(psiText, out var psi, out error)) return null;
 
@@ -163,7 +167,7 @@ public static class GenerateEndpoints
             case "none": noise = NoiseMode.None; break;
             default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
-        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, text);
+        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, text, trunc);
         error = GanPipelines.Problem(m.Model, settings);
         return error is null ? settings : null;
     }

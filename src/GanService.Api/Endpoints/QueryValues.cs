@@ -44,6 +44,18 @@ public static class QueryValues
         return false;
     }
 
+    /// <summary>trunc: the z truncation threshold, in SeedLatent's range; empty = none.</summary>
+    public static bool TryTrunc(string? text, out float? trunc, out string? error)
+    {
+        trunc = null;
+        error = null;
+        if (string.IsNullOrEmpty(text)) return true;
+        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && SeedLatent.TruncationProblem(v) is null)
+        { trunc = v; return true; }
+        error = $"trunc must be a number in [{SeedLatent.MinTruncation}, {SeedLatent.MaxTruncation}], got '{Problems.Shorten(text)}'";
+        return false;
+    }
+
     public static bool TryResize(string? text, out ResizePolicy policy, out string? error)
     {
         error = null;

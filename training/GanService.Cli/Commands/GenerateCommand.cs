@@ -54,8 +54,8 @@ public static class GenerateCommand
         {
             var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
             using var m = ModelArguments.Open(parse, model, models);
-            var settings = new GenerateSettings(parse.GetValue(trunc), ModelArguments.LabelIndex(m, parse.GetValue(label)),
-                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise), parse.GetValue(text));
+            var settings = ModelArguments.WithTrunc(m, new GenerateSettings(null, ModelArguments.LabelIndex(m, parse.GetValue(label)),
+                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise), Text: parse.GetValue(text)), parse.GetValue(trunc));
             var bytes = parse.GetValue(perClass)
                 ? RenderClassGrid(m, seedList, settings)
                 : RenderGrid(m, seedList, settings, parse.GetValue(columns));

@@ -26,7 +26,7 @@ public static class InterpolateCommand
             // Checked before the model is opened: a bad count needs no model to be refused.
             if (limits.StepsProblem(n, "--steps") is { } problem) throw new ArgumentException(problem);
             using var m = ModelArguments.Open(parse, model, models);
-            var settings = new GenerateSettings(parse.GetValue(trunc), ModelArguments.LabelIndex(m, parse.GetValue(label)), Noise: parse.GetValue(noise));
+            var settings = ModelArguments.WithTrunc(m, new GenerateSettings(null, ModelArguments.LabelIndex(m, parse.GetValue(label)), Noise: parse.GetValue(noise)), parse.GetValue(trunc));
             var images = GanPipelines.Interpolate(m, parse.GetValue(from), parse.GetValue(to), n, settings, CancellationToken.None);
             ModelArguments.Write(stdout, parse.GetValue(output)!, ImageGrid.Encode(images, n), $"{n} steps");
             return 0;

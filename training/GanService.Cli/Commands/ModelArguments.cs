@@ -13,7 +13,12 @@ public static class ModelArguments
 {
     public static Option<string> Model() => new("--model") { Description = "model folder, or a model name under --models", Required = true };
     public static Option<string> Models() => new("--models") { Description = "model repository", DefaultValueFactory = _ => "models" };
-    public static Option<float?> Trunc() => new("--trunc") { Description = "StyleGAN: truncation ψ (default: the manifest's)" };
+    public static Option<float?> Trunc() => new("--trunc") { Description = "truncation: StyleGAN ψ (default: the manifest's); z → image models (BigGAN): resample latent values with |v| > t, t in [0.04, 4] (GET /generate trunc)" };
+
+    /// <summary>--trunc is ψ for models that truncate in W (a psi input) and the z threshold of GET /generate's trunc
+    /// for the others, so one flag serves both truncation tricks.</summary>
+    public static GenerateSettings WithTrunc(OnnxModel m, GenerateSettings settings, float? trunc) =>
+        trunc is null ? settings : m.TakesPsi ? settings with { Psi = trunc } : settings with { Trunc = trunc };
     public static Option<NoiseMode> Noise() => new("--noise-mode") { Description = "StyleGAN: const | random | none", DefaultValueFactory = _ => NoiseMode.Const };
     public static Option<string?> Label() => new("--label") { Description = "class name or index for conditional models (default: class 0, as GET /generate)" };
 

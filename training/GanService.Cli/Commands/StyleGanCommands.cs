@@ -32,14 +32,16 @@ public static class StyleGanCommands
         return cmd;
     }
 
-    /// <summary>`gan trunc-sweep`: one row per seed, one column per ψ (e.g. 1.0 → 0.5), to see truncation work.</summary>
+    /// <summary>`gan trunc-sweep`: one row per seed, one column per ψ (e.g. 1.0 → 0.5), to see truncation work; for
+    /// z → image models (BigGAN) the columns are z thresholds (e.g. 2 → 0.25).</summary>
     public static Command TruncationSweep()
     {
         var model = ModelArguments.Model(); var models = ModelArguments.Models(); var noise = ModelArguments.Noise();
+        var label = ModelArguments.Label();
         var seeds = new Option<string>("--seeds") { DefaultValueFactory = _ => "0-7" };
-        var psis = new Option<string>("--psi") { Description = "comma-separated ψ values", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5" };
+        var psis = new Option<string>("--psi", "--trunc") { Description = "comma-separated ψ values (z models: thresholds, e.g. 2,1,0.5,0.25)", DefaultValueFactory = _ => "1,0.9,0.8,0.7,0.6,0.5" };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "trunc-sweep.png" };
-        var cmd = new Command("trunc-sweep", $"grid of seeds (rows) × truncation ψ (columns), at most {InferenceLimits.Default.MaxCount} images") { model, models, seeds, psis, noise, output };
+        var cmd = new Command("trunc-sweep", $"grid of seeds (rows) × truncation ψ or z threshold (columns), at most {InferenceLimits.Default.MaxCount} images") { model, models, seeds, psis, label, noise, output };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
@@ -50,7 +52,8 @@ public static class StyleGanCommands
             try
             {
                 foreach (var psi in values)
-                    perPsi.Add(GanPipelines.Generate(m, list, new GenerateSettings(psi, Noise: parse.GetValue(noise)), CancellationToken.None));
+                    perPsi.Add(GanPipelines.Generate(m, list, ModelArguments.WithTrunc(m,
+                        new GenerateSettings(Label: ModelArguments.LabelIndex(m, parse.GetValue(label)), Noise: parse.GetValue(noise)), psi), CancellationToken.None));
             }
             catch
             {

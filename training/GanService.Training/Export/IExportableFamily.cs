@@ -17,6 +17,19 @@ public interface IExportableFamily
         IReadOnlyDictionary<string, string> overrides);
 }
 
+/// <summary>The options an export builds its generator from.</summary>
+public static class ExportOptions
+{
+    /// <summary>A checkpoint's options (it decides the architecture, so <c>--set</c> is refused), or
+    /// <paramref name="defaults"/> with the <c>--set</c> overrides applied for a random initialisation.</summary>
+    public static T Resolve<T>(string? checkpoint, IReadOnlyDictionary<string, string> overrides, T defaults) where T : class
+    {
+        if (checkpoint is null) return Training.OptionsBinder.Apply(defaults, overrides);
+        if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
+        return Checkpoints.Checkpoint.ReadOptions<T>(checkpoint).Options;
+    }
+}
+
 /// <summary>The explicit registry of families (no reflection, no string-built type names).</summary>
 public static class FamilyRegistry
 {
@@ -33,6 +46,8 @@ public static class FamilyRegistry
         Register(new Families.Gan.GenerationExportFamily("dcgan"));
         Register(new Families.Gan.GenerationExportFamily("cgan"));
         Register(new Families.StackGan.StackGanExportFamily());
+        Register(new Families.BigGan.BigGanExportFamily());
+        Register(new Families.ProGan.ProGanExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;

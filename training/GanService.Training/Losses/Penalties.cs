@@ -64,4 +64,25 @@ public static class Penalties
         using (torch.no_grad()) mean.copy_(mean.lerp(lengths.mean(), decay));
         return (lengths - mean).square();
     }
+
+    /// <summary>
+    /// BigGAN's orthogonal regularisation, the off-diagonal form (Brock et al. 2019, §3.1):
+    /// R_β(W) = β ‖WᵀW ⊙ (1 − I)‖²_F summed over <paramref name="weights"/>, each viewed as a matrix whose rows are its
+    /// filters (out, in·k·k), so the Gram matrix compares filters: it pulls them towards mutual orthogonality without
+    /// constraining their norms. (BigGAN-PyTorch adds 2β(WWᵀ ⊙ (1 − I))W straight to the gradient, half of this term's
+    /// gradient 4β(WWᵀ ⊙ (1 − I))W; this is the paper's objective, so its β means the paper's β.)
+    /// </summary>
+    public static Tensor Orthogonal(IEnumerable<Tensor> weights, double beta)
+    {
+        Tensor? total = null;
+        foreach (var w in weights)
+        {
+            var m = w.reshape(w.shape[0], -1);
+            var gram = m.mm(m.t());
+            using var offDiagonal = 1 - torch.eye(gram.shape[0], dtype: gram.dtype, device: gram.device);
+            var term = (gram * offDiagonal).square().sum();
+            total = total is null ? term : total + term;
+        }
+        return (total ?? torch.zeros([])) * beta;
+    }
 }

@@ -42,6 +42,14 @@ public sealed class SpectralNorm : Layer
         _ => throw new InvalidOperationException(),
     };
 
+    /// <summary>Re-runs the power iteration from the current u, v (after the weight was re-initialised in place).</summary>
+    public void Reestimate(int iterations = 15)
+    {
+        using var _ = torch.no_grad();
+        using var m = Matrix();
+        for (int i = 0; i < iterations; i++) Iterate(m);
+    }
+
     /// <summary>The weight as a (rows, cols) matrix (a view sharing the gradient).</summary>
     public Tensor Matrix()
     {
@@ -63,10 +71,12 @@ public sealed class SpectralNorm : Layer
     public Tensor Sigma()
     {
         var m = Matrix();
-        if (training)
-            using (torch.no_grad())
-                for (int i = 0; i < PowerIterations; i++) Iterate(m.detach());
-        return u.dot(m.mv(v));
+        if (!training) return u.dot(m.mv(v));
+        using (torch.no_grad())
+            for (int i = 0; i < PowerIterations; i++) Iterate(m.detach());
+        // Copies, as PyTorch's spectral_norm takes: the next forward's iteration updates u, v in place, which would
+        // invalidate this graph when two forwards share one backward (D on real and on fake batches).
+        return u.clone().dot(m.mv(v.clone()));
     }
 
     public Tensor NormalisedWeight() => Weight / Sigma();

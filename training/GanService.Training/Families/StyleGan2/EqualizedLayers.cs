@@ -114,3 +114,40 @@ public sealed class FirUpsample2d(long channels) : Layer(nameof(FirUpsample2d))
             ("pads", new[] { 1L, 1L, 1L, 1L }), ("group", Channels));
     }
 }
+
+/// <summary>
+/// Convolution with the equalised learning rate (Karras et al. 2018, ProGAN §4.1): the stored weight is N(0, 1) and is
+/// multiplied by 1/√(in·k²) at run time, bias starts at 0; optional lrelu (slope 0.2, × √2, which is ProGAN's He gain
+/// √2/√fan_in moved past the positively homogeneous activation). Same padding (k/2). ONNX: Conv with the gains folded
+/// into the initializers, then LeakyRelu.
+/// </summary>
+public sealed class EqualizedConv2d : Layer
+{
+    public readonly Parameter weight;
+    public readonly Parameter bias;
+    public double WeightGain { get; }
+    public bool Lrelu { get; }
+    public long Kernel { get; }
+
+    public EqualizedConv2d(long inChannels, long outChannels, long kernel, bool lrelu = true) : base(nameof(EqualizedConv2d))
+    {
+        weight = NewParameter("weight", torch.randn(outChannels, inChannels, kernel, kernel));
+        bias = NewParameter("bias", torch.zeros(outChannels));
+        WeightGain = 1 / Math.Sqrt(inChannels * kernel * kernel);
+        (Lrelu, Kernel) = (lrelu, kernel);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = nn.functional.conv2d(x, weight * WeightGain, bias, padding: [Kernel / 2, Kernel / 2]);
+        return Lrelu ? StyleGanMath.Lrelu(y) : y;
+    }
+
+    public override string Emit(OnnxGraphBuilder g, string input)
+    {
+        double post = Lrelu ? StyleGanMath.LreluGain : 1;
+        var y = g.Node("Conv", [input, g.Initializer("weight", weight.detach() * (WeightGain * post)), g.Initializer("bias", bias.detach() * post)],
+            ("kernel_shape", new[] { Kernel, Kernel }), ("pads", new[] { Kernel / 2, Kernel / 2, Kernel / 2, Kernel / 2 }));
+        return Lrelu ? g.Node("LeakyRelu", [y], ("alpha", (float)StyleGanMath.LreluSlope)) : y;
+    }
+}

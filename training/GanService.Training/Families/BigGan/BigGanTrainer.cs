@@ -1,0 +1,174 @@
+using GanService.Contracts;
+using GanService.Training.Checkpoints;
+using GanService.Training.Data;
+using GanService.Training.Export;
+using GanService.Training.Families.Gan;
+using GanService.Training.Losses;
+using GanService.Training.Training;
+using GanService.Training.Tricks;
+
+namespace GanService.Training.Families.BigGan;
+
+/// <summary>
+/// BigGAN's step for the <see cref="TrainingLoop"/>: per iteration <see cref="BigGanOptions.DSteps"/> hinge-loss D steps
+/// on real (image, label) batches against G(z, y) for random classes, then one G step on −D(G(z, y)) plus the orthogonal
+/// regulariser on G's weights (the shared embedding excluded, as BigGAN). G_ema is averaged by the loop and drawn for
+/// samples and export. The input is one iteration's index batches (<see cref="GenerationData"/>).
+/// </summary>
+public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
+{
+    public const string Family = "biggan";
+    public const int GridColumns = 8;
+
+    private readonly LabelledImageSet _data;
+    private readonly ScalarSafeAdam _optG, _optD;
+    private readonly Device _device;
+    private IReadOnlyList<Tensor> _indices = [];
+
+    public BigGanOptions Options { get; }
+    public BigGanGenerator G { get; }
+    public BigGanGenerator GEma { get; }
+    public BigGanDiscriminator D { get; }
+    public long Step { get; private set; }
+
+    string ITrainer<IReadOnlyList<Tensor>>.Family => Family;
+    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D };
+    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
+    public IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+    public double EmaBeta => Options.EmaBeta;
+
+    public BigGanTrainer(BigGanOptions o, LabelledImageSet data)
+    {
+        if (data.Labels is null) throw new ArgumentException("BigGAN is class-conditional: the data needs labels (IDX labels file or class sub-folders)");
+        if (data.ClassNames.Length != o.NumClasses) throw new ArgumentException($"the options say {o.NumClasses} classes, the data has {data.ClassNames.Length}");
+        (Options, _data) = (o, data);
+        (G, D, GEma) = Build(o);
+        _device = Translation.Networks.ParseDevice(o.Device);
+        G.to(_device); GEma.to(_device); D.to(_device);
+        _optG = new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps);
+        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps);
+    }
+
+    public static (BigGanGenerator G, BigGanDiscriminator D, BigGanGenerator GEma) Build(BigGanOptions o)
+    {
+        torch.manual_seed(o.Seed);
+        var g = new BigGanGenerator(o);
+        var d = new BigGanDiscriminator(o);
+        var ema = new BigGanGenerator(o);
+        WeightAverage.CopyInto(ema, g);
+        ema.eval();
+        return (g, d, ema);
+    }
+
+    /// <summary>The weights orthogonal regularisation applies to: every G weight of rank ≥ 2 except the shared embedding
+    /// (BigGAN-PyTorch's blacklist); spectrally normalised layers contribute their raw weight.</summary>
+    public static IEnumerable<Tensor> OrthogonalWeights(BigGanGenerator g) =>
+        g.named_parameters().Where(p => p.parameter.dim() >= 2 && p.name != "shared.weight").Select(p => (Tensor)p.parameter);
+
+    public void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
+
+    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    {
+        var o = Options;
+        G.train(); D.train();
+        double dLoss = 0, realScore = 0, fakeScore = 0;
+        foreach (var idx in _indices)
+        {
+            using var scope = torch.NewDisposeScope();
+            var real = _data.Batch(idx).to(_device);
+            var labels = _data.BatchLabels(idx)!.to(_device);
+            long b = real.shape[0];
+            var fakeLabels = torch.randint(0, o.NumClasses, [b], dtype: ScalarType.Int64, device: _device);
+            Tensor fake;
+            using (torch.no_grad()) fake = G.Generate(torch.randn(b, o.ZDim, device: _device), fakeLabels);
+            var realLogits = D.Forward(real, labels);
+            var fakeLogits = D.Forward(fake, fakeLabels);
+            var lossD = AdversarialLosses.Discriminator(AdversarialLossKind.Hinge, realLogits, fakeLogits);
+            _optD.zero_grad();
+            lossD.backward();
+            _optD.step();
+            dLoss += lossD.item<float>();
+            realScore += realLogits.mean().item<float>();
+            fakeScore += fakeLogits.mean().item<float>();
+        }
+        int n = Math.Max(1, _indices.Count);
+        var losses = new Dictionary<string, double> { ["loss_d"] = dLoss / n, ["d_real"] = realScore / n, ["d_fake"] = fakeScore / n };
+
+        using (var scope = torch.NewDisposeScope())
+        {
+            long b = _indices.Count > 0 ? _indices[^1].shape[0] : o.Batch;
+            var labels = torch.randint(0, o.NumClasses, [b], dtype: ScalarType.Int64, device: _device);
+            NetworkParameters.SetRequiresGrad(false, D);
+            try
+            {
+                var lossG = AdversarialLosses.Generator(AdversarialLossKind.Hinge, D.Forward(G.Generate(torch.randn(b, o.ZDim, device: _device), labels), labels));
+                var ortho = o.OrthoBeta > 0 ? Penalties.Orthogonal(OrthogonalWeights(G), o.OrthoBeta) : torch.zeros([], device: _device);
+                _optG.zero_grad();
+                (lossG + ortho).backward();
+                _optG.step();
+                losses["loss_g"] = lossG.item<float>();
+                losses["ortho"] = ortho.item<float>();
+            }
+            finally { NetworkParameters.SetRequiresGrad(true, D); }
+        }
+        Step++;
+        return losses;
+    }
+
+    /// <summary>Step counter and the random stream a resumed run continues with (RNG state is not checkpointed).</summary>
+    public void Restore(TrainingState state)
+    {
+        Step = state.Step;
+        torch.manual_seed(Options.Seed + Step);
+    }
+
+    /// <summary>Seeds 0 … rows·8 − 1 (SeedLatent, truncation optional), row r asking for class r mod K.</summary>
+    public static (Tensor Z, Tensor Labels) GridInputs(BigGanOptions o, int rows, float? truncation = null)
+    {
+        var seeds = Enumerable.Range(0, rows * GridColumns).Select(i => (uint)i).ToArray();
+        var z = torch.tensor(SeedLatent.Batch(seeds, o.ZDim, truncation: truncation), [seeds.Length, o.ZDim]);
+        var labels = torch.tensor(seeds.Select(s => (long)(s / GridColumns % o.NumClasses)).ToArray(), ScalarType.Int64);
+        return (z, labels);
+    }
+
+    /// <summary>Eval-mode images of <paramref name="g"/> as (C, H, W) tiles for z and labels.</summary>
+    public static List<Tensor> Samples(BigGanGenerator g, Tensor z, Tensor labels)
+    {
+        bool was = g.training;
+        g.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            var device = g.linear.u.device;
+            var images = g.Generate(z.to(device), labels.to(device)).cpu();
+            return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
+        }
+        finally { g.train(was); }
+    }
+
+    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(IReadOnlyList<Tensor> sample)
+    {
+        var (z, labels) = GridInputs(Options, Options.NumClasses);
+        return (Samples(GEma, z, labels), GridColumns);
+    }
+
+    /// <summary>Trains through the <see cref="TrainingLoop"/> into <see cref="BigGanOptions.Out"/>.</summary>
+    public static TrainingState Train(BigGanOptions o, LabelledImageSet data, bool resume, TextWriter? console = null)
+    {
+        using var trainer = new BigGanTrainer(o, data);
+        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
+        // The index batches of one iteration: DSteps batches, each image seen once per epoch by D.
+        var batches = new GenerationData(new GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = o.Seed }, data.Count);
+        return TrainingLoop.Run(trainer, batches, new LoopSettings
+        {
+            RunDirectory = o.Out, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
+            CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
+        });
+    }
+
+    public void Dispose()
+    {
+        _optG.Dispose(); _optD.Dispose();
+        G.Dispose(); GEma.Dispose(); D.Dispose();
+    }
+}
