@@ -32,6 +32,7 @@ public static class FamilyRegistry
         Register(new Families.Gan.GenerationExportFamily("gan"));
         Register(new Families.Gan.GenerationExportFamily("dcgan"));
         Register(new Families.Gan.GenerationExportFamily("cgan"));
+        Register(new Families.InfoGan.InfoGanExportFamily());
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;
