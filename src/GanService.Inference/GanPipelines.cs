@@ -10,7 +10,14 @@ namespace GanService.Inference;
 /// <param name="MixSeed">StyleGAN style mixing: layers ≥ <paramref name="MixCutoff"/> take this seed's w.</param>
 /// <param name="MixCutoff">First layer taken from <paramref name="MixSeed"/>; null = num_ws / 2.</param>
 /// <param name="Noise">StyleGAN noise; modes other than const need a model with noise inputs.</param>
-public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const);
+/// <param name="Controls">Values of the model's manifest-declared controls by query name (e.g. code=3, c1=−1.5); a
+/// control left out gets its declared default.</param>
+public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const,
+    IReadOnlyDictionary<string, double>? Controls = null)
+{
+    /// <summary>The controls in a stable text form (query order), for cache keys.</summary>
+    public string ControlsKey => Controls is null ? "" : string.Join("&", Controls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => FormattableString.Invariant($"{c.Key}={c.Value:R}")));
+}
 
 /// <summary>
 /// Request → tensors → images for each task. Pure apart from running the model's graphs, so the tensor plumbing
@@ -46,6 +53,22 @@ public static class GanPipelines
         }
         if (settings.Noise != NoiseMode.Const && !model.SupportsNoiseModes)
             return $"model '{model.Name}' has no noise inputs; noise {settings.Noise.ToString().ToLowerInvariant()} does not apply";
+        return ControlsProblem(model, settings.Controls);
+    }
+
+    /// <summary>Why these control values cannot be fed to <paramref name="model"/>: a name it does not declare, or a
+    /// value outside the declared count / range (null if they can).</summary>
+    public static string? ControlsProblem(OnnxModel model, IReadOnlyDictionary<string, double>? controls)
+    {
+        if (controls is null) return null;
+        var declared = model.Manifest.Controls.ToDictionary(c => c.Control.Query, c => c.Control, StringComparer.Ordinal);
+        foreach (var (name, value) in controls)
+        {
+            if (!declared.TryGetValue(name, out var control))
+                return declared.Count == 0 ? $"model '{model.Name}' has no controls; '{name}' does not apply"
+                    : $"model '{model.Name}' has no control '{name}'; its controls: {string.Join(", ", declared.Keys)}";
+            if (control.Problem(value) is { } problem) return problem;
+        }
         return null;
     }
 
@@ -235,6 +258,17 @@ public static class GanPipelines
             inputs.Add(NamedTensor.Of(psi.Name, [settings.Psi ?? manifest.Style?.DefaultPsi ?? 1f], 1));
         if (graph.Input(TensorRoles.Label) is { } label)
             inputs.Add(NamedTensor.Of(label.Name, Enumerable.Repeat(settings.Label ?? 0, batch).ToArray(), batch));
+        // Manifest-declared controls: the query's value, else the declared default, the same for every image of the batch.
+        foreach (var input in graph.Spec.Inputs.Where(t => t.Control is not null))
+        {
+            var control = input.Control!;
+            double value = settings.Controls is not null && settings.Controls.TryGetValue(control.Query, out var v) ? v : control.Default;
+            if (input.Role == TensorRoles.Code)
+                inputs.Add(NamedTensor.Of(input.Name, Enumerable.Repeat((long)value, batch).ToArray(), batch));
+            else if (input.Role == TensorRoles.CodeContinuous)
+                inputs.Add(NamedTensor.Of(input.Name, Enumerable.Repeat((float)value, batch).ToArray(), batch, 1));
+            else throw new InvalidOperationException($"input '{input.Name}': role '{input.Role}' has no control feeding");
+        }
     }
 
     /// <summary>w (B, w_dim) → ws (B, num_ws, w_dim); with a mix w (1, w_dim), the layers <paramref name="fromMix"/>

@@ -37,7 +37,7 @@ public static class ModelShapes
         {
             if (main.Input(TensorRoles.Latent) is not { } z || z.Shape.Length != 2 || z.Shape[1] != m.Latent!.Size)
                 yield return $"generate model: needs a latent input (B, {m.Latent!.Size})";
-            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi)) yield return e;
+            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi, TensorRoles.Code, TensorRoles.CodeContinuous)) yield return e;
         }
         if (m.Task == ModelTasks.Translate)
             foreach (var e in OnlyRoles(main, TensorRoles.Image, TensorRoles.LabelVector)) yield return e;

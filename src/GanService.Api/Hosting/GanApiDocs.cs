@@ -19,8 +19,44 @@ public static class GanApiDocs
             var xml = Path.Combine(AppContext.BaseDirectory, "GanService.Api.xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             o.OperationFilter<BinaryBodiesFilter>();
+            o.OperationFilter<ModelControlsFilter>();
         });
         return services;
+    }
+
+    /// <summary>
+    /// The query parameters of manifest-declared controls (InfoGAN's code, c1, …): they come from the models, not from
+    /// the handler's signature, so the document lists the controls of the models loaded when it is generated — each with
+    /// the models that declare it and their ranges.
+    /// </summary>
+    private sealed class ModelControlsFilter(Inference.ModelRepository models) : IOperationFilter
+    {
+        private static readonly string[] ControlledOperations = ["Generate", "Interpolate"];
+
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (!ControlledOperations.Contains(operation.OperationId)) return;
+            var byQuery = models.Loaded.SelectMany(m => m.Manifest.Controls.Select(c => (Model: m.Name, c.Control)))
+                .GroupBy(c => c.Control.Query, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal);
+            operation.Parameters ??= [];
+            foreach (var group in byQuery)
+            {
+                if (operation.Parameters.Any(p => p.Name == group.Key)) continue;
+                bool categorical = group.All(c => c.Control.Count is not null);
+                var ranges = group.Select(c => (c.Control.Count is { } k
+                    ? FormattableString.Invariant($"{c.Model}: 0…{k - 1}, default {c.Control.Default}")
+                    : FormattableString.Invariant($"{c.Model}: [{c.Control.Min}, {c.Control.Max}], default {c.Control.Default}"))
+                    + (c.Control.Description is { } text ? $" ({text})" : ""));
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = group.Key,
+                    In = ParameterLocation.Query,
+                    Required = false,
+                    Description = "Model control (declared in the model's manifest). " + string.Join("; ", ranges),
+                    Schema = new OpenApiSchema { Type = categorical ? JsonSchemaType.Integer : JsonSchemaType.Number },
+                });
+            }
+        }
     }
 
     /// <summary>Handlers that read the body themselves (translate: multipart or raw image; OIP infer: JSON) and image
