@@ -76,6 +76,7 @@ public static class EvalCommand
             return 0;
         });
         cmd.Subcommands.Add(TrainClassifier());
+        cmd.Subcommands.Add(ControlCommands.EvalCodes());
         return cmd;
     }
 

@@ -45,16 +45,17 @@ public static class GenerateCommand
         var perClass = new Option<bool>("--per-class") { Description = "conditional models: one row per class, the same seeds in every row" };
         var mixSeed = new Option<uint?>("--mix-seed") { Description = "StyleGAN: seed whose w drives the layers from --mix-cutoff on (GET /generate mix_seed)" };
         var mixCutoff = new Option<int?>("--mix-cutoff") { Description = "StyleGAN: first layer taken from --mix-seed (default num_ws / 2)" };
+        var controls = ModelArguments.Controls();
         var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid")
         {
-            model, models, seeds, label, grid, columns, perClass, trunc, noise, mixSeed, mixCutoff,
+            model, models, seeds, label, grid, columns, perClass, trunc, noise, mixSeed, mixCutoff, controls,
         };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
             using var m = ModelArguments.Open(parse, model, models);
             var settings = new GenerateSettings(parse.GetValue(trunc), ModelArguments.LabelIndex(m, parse.GetValue(label)),
-                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise));
+                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise), ModelArguments.ControlValues(parse.GetValue(controls)));
             var bytes = parse.GetValue(perClass)
                 ? RenderClassGrid(m, seedList, settings)
                 : RenderGrid(m, seedList, settings, parse.GetValue(columns));
