@@ -33,6 +33,8 @@ public static class FamilyRegistry
         Register(new Families.Gan.GenerationExportFamily("dcgan"));
         Register(new Families.Gan.GenerationExportFamily("cgan"));
         Register(new Families.InfoGan.InfoGanExportFamily());
+        Register(new Families.Encoders.EncoderGanExportFamily("aae"));
+        Register(new Families.Encoders.EncoderGanExportFamily("ali"));
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;
