@@ -11,6 +11,14 @@ public static class ModelTasks
     public const string Generate = "generate";
 }
 
+/// <summary>Roles of a model's graphs beyond its main one.</summary>
+public static class GraphRoles
+{
+    /// <summary>image (B, C, H, W) → latent (B, Z): the inverse map of ALI/BiGAN and adversarial autoencoders, served by
+    /// POST /encode, /reconstruct and /interpolate with uploaded images.</summary>
+    public const string Encoder = "encoder";
+}
+
 /// <summary>The role an ONNX graph input or output plays, so the API knows what to feed it.</summary>
 public static class TensorRoles
 {

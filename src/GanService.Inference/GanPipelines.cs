@@ -80,17 +80,7 @@ public static class GanPipelines
         if (TranslateProblem(model, targetIndex) is { } problem) throw new ArgumentException(problem);
         var spec = model.Manifest.Image;
         var graph = model.Main;
-        float[] pixels;
-        // An image already at the model's size needs no resize under any policy (ImageSharp's resize would copy it as is).
-        Image<Rgb24>? resized = null;
-        try
-        {
-            using (StageTimings.Measure(timings, StageTimings.Resize))
-                if (input.Width != spec.Width || input.Height != spec.Height) resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
-            using (StageTimings.Measure(timings, StageTimings.Normalise))
-                pixels = ImageCodec.ToTensor(resized ?? input, spec);
-        }
-        finally { resized?.Dispose(); }
+        var pixels = ImageTensor(spec, input, policy, timings);
         var inputs = new List<NamedTensor>
         {
             NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, pixels, 1, spec.Channels, spec.Height, spec.Width),
@@ -106,6 +96,22 @@ public static class GanPipelines
             outputs = graph.Run(inputs, ct);
         using (StageTimings.Measure(timings, StageTimings.Denormalise))
             return Images(model, outputs)[0];
+    }
+
+    /// <summary>An uploaded image → the model's (1, C, H, W) input in its value range: resized to the model's size under
+    /// <paramref name="policy"/> (not at all when it already has it), then normalised.</summary>
+    public static float[] ImageTensor(ImageSpec spec, Image<Rgb24> input, ResizePolicy policy, StageTimings? timings = null)
+    {
+        // An image already at the model's size needs no resize under any policy (ImageSharp's resize would copy it as is).
+        Image<Rgb24>? resized = null;
+        try
+        {
+            using (StageTimings.Measure(timings, StageTimings.Resize))
+                if (input.Width != spec.Width || input.Height != spec.Height) resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
+            using (StageTimings.Measure(timings, StageTimings.Normalise))
+                return ImageCodec.ToTensor(resized ?? input, spec);
+        }
+        finally { resized?.Dispose(); }
     }
 
     /// <summary>Why a translation with this target cannot run (null if it can).</summary>
@@ -223,7 +229,7 @@ public static class GanPipelines
     }
 
     /// <summary>z (B, Z) [+ ψ, label] → the main graph's image output (B, C, H, W).</summary>
-    private static NamedTensor RunPlain(OnnxModel model, float[] z, int batch, GenerateSettings settings, CancellationToken ct)
+    internal static NamedTensor RunPlain(OnnxModel model, float[] z, int batch, GenerateSettings settings, CancellationToken ct)
     {
         var graph = model.Main;
         int zSize = model.Manifest.Latent!.Size;
@@ -324,7 +330,7 @@ public static class GanPipelines
     }
 
     /// <summary>(2, D) endpoints → (steps, D), t = i / (steps − 1).</summary>
-    private static float[] Lerp(float[] ends, int size, int steps)
+    internal static float[] Lerp(float[] ends, int size, int steps)
     {
         var result = new float[steps * size];
         for (int s = 0; s < steps; s++)

@@ -41,6 +41,18 @@ public static class ModelShapes
         }
         if (m.Task == ModelTasks.Translate)
             foreach (var e in OnlyRoles(main, TensorRoles.Image, TensorRoles.LabelVector)) yield return e;
+        if (graphs.TryGetValue(GraphRoles.Encoder, out var encoder))
+        {
+            if (m.Task != ModelTasks.Generate || m.Latent is null) yield return "an encoder graph belongs to a generate model with a latent";
+            else
+            {
+                if (encoder.Input(TensorRoles.Image) is not { } x || !ImageShapeMatches(x, img))
+                    yield return $"encoder: needs an image input (B, {img.Channels}, {img.Height}, {img.Width})";
+                if (encoder.Output(TensorRoles.Latent) is not { } z || z.Shape.Length != 2 || z.Shape[1] != m.Latent.Size)
+                    yield return $"encoder: needs an output with role 'latent' (B, {m.Latent.Size})";
+                foreach (var e in OnlyRoles(encoder, TensorRoles.Image)) yield return e;
+            }
+        }
     }
 
     private static bool ImageShapeMatches(TensorSpec t, ImageSpec img) =>

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace GanService.Api.Endpoints;
 
 /// <summary>What each capability flag means for the query parameters a client may send.</summary>
-public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate);
+/// <param name="Encode">The model has an encoder graph: POST /encode, /reconstruct and /interpolate/{model} take uploads.</param>
+/// <param name="Controls">The model's manifest-declared controls (query name, count or range, default), e.g. InfoGAN's code, c1.</param>
+public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate, bool Encode = false, ControlSpec[]? Controls = null);
 
 /// <param name="Aliases">other names that serve this model; <paramref name="Reason"/> says why a failed folder failed, or
 /// (for a ready model) which of its manifest aliases conflict with other models and are not served.</param>
@@ -74,7 +76,9 @@ public static class ModelsEndpoints
             Target: model.Main.Input(TensorRoles.LabelVector) is not null,
             Noise: model.SupportsNoiseModes,
             Mixing: model.IsStyleBased,
-            Interpolate: m.Manifest.Task == ModelTasks.Generate);
+            Interpolate: m.Manifest.Task == ModelTasks.Generate,
+            Encode: EncoderPipelines.Problem(model) is null,
+            Controls: m.Manifest.Controls.Select(c => c.Control).ToArray() is { Length: > 0 } controls ? controls : null);
         return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,
             capabilities, null, $"/models/{m.Name}", m.Sample is null ? null : $"/models/{m.Name}/sample.png");
     }

@@ -63,12 +63,17 @@ public static class GanApiDocs
     /// responses are described here, since no bound parameter or typed result tells Swashbuckle about them.</summary>
     private sealed class BinaryBodiesFilter : IOperationFilter
     {
-        private static readonly string[] ImageOperations = ["Translate", "Generate", "Interpolate", "GetModelSample"];
+        private static readonly string[] ImageOperations = ["Translate", "Generate", "Interpolate", "GetModelSample", "Reconstruct", "InterpolateImages"];
+        /// <summary>Operations that take uploaded images, and their multipart fields.</summary>
+        private static readonly Dictionary<string, string[]> Uploads = new()
+        {
+            ["Translate"] = ["image"], ["Encode"] = ["image"], ["Reconstruct"] = ["image"], ["InterpolateImages"] = ["from", "to"],
+        };
 
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
-            if (operation.OperationId == "Translate")
+            if (operation.OperationId is { } id && Uploads.TryGetValue(id, out var fields))
             {
                 var content = new Dictionary<string, OpenApiMediaType>
                 {
@@ -77,13 +82,18 @@ public static class GanApiDocs
                         Schema = new OpenApiSchema
                         {
                             Type = JsonSchemaType.Object,
-                            Properties = new Dictionary<string, IOpenApiSchema> { ["image"] = binary },
-                            Required = new HashSet<string> { "image" },
+                            Properties = fields.ToDictionary(f => f, _ => (IOpenApiSchema)binary),
+                            Required = new HashSet<string>(fields),
                         },
                     },
                 };
-                foreach (var type in Endpoints.TranslateEndpoints.ImageMediaTypes) content[type] = new() { Schema = binary };
-                operation.RequestBody = new OpenApiRequestBody { Required = true, Description = "The image (PNG, JPEG or WebP; at most 16 MP, one frame).", Content = content };
+                if (fields.Length == 1) foreach (var type in Endpoints.TranslateEndpoints.ImageMediaTypes) content[type] = new() { Schema = binary };
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = fields.Length == 1 ? "The image (PNG, JPEG or WebP; at most 16 MP, one frame)." : $"Images in the fields {string.Join(" and ", fields)} (PNG, JPEG or WebP; at most 16 MP each, one frame).",
+                    Content = content,
+                };
             }
             if (operation.OperationId == "OipInfer")
             {
