@@ -25,15 +25,27 @@ public static class EncoderPipelines
     private static float[] EncodeMany(OnnxModel model, IReadOnlyList<Image<Rgb24>> images, ResizePolicy policy, CancellationToken ct, StageTimings? timings)
     {
         if (Problem(model) is { } problem) throw new ArgumentException(problem);
-        var encoder = model.Graphs[GraphRoles.Encoder];
         var spec = model.Manifest.Image;
         var pixels = images.SelectMany(i => GanPipelines.ImageTensor(spec, i, policy, timings)).ToArray();
-        var input = encoder.Input(TensorRoles.Image)!;
-        IReadOnlyDictionary<string, NamedTensor> outputs;
         using (StageTimings.Measure(timings, StageTimings.Inference))
-            outputs = encoder.Run([NamedTensor.Of(input.Name, pixels, images.Count, spec.Channels, spec.Height, spec.Width)], ct);
+            return EncodeTensor(model, pixels, images.Count, ct);
+    }
+
+    /// <summary>Images already in the model's input layout and range, (B, C, H, W) flattened → latents (B·Z), for
+    /// callers that measure (gan eval reconstruction) rather than upload.</summary>
+    public static float[] EncodeTensor(OnnxModel model, float[] pixels, int batch, CancellationToken ct)
+    {
+        if (Problem(model) is { } problem) throw new ArgumentException(problem);
+        var encoder = model.Graphs[GraphRoles.Encoder];
+        var spec = model.Manifest.Image;
+        var input = encoder.Input(TensorRoles.Image)!;
+        var outputs = encoder.Run([NamedTensor.Of(input.Name, pixels, batch, spec.Channels, spec.Height, spec.Width)], ct);
         return outputs[encoder.Output(TensorRoles.Latent)!.Name].Floats!;
     }
+
+    /// <summary>(B, C, H, W) flattened, in the model's range → G(E(x)) as the decoder's raw output (B, C, H, W).</summary>
+    public static NamedTensor ReconstructTensor(OnnxModel model, float[] pixels, int batch, CancellationToken ct) =>
+        GanPipelines.RunPlain(model, EncodeTensor(model, pixels, batch, ct), batch, new GenerateSettings(), ct);
 
     /// <summary>x → G(E(x)).</summary>
     public static Image<Rgb24> Reconstruct(OnnxModel model, Image<Rgb24> image, ResizePolicy policy, CancellationToken ct, StageTimings? timings = null)
