@@ -11,6 +11,14 @@ public static class ModelTasks
     public const string Generate = "generate";
 }
 
+/// <summary>Roles of a model's graphs beyond its main one.</summary>
+public static class GraphRoles
+{
+    /// <summary>image (B, C, H, W) → latent (B, Z): the inverse map of ALI/BiGAN and adversarial autoencoders, served by
+    /// POST /encode, /reconstruct and /interpolate with uploaded images.</summary>
+    public const string Encoder = "encoder";
+}
+
 /// <summary>The role an ONNX graph input or output plays, so the API knows what to feed it.</summary>
 public static class TensorRoles
 {
@@ -24,6 +32,60 @@ public static class TensorRoles
     public const string Noise = "noise";        // float32 noise map (StyleGAN random noise mode)
     public const string Tokens = "tokens";      // (B, L) int64 word ids of ModelManifest.Text, 0-padded (text-to-image)
     public const string TokenLengths = "token_lengths"; // (B,) int64 count of real ids in each row of tokens
+    public const string Code = "code";          // (B,) int64 categorical latent code (InfoGAN); a control (see ControlSpec)
+    public const string CodeContinuous = "code_continuous"; // (B, 1) float32 continuous latent code; a control with a range
+}
+
+/// <summary>
+/// A graph input the caller sets by a query value: <c>GET /generate?…&amp;code=3&amp;c1=-1.5</c>. Declared on the input's
+/// <see cref="TensorSpec"/>, so one mechanism serves every control a model has: a categorical code (<see cref="Count"/>
+/// values 0 … Count−1), a continuous code (<see cref="Min"/> … <see cref="Max"/>), and later kinds (a text or token
+/// input would declare its own role and limits here). The API validates a value against this declaration (400 outside
+/// it) and feeds <see cref="Default"/> when the query leaves it out.
+/// </summary>
+/// <param name="Query">The query parameter's name (lower case; unique within the model; not an existing parameter).</param>
+/// <param name="Count">Categorical: the number of values.</param>
+/// <param name="Min">Continuous: the smallest accepted value.</param>
+/// <param name="Max">Continuous: the largest accepted value.</param>
+/// <param name="Default">The value fed when the query has none.</param>
+/// <param name="Description">What the control does, for Swagger, /models and the web page.</param>
+public sealed record ControlSpec(string Query, int? Count = null, float? Min = null, float? Max = null, float Default = 0, string? Description = null)
+{
+    /// <summary>Query names the endpoints already use; a control may not take one.</summary>
+    public static readonly string[] Reserved = ["model", "seed", "psi", "label", "class", "count", "mix_seed", "mix_cutoff", "noise", "format", "from", "to", "steps", "text", "trunc"];
+    public const string QueryPattern = "^[a-z][a-z0-9_]{0,31}$";
+    private static readonly System.Text.RegularExpressions.Regex QueryRegex = new(QueryPattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Why <paramref name="value"/> is not accepted (null if it is).</summary>
+    public string? Problem(double value)
+    {
+        if (!double.IsFinite(value)) return $"{Query} must be a finite number";
+        if (Count is { } k)
+            return value != Math.Floor(value) || value < 0 || value >= k ? $"{Query} must be an integer in 0…{k - 1}, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : null;
+        return value < Min || value > Max
+            ? $"{Query} must be in [{Min?.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {Max?.ToString(System.Globalization.CultureInfo.InvariantCulture)}], got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+            : null;
+    }
+
+    /// <summary>Problems with the declaration itself on a tensor of <paramref name="role"/>.</summary>
+    public IEnumerable<string> Validate(TensorSpec t)
+    {
+        if (Query is null || !QueryRegex.IsMatch(Query)) yield return $"tensor '{t.Name}': control query '{Query}' must match {QueryPattern}";
+        else if (Reserved.Contains(Query)) yield return $"tensor '{t.Name}': control query '{Query}' is an existing query parameter";
+        if (t.Role == TensorRoles.Code)
+        {
+            if (Count is not >= 2) yield return $"tensor '{t.Name}': a categorical code needs count ≥ 2";
+            if (t.DataType != "int64" || t.Shape is not [-1]) yield return $"tensor '{t.Name}': a categorical code is (B,) int64";
+            if (Count is { } k && (Default < 0 || Default >= k || Default != MathF.Floor(Default))) yield return $"tensor '{t.Name}': default {Default} is not a value of the code";
+        }
+        else if (t.Role == TensorRoles.CodeContinuous)
+        {
+            if (Min is not { } lo || Max is not { } hi || !(hi > lo)) yield return $"tensor '{t.Name}': a continuous code needs min < max";
+            else if (Default < lo || Default > hi) yield return $"tensor '{t.Name}': default {Default} is outside [{lo}, {hi}]";
+            if (t.DataType != "float32" || t.Shape is not [-1, 1]) yield return $"tensor '{t.Name}': a continuous code is (B, 1) float32";
+        }
+        else yield return $"tensor '{t.Name}': role '{t.Role}' takes no control";
+    }
 }
 
 /// <summary>One named tensor of a graph. Shape uses -1 for the dynamic batch dimension.</summary>
@@ -31,7 +93,8 @@ public sealed record TensorSpec(
     string Name,
     long[] Shape,
     string DataType = "float32",
-    string Role = TensorRoles.Image);
+    string Role = TensorRoles.Image,
+    ControlSpec? Control = null);
 
 /// <summary>One ONNX file of a model and the hash that authenticates it.</summary>
 public sealed record GraphSpec(
@@ -90,6 +153,9 @@ public sealed record ModelManifest
     public string? Description { get; init; }
 
     [JsonIgnore] public GraphSpec MainGraph => Graphs.Length == 1 ? Graphs[0] : Graphs.First(g => g.Role is "synthesis" or "model");
+    /// <summary>Every control the model declares, across its graphs (see <see cref="ControlSpec"/>).</summary>
+    [JsonIgnore] public IEnumerable<(TensorSpec Input, ControlSpec Control)> Controls =>
+        (Graphs ?? []).SelectMany(g => g.Inputs ?? []).Where(t => t.Control is not null).Select(t => (t, t.Control!));
     public GraphSpec? Graph(string role) => Graphs.FirstOrDefault(g => g.Role == role);
 
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -154,6 +220,14 @@ public sealed record ModelManifest
         }
         if (Task == ModelTasks.Generate && Latent is null) e.Add("latent: a generate model needs a latent size");
         if (Latent is not null && Latent.Size < 1) e.Add("latent.size must be positive");
+        if (Graphs is not null)
+        {
+            var controls = Graphs.SelectMany(g => g.Inputs ?? []).Where(t => t.Control is not null || t.Role is TensorRoles.Code or TensorRoles.CodeContinuous).ToList();
+            foreach (var t in controls)
+                if (t.Control is null) e.Add($"tensor '{t.Name}': role '{t.Role}' needs a control (query name and range)");
+                else e.AddRange(t.Control.Validate(t));
+            if (controls.Where(t => t.Control is not null).GroupBy(t => t.Control!.Query).Any(q => q.Count() > 1)) e.Add("control query names must be unique");
+        }
         if (Graphs is not null && Graphs.Any(g => g.Inputs?.Any(t => t.Role is TensorRoles.Label or TensorRoles.LabelVector) == true) && Labels.Length == 0)
             e.Add("labels: the model takes a label input but lists no labels");
         if (Labels.Distinct(StringComparer.Ordinal).Count() != Labels.Length) e.Add("labels must be unique");

@@ -13,11 +13,16 @@ namespace GanService.Inference;
 /// <param name="Text">Text-to-image models (a tokens input): the text, read by the manifest's <see cref="TextTokenizer"/>.</param>
 /// <param name="Trunc">Truncation trick on z (BigGAN): values with |v| &gt; Trunc are resampled by <see cref="SeedLatent"/>;
 /// null = none. Models that map z to W truncate with ψ instead.</param>
+/// <param name="Controls">Values of the model's manifest-declared controls by query name (e.g. code=3, c1=−1.5); a
+/// control left out gets its declared default.</param>
 public sealed record GenerateSettings(float? Psi = null, long? Label = null, uint? MixSeed = null, int? MixCutoff = null, NoiseMode Noise = NoiseMode.Const,
-    string? Text = null, float? Trunc = null)
+    string? Text = null, float? Trunc = null, IReadOnlyDictionary<string, double>? Controls = null)
 {
     /// <summary>Seed → z for these settings (truncated when <see cref="Trunc"/> is set).</summary>
     public float[] Latents(IReadOnlyList<uint> seeds, int size) => SeedLatent.Batch(seeds, size, truncation: Trunc);
+
+    /// <summary>The controls in a stable text form (query order), for cache keys.</summary>
+    public string ControlsKey => Controls is null ? "" : string.Join("&", Controls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => FormattableString.Invariant($"{c.Key}={c.Value:R}")));
 }
 
 /// <summary>
@@ -64,6 +69,22 @@ public static class GanPipelines
         }
         if (settings.Noise != NoiseMode.Const && !model.SupportsNoiseModes)
             return $"model '{model.Name}' has no noise inputs; noise {settings.Noise.ToString().ToLowerInvariant()} does not apply";
+        return ControlsProblem(model, settings.Controls);
+    }
+
+    /// <summary>Why these control values cannot be fed to <paramref name="model"/>: a name it does not declare, or a
+    /// value outside the declared count / range (null if they can).</summary>
+    public static string? ControlsProblem(OnnxModel model, IReadOnlyDictionary<string, double>? controls)
+    {
+        if (controls is null) return null;
+        var declared = model.Manifest.Controls.ToDictionary(c => c.Control.Query, c => c.Control, StringComparer.Ordinal);
+        foreach (var (name, value) in controls)
+        {
+            if (!declared.TryGetValue(name, out var control))
+                return declared.Count == 0 ? $"model '{model.Name}' has no controls; '{name}' does not apply"
+                    : $"model '{model.Name}' has no control '{name}'; its controls: {string.Join(", ", declared.Keys)}";
+            if (control.Problem(value) is { } problem) return problem;
+        }
         return null;
     }
 
@@ -75,17 +96,7 @@ public static class GanPipelines
         if (TranslateProblem(model, targetIndex) is { } problem) throw new ArgumentException(problem);
         var spec = model.Manifest.Image;
         var graph = model.Main;
-        float[] pixels;
-        // An image already at the model's size needs no resize under any policy (ImageSharp's resize would copy it as is).
-        Image<Rgb24>? resized = null;
-        try
-        {
-            using (StageTimings.Measure(timings, StageTimings.Resize))
-                if (input.Width != spec.Width || input.Height != spec.Height) resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
-            using (StageTimings.Measure(timings, StageTimings.Normalise))
-                pixels = ImageCodec.ToTensor(resized ?? input, spec);
-        }
-        finally { resized?.Dispose(); }
+        var pixels = ImageTensor(spec, input, policy, timings);
         var inputs = new List<NamedTensor>
         {
             NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, pixels, 1, spec.Channels, spec.Height, spec.Width),
@@ -101,6 +112,22 @@ public static class GanPipelines
             outputs = graph.Run(inputs, ct);
         using (StageTimings.Measure(timings, StageTimings.Denormalise))
             return Images(model, outputs)[0];
+    }
+
+    /// <summary>An uploaded image → the model's (1, C, H, W) input in its value range: resized to the model's size under
+    /// <paramref name="policy"/> (not at all when it already has it), then normalised.</summary>
+    public static float[] ImageTensor(ImageSpec spec, Image<Rgb24> input, ResizePolicy policy, StageTimings? timings = null)
+    {
+        // An image already at the model's size needs no resize under any policy (ImageSharp's resize would copy it as is).
+        Image<Rgb24>? resized = null;
+        try
+        {
+            using (StageTimings.Measure(timings, StageTimings.Resize))
+                if (input.Width != spec.Width || input.Height != spec.Height) resized = ImageCodec.Resize(input, spec.Width, spec.Height, policy);
+            using (StageTimings.Measure(timings, StageTimings.Normalise))
+                return ImageCodec.ToTensor(resized ?? input, spec);
+        }
+        finally { resized?.Dispose(); }
     }
 
     /// <summary>Why a translation with this target cannot run (null if it can).</summary>
@@ -218,7 +245,7 @@ public static class GanPipelines
     }
 
     /// <summary>z (B, Z) [+ ψ, label] → the main graph's image output (B, C, H, W).</summary>
-    private static NamedTensor RunPlain(OnnxModel model, float[] z, int batch, GenerateSettings settings, CancellationToken ct)
+    internal static NamedTensor RunPlain(OnnxModel model, float[] z, int batch, GenerateSettings settings, CancellationToken ct)
     {
         var graph = model.Main;
         int zSize = model.Manifest.Latent!.Size;
@@ -262,6 +289,17 @@ public static class GanPipelines
             inputs.Add(NamedTensor.Of(tokens.Name, Enumerable.Repeat(ids, batch).SelectMany(r => r).ToArray(), batch, ids.Length));
             if (graph.Input(TensorRoles.TokenLengths) is { } lengths)
                 inputs.Add(NamedTensor.Of(lengths.Name, Enumerable.Repeat(length, batch).ToArray(), batch));
+        }
+        // Manifest-declared controls: the query's value, else the declared default, the same for every image of the batch.
+        foreach (var input in graph.Spec.Inputs.Where(t => t.Control is not null))
+        {
+            var control = input.Control!;
+            double value = settings.Controls is not null && settings.Controls.TryGetValue(control.Query, out var v) ? v : control.Default;
+            if (input.Role == TensorRoles.Code)
+                inputs.Add(NamedTensor.Of(input.Name, Enumerable.Repeat((long)value, batch).ToArray(), batch));
+            else if (input.Role == TensorRoles.CodeContinuous)
+                inputs.Add(NamedTensor.Of(input.Name, Enumerable.Repeat((float)value, batch).ToArray(), batch, 1));
+            else throw new InvalidOperationException($"input '{input.Name}': role '{input.Role}' has no control feeding");
         }
     }
 
@@ -318,7 +356,7 @@ public static class GanPipelines
     }
 
     /// <summary>(2, D) endpoints → (steps, D), t = i / (steps − 1).</summary>
-    private static float[] Lerp(float[] ends, int size, int steps)
+    internal static float[] Lerp(float[] ends, int size, int steps)
     {
         var result = new float[steps * size];
         for (int s = 0; s < steps; s++)

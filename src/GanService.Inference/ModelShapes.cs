@@ -37,12 +37,25 @@ public static class ModelShapes
         {
             if (main.Input(TensorRoles.Latent) is not { } z || z.Shape.Length != 2 || z.Shape[1] != m.Latent!.Size)
                 yield return $"generate model: needs a latent input (B, {m.Latent!.Size})";
-            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi, TensorRoles.Tokens, TensorRoles.TokenLengths)) yield return e;
+            foreach (var e in OnlyRoles(main, TensorRoles.Latent, TensorRoles.Label, TensorRoles.Psi, TensorRoles.Tokens, TensorRoles.TokenLengths,
+                         TensorRoles.Code, TensorRoles.CodeContinuous)) yield return e;
             if (main.Input(TensorRoles.Tokens) is { } tokens && (tokens.Shape.Length != 2 || tokens.Shape[1] != m.Text?.MaxTokens))
                 yield return $"generate model: tokens '{tokens.Name}' must be (B, {m.Text?.MaxTokens}) as text.maxTokens says";
         }
         if (m.Task == ModelTasks.Translate)
             foreach (var e in OnlyRoles(main, TensorRoles.Image, TensorRoles.LabelVector)) yield return e;
+        if (graphs.TryGetValue(GraphRoles.Encoder, out var encoder))
+        {
+            if (m.Task != ModelTasks.Generate || m.Latent is null) yield return "an encoder graph belongs to a generate model with a latent";
+            else
+            {
+                if (encoder.Input(TensorRoles.Image) is not { } x || !ImageShapeMatches(x, img))
+                    yield return $"encoder: needs an image input (B, {img.Channels}, {img.Height}, {img.Width})";
+                if (encoder.Output(TensorRoles.Latent) is not { } z || z.Shape.Length != 2 || z.Shape[1] != m.Latent.Size)
+                    yield return $"encoder: needs an output with role 'latent' (B, {m.Latent.Size})";
+                foreach (var e in OnlyRoles(encoder, TensorRoles.Image)) yield return e;
+            }
+        }
     }
 
     private static bool ImageShapeMatches(TensorSpec t, ImageSpec img) =>

@@ -15,6 +15,7 @@ root.Subcommands.Add(RepackageCommand.Create());
 root.Subcommands.Add(StyleGanCommands.StyleMix());
 root.Subcommands.Add(InterpolateCommand.Create());
 root.Subcommands.Add(StyleGanCommands.TruncationSweep());
+root.Subcommands.Add(ControlCommands.CodeSweep());
 root.Subcommands.Add(DatasetsCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -18,7 +18,9 @@ public static class GenerateEndpoints
             .WithSummary("Generate images from seeds")
             .WithDescription("seed → latent with the shared SeedLatent algorithm, so the CLI and the API give identical pixels. " +
                              "count > 1 returns a grid PNG of seeds seed … seed+count−1. Same query ⇒ same bytes: strong ETag computed without inference, " +
-                             "If-None-Match (weak comparison) → 304 without running the model; Vary: Accept.")
+                             "If-None-Match (weak comparison) → 304 without running the model; Vary: Accept. " +
+                             "Models with manifest-declared controls (InfoGAN's categorical `code` and continuous `c1`, `c2`, …) take each as a query " +
+                             "parameter of that name; GET /models/{name} lists a model's controls with their ranges, and a value outside one is a 400.")
             .AddEndpointFilter(new RequestMetricsFilter("generate"))
             .Produces(StatusCodes.Status200OK, contentType: "image/png", additionalContentTypes: ["image/jpeg", "image/webp"])
             .Produces(StatusCodes.Status304NotModified)
@@ -28,7 +30,8 @@ public static class GenerateEndpoints
         group.MapGet("/interpolate", Interpolate)
             .WithName("Interpolate")
             .WithSummary("Interpolate between two seeds")
-            .WithDescription("A strip of `steps` images: linear in z for plain generators, linear in W for StyleGAN models.")
+            .WithDescription("A strip of `steps` images: linear in z for plain generators, linear in W for StyleGAN models. " +
+                             "A model's declared controls (e.g. code, c1) are held at the query's values along the strip.")
             .AddEndpointFilter(new RequestMetricsFilter("interpolate"))
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
             .Produces(StatusCodes.Status304NotModified)
@@ -104,13 +107,13 @@ public static class GenerateEndpoints
         {
             var m = lease.Model;
             if (m.Manifest.Task != ModelTasks.Generate) return Problems.WrongTask(m, ModelTasks.Generate);
-            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, textText, trunc, out var error) is not { } settings) return Problems.BadQuery(error!);
+            if (Settings(m, psiText, labelText, mixSeedText, mixCutoffText, noiseText, textText, trunc, context.Request.Query, out var error) is not { } settings) return Problems.BadQuery(error!);
             if (!QueryValues.TryFormat(formatText, context.Request, out var format, out error)) return Problems.BadQuery(error!);
 
             // Every value the bytes depend on, resolved (defaults included), so equal images share one tag.
             var encoding = format == OutputFormat.Png ? $"png-level={options.PngCompressionLevel}" : "";
             var normalised = FormattableString.Invariant(
-                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} trunc={settings.Trunc?.ToString("R") ?? "none"} format={format} columns={columns} {encoding}{TextTag(m, settings.Text)}");
+                $"{request} psi={settings.Psi?.ToString("R") ?? "default"} label={settings.Label} mix={settings.MixSeed}/{settings.MixCutoff} noise={settings.Noise} trunc={settings.Trunc?.ToString("R") ?? "none"} controls={settings.ControlsKey} format={format} columns={columns} {encoding}{TextTag(m, settings.Text)}");
             if (ImageResults.NotModified(context, ImageResults.ETag(m, normalised), variesByAccept: formatText is null))
                 return ImageResults.NotModifiedResult();
 
@@ -129,7 +132,7 @@ public static class GenerateEndpoints
 
     /// <summary>Parses the conditioning query values; what this model can take is the inference library's check.</summary>
     private static GenerateSettings? Settings(LoadedModel m, string? psiText, string? labelText, string? mixSeedText, string? mixCutoffText, string? noiseText,
-        string? text, float? trunc, out string? error)
+        string? text, float? trunc, IQueryCollection query, out string? error)
     {
         if (!QueryValues.TryPsi(psiText, out var psi, out error)) return null;
 
@@ -167,7 +170,8 @@ public static class GenerateEndpoints
             case "none": noise = NoiseMode.None; break;
             default: error = $"noise must be const, random or none, got '{Problems.Shorten(noiseText)}'"; return null;
         }
-        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, text, trunc);
+        if (!QueryValues.TryControls(m.Manifest, query, out var controls, out error)) return null;
+        var settings = new GenerateSettings(psi, label, mixSeed, mixCutoff, noise, text, trunc, controls);
         error = GanPipelines.Problem(m.Model, settings);
         return error is null ? settings : null;
     }

@@ -7,7 +7,9 @@ namespace GanService.Api.Endpoints;
 
 /// <summary>What each capability flag means for the query parameters a client may send.</summary>
 /// <param name="Text">The model draws what a text says (GET /generate text=; its words: the manifest's text.words).</param>
-public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate, bool Text = false);
+/// <param name="Encode">The model has an encoder graph: POST /encode, /reconstruct and /interpolate/{model} take uploads.</param>
+/// <param name="Controls">The model's manifest-declared controls (query name, count or range, default), e.g. InfoGAN's code, c1.</param>
+public sealed record ModelCapabilities(bool Psi, bool Label, bool Target, bool Noise, bool Mixing, bool Interpolate, bool Text = false, bool Encode = false, ControlSpec[]? Controls = null);
 
 /// <param name="Aliases">other names that serve this model; <paramref name="Reason"/> says why a failed folder failed, or
 /// (for a ready model) which of its manifest aliases conflict with other models and are not served.</param>
@@ -76,7 +78,9 @@ public static class ModelsEndpoints
             Noise: model.SupportsNoiseModes,
             Mixing: model.IsStyleBased,
             Interpolate: m.Manifest.Task == ModelTasks.Generate,
-            Text: model.TakesText);
+            Text: model.TakesText,
+            Encode: EncoderPipelines.Problem(model) is null,
+            Controls: m.Manifest.Controls.Select(c => c.Control).ToArray() is { Length: > 0 } controls ? controls : null);
         return new ModelSummary(m.Name, "ready", m.Manifest.Family, m.Manifest.Task, m.Manifest.Description, m.Manifest.Labels, m.Manifest.Image,
             capabilities, null, $"/models/{m.Name}", m.Sample is null ? null : $"/models/{m.Name}/sample.png");
     }

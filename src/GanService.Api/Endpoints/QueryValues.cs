@@ -32,6 +32,29 @@ public static class QueryValues
         return false;
     }
 
+    /// <summary>The values of the model's manifest-declared controls found in the query (by each control's query name);
+    /// a value that is not one number is refused here, its range by the inference library's check.</summary>
+    public static bool TryControls(ModelManifest manifest, IQueryCollection query, out IReadOnlyDictionary<string, double>? controls, out string? error)
+    {
+        controls = null;
+        error = null;
+        var found = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (_, control) in manifest.Controls)
+        {
+            if (!query.TryGetValue(control.Query, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0])) continue;
+            string text = values[0]!;
+            if (values.Count > 1 || text.Length > 32 || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            {
+                error = control.Count is { } k ? $"{control.Query} must be an integer in 0…{k - 1}, got '{Problems.Shorten(text)}'"
+                    : FormattableString.Invariant($"{control.Query} must be a number in [{control.Min}, {control.Max}], got '{Problems.Shorten(text)}'");
+                return false;
+            }
+            found[control.Query] = v;
+        }
+        if (found.Count > 0) controls = found;
+        return true;
+    }
+
     public static bool TryPsi(string? text, out float? psi, out string? error)
     {
         psi = null;

@@ -12,25 +12,45 @@ public static class RequestImage
 {
     public static async Task<(byte[]? Data, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellation)
     {
+        var (data, problem) = await ReadCoreAsync(request, limit, ["image"], allowRawBody: true, cancellation);
+        return (data?[0], problem);
+    }
+
+    /// <summary>Several uploaded images from a multipart body, one per named field (e.g. 'from' and 'to'), each under the
+    /// image limit; the body may carry <see cref="GanOptions.MultipartFramingBytes"/> more per image.</summary>
+    public static Task<(byte[][]? Data, ProblemHttpResult? Problem)> ReadFieldsAsync(HttpRequest request, long limit, IReadOnlyList<string> fields, CancellationToken cancellation) =>
+        ReadCoreAsync(request, limit, fields, allowRawBody: false, cancellation);
+
+    private static async Task<(byte[][]? Data, ProblemHttpResult? Problem)> ReadCoreAsync(HttpRequest request, long limit, IReadOnlyList<string> fields, bool allowRawBody,
+        CancellationToken cancellation)
+    {
         bool multipart = request.HasFormContentType;
-        if (request.ContentLength > limit + (multipart ? GanOptions.MultipartFramingBytes : 0)) return (null, Problems.ImageTooLarge(limit));
+        if (request.ContentLength > fields.Count * limit + (multipart ? fields.Count * GanOptions.MultipartFramingBytes : 0)) return (null, Problems.ImageTooLarge(limit));
         try
         {
             if (multipart)
             {
                 if (!request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-                    return (null, Unsupported(request.ContentType));
+                    return (null, Unsupported(request.ContentType, fields, allowRawBody));
                 var form = await request.ReadFormAsync(cancellation);
-                var file = form.Files.GetFile("image");
-                if (file is null) return (null, Problems.BadQuery("multipart field 'image' is missing"));
-                if (file.Length > limit) return (null, Problems.ImageTooLarge(limit));
-                using var buffer = new MemoryStream((int)file.Length);
-                await file.CopyToAsync(buffer, cancellation);
-                return Checked(buffer.ToArray());
+                var images = new byte[fields.Count][];
+                for (int i = 0; i < fields.Count; i++)
+                {
+                    var file = form.Files.GetFile(fields[i]);
+                    if (file is null) return (null, Problems.BadQuery($"multipart field '{fields[i]}' is missing"));
+                    if (file.Length > limit) return (null, Problems.ImageTooLarge(limit));
+                    using var buffer = new MemoryStream((int)file.Length);
+                    await file.CopyToAsync(buffer, cancellation);
+                    images[i] = buffer.ToArray();
+                    if (images[i].Length == 0) return (null, Problems.BadQuery(fields.Count == 1 ? "the image is empty" : $"the image in field '{fields[i]}' is empty"));
+                }
+                return (images, null);
             }
             var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-            if (mediaType is null || !TranslateEndpoints.ImageMediaTypes.Contains(mediaType)) return (null, Unsupported(request.ContentType));
-            return await ReadLimitedAsync(request.Body, limit, cancellation) is { } data ? Checked(data) : (null, Problems.ImageTooLarge(limit));
+            if (!allowRawBody || mediaType is null || !TranslateEndpoints.ImageMediaTypes.Contains(mediaType)) return (null, Unsupported(request.ContentType, fields, allowRawBody));
+            return await ReadLimitedAsync(request.Body, limit, cancellation) is { } body
+                ? body.Length > 0 ? ([body], null) : (null, Problems.BadQuery("the image is empty"))
+                : (null, Problems.ImageTooLarge(limit));
         }
         catch (BadHttpRequestException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested) { return (null, FromKestrel(e, limit)); }
         catch (InvalidDataException e) { return (null, FromFormLimit(e.Message, limit)); }
@@ -62,11 +82,10 @@ public static class RequestImage
         return Problems.BadQuery($"the multipart body could not be read: {message}");
     }
 
-    private static (byte[]?, ProblemHttpResult?) Checked(byte[] data) =>
-        data.Length == 0 ? (null, Problems.BadQuery("the image is empty")) : (data, null);
-
-    private static ProblemHttpResult Unsupported(string? contentType) => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-        $"content type '{Problems.Shorten(contentType ?? "(none)")}' is not accepted; send multipart/form-data with field 'image', or a raw image/png, image/jpeg or image/webp body");
+    private static ProblemHttpResult Unsupported(string? contentType, IReadOnlyList<string> fields, bool allowRawBody) => Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+        $"content type '{Problems.Shorten(contentType ?? "(none)")}' is not accepted; send multipart/form-data with "
+        + (fields.Count == 1 ? $"field '{fields[0]}'" : $"fields {string.Join(" and ", fields.Select(f => $"'{f}'"))}")
+        + (allowRawBody ? ", or a raw image/png, image/jpeg or image/webp body" : ""));
 
     /// <summary>Null when the stream holds more than <paramref name="limit"/> bytes (chunked bodies have no Content-Length).</summary>
     private static async Task<byte[]?> ReadLimitedAsync(Stream body, long limit, CancellationToken cancellation)

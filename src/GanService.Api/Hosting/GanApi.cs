@@ -33,6 +33,7 @@ public static class GanApi
         app.MapModels();
         app.MapTranslate();
         app.MapGenerate();
+        app.MapEncode();
         app.MapInferenceProtocol();
         app.MapMetrics("/metrics");
         return app;

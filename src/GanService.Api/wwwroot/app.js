@@ -32,6 +32,23 @@ function showModel() {
   $('psi-label').hidden = !m.capabilities.psi;
   $('text-row').hidden = !m.capabilities.text;
   $('text-help').textContent = m.capabilities.text ? 'words outside the model\'s vocabulary are ignored (GET /models/' + m.name + ' lists them)' : '';
+  // Manifest-declared controls (InfoGAN's code, c1, …): a select for a categorical one, a slider for a continuous one.
+  $('controls').replaceChildren(...(m.capabilities.controls ?? []).map(c => {
+    const label = document.createElement('label');
+    label.title = c.description ?? '';
+    let input;
+    if (c.count != null) {
+      input = document.createElement('select');
+      fillSelect(input, Array.from({ length: c.count }, (_, i) => String(i)));
+      input.value = String(c.default);
+    } else {
+      input = Object.assign(document.createElement('input'), { type: 'range', min: c.min, max: c.max, step: (c.max - c.min) / 40, value: c.default });
+    }
+    input.dataset.control = c.query;
+    label.append(`${c.query} `, input);
+    return label;
+  }));
+  $('encode-panel').hidden = !m.capabilities.encode;
 }
 
 async function loadModels() {
@@ -99,6 +116,7 @@ function generateQuery(extra) {
   if (m.capabilities.psi) query.set('psi', $('psi').value);
   if (m.capabilities.label) query.set('label', $('label').value);
   if (m.capabilities.text) query.set('text', $('text').value);
+  for (const input of $('controls').querySelectorAll('[data-control]')) query.set(input.dataset.control, input.value);
   return query;
 }
 
@@ -115,6 +133,25 @@ $('interpolate').addEventListener('click', async () => {
   status('interpolating…');
   const query = generateQuery({ from: $('from').value, to: $('to').value, steps: $('steps').value });
   await showImage($('interpolate-result'), await fetch(`/interpolate?${query}`));
+});
+// Encoder models: the upload goes to POST /reconstruct (G(E(x)) as PNG) and POST /encode (E(x) as JSON).
+$('encode-upload').addEventListener('change', () => {
+  const file = $('encode-upload').files[0];
+  if (!file) return;
+  if ($('encode-input').src.startsWith('blob:')) URL.revokeObjectURL($('encode-input').src);
+  $('encode-input').src = URL.createObjectURL(file);
+});
+$('reconstruct').addEventListener('click', async () => {
+  const m = current();
+  const file = $('encode-upload').files[0];
+  if (!file) { status('choose an image to encode first', true); return; }
+  const form = () => { const f = new FormData(); f.append('image', file, file.name); return f; };
+  status('reconstructing…');
+  if (!await showImage($('reconstruct-result'), await fetch(`/reconstruct/${encodeURIComponent(m.name)}`, { method: 'POST', body: form() }))) return;
+  const encoded = await fetch(`/encode/${encodeURIComponent(m.name)}`, { method: 'POST', body: form() });
+  if (!encoded.ok) { status(await problem(encoded), true); return; }
+  const { latent } = await encoded.json();
+  $('latent').textContent = `E(x) = [${latent.map(v => v.toFixed(2)).join(', ')}]`;
 });
 $('psi').addEventListener('input', () => { $('psi-value').textContent = $('psi').value; });
 $('model').addEventListener('change', showModel);

@@ -36,6 +36,20 @@ public class MixtureBenchmarkTests
     }
 
     [Fact]
+    public void Every_f_gan_configuration_trains_with_finite_samples()
+    {
+        using var threads = TorchThreads.Use(1);
+        var st = new MixtureBenchmark.Settings { Samples = 300, Batch = 20, GWidth = 8, DWidth = 4 };
+        Assert.Equal(new[] { "f-KL", "f-RKL", "f-Pearson", "f-Hellinger", "f-JS", "f-GAN" }, MixtureBenchmark.FGanConfigs.Select(c => c.Name));
+        foreach (var c in MixtureBenchmark.FGanConfigs)
+        {
+            var (r, pts) = MixtureBenchmark.RunWithSamples(GanService.Training.Metrics.MixtureSpec.Ring, c, seed: 0, steps: 10, st);
+            Assert.Equal(300, pts.Count);
+            Assert.All(pts, p => Assert.True(double.IsFinite(p.X) && double.IsFinite(p.Y), $"{c.Name}: non-finite sample"));
+        }
+    }
+
+    [Fact]
     public void Scatter_plot_draws_high_quality_samples_blue_and_the_rest_red()
     {
         var spec = GanService.Training.Metrics.MixtureSpec.Ring;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using GanService.Training.Data;
+using GanService.Training.Families.Encoders;
 using GanService.Training.Families.Gan;
+using GanService.Training.Families.InfoGan;
 using GanService.Training.Families.StyleGan2;
 using GanService.Training.Families.Translation;
 
@@ -112,6 +114,66 @@ public sealed class TrainingLoopRegressionTests : IDisposable
         using (var trainer = new StyleGan2Trainer(o)) trainer.Run(data, TextWriter.Null);
         AssertLosses(StyleGan2, FirstRows(o.Output, 3));
     }
+
+    /// <summary>infogan, aae and ali: recorded when they were added (the first run of this file with them).</summary>
+    private static LabelledImageSet NoiseImages(int seed)
+    {
+        torch.manual_seed(seed);
+        return new LabelledImageSet(torch.randint(0, 256, [64, 1, 16, 16]).to_type(ScalarType.Byte), null, []);
+    }
+
+    [Fact]
+    public void Infogan_first_three_steps_keep_their_losses()
+    {
+        using var threads = TorchThreads.Use(1);
+        using var data = NoiseImages(6);
+        var o = new InfoGanOptions { Nz = 8, Categories = 3, Continuous = 2, Size = 16, Ngf = 4, Ndf = 4, QHidden = 8, Batch = 8, Epochs = 1, MaxSteps = 3, EmaBeta = 0.9, Seed = 6 };
+        var run = Path.Combine(_root, "run");
+        InfoGanTrainer.Train(o with { Out = run }, data, run, resume: false, TextWriter.Null);
+        AssertLosses(InfoGan, FirstRows(run, 3));
+    }
+
+    [Theory]
+    [InlineData("aae")]
+    [InlineData("ali")]
+    public void Encoder_families_first_three_steps_keep_their_losses(string family)
+    {
+        using var threads = TorchThreads.Use(1);
+        using var data = NoiseImages(7);
+        var o = new EncoderGanOptions { Family = family, Nz = 4, Size = 16, Ngf = 4, Ndf = 4, ZHidden = 8, Batch = 8, Epochs = 1, MaxSteps = 3, Seed = 7 };
+        var run = Path.Combine(_root, "run");
+        EncoderGanTrainer.Train(o with { Out = run }, data, run, resume: false, TextWriter.Null);
+        AssertLosses(family == "aae" ? Aae : Ali, FirstRows(run, 3));
+    }
+
+    private static readonly (string, double[])[] InfoGan =
+    [
+        ("loss_d", [1.57292, 1.53697, 1.62286]),
+        ("d_real", [-0.378306, -0.285582, -0.436845]),
+        ("d_fake", [-0.0571102, -0.0356101, -0.0299653]),
+        ("loss_g", [0.691158, 0.718305, 0.713618]),
+        ("mi_categorical", [1.08873, 1.25841, 1.21028]),
+        ("mi_continuous", [0.269543, 0.616228, 0.56862]),
+        ("q_accuracy", [0.375, 0.125, 0.25]),
+    ];
+    private static readonly (string, double[])[] Aae =
+    [
+        ("loss_d", [1.4422, 1.42977, 1.41354]),
+        ("d_real", [-0.207423, -0.155856, -0.152427]),
+        ("d_fake", [-0.111429, -0.076807, -0.107765]),
+        ("reconstruction", [0.348607, 0.341001, 0.331741]),
+        ("loss_g", [0.750183, 0.732197, 0.748342]),
+        ("code_std", [0.282411, 0.372019, 0.352517]),
+    ];
+    private static readonly (string, double[])[] Ali =
+    [
+        ("loss_d", [1.38763, 1.38568, 1.38678]),
+        ("d_real", [0.110618, 0.108012, 0.108351]),
+        ("d_fake", [0.107326, 0.101281, 0.103672]),
+        ("loss_g", [1.39263, 1.3923, 1.39043]),
+        ("reconstruction", [0.348653, 0.340905, 0.331993]),
+        ("code_std", [0.282411, 0.370202, 0.351757]),
+    ];
 
     private static readonly (string, double[])[] Pix2Pix =
     [

@@ -22,7 +22,7 @@ public static class BenchCommand
         var ema = new Option<double>("--ema") { Description = "sample from an EMA of G with this β (0 = the last G)", DefaultValueFactory = _ => d.EmaBeta };
         var decay = new Option<double>("--decay-fraction") { Description = "final fraction of the run over which lr decays linearly to 0", DefaultValueFactory = _ => d.DecayFraction };
         var workers = new Option<int>("--workers") { Description = "runs in parallel (one thread each)", DefaultValueFactory = _ => d.Workers };
-        var only = new Option<string>("--configs") { Description = "comma-separated subset of GAN,LSGAN,WGAN-GP,PacGAN2,PacGAN4,GAN+R1 (default all)", DefaultValueFactory = _ => "" };
+        var only = new Option<string>("--configs") { Description = "comma-separated subset of GAN,LSGAN,WGAN-GP,PacGAN2,PacGAN4,GAN+R1 (default: these six), or the f-GAN rows f-KL,f-RKL,f-Pearson,f-Hellinger,f-JS,f-GAN", DefaultValueFactory = _ => "" };
         var data = new Option<string>("--data") { Description = "comma-separated subset of ring,grid (default both)", DefaultValueFactory = _ => "" };
         var plot = new Option<string>("--plot") { Description = "PNG of seed 0's samples (rows: ring, grid; columns: configurations); empty = none", DefaultValueFactory = _ => "bench/mixtures.png" };
         var traceEvery = new Option<int>("--trace-every") { Description = "print each run's metrics every N steps (0 = off)", DefaultValueFactory = _ => 0 };

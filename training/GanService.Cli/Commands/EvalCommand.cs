@@ -80,10 +80,13 @@ public static class EvalCommand
         cmd.Subcommands.Add(EvalTextCommand.Create());
         cmd.Subcommands.Add(EvalTranslationCommand.TrainStyleClassifier());
         cmd.Subcommands.Add(EvalNearestCommand.Create());
+        cmd.Subcommands.Add(ControlCommands.EvalCodes());
+        cmd.Subcommands.Add(ReconstructionEvalCommand.Create());
         return cmd;
     }
 
-    private static LabelledImageSet LoadReal(string path, ImageSpec spec)
+    /// <summary>Real images at the model's size: the test split of an IDX folder, or an image folder.</summary>
+    internal static LabelledImageSet LoadReal(string path, ImageSpec spec)
     {
         bool idx = Directory.Exists(path) && Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("idx3-ubyte", StringComparison.Ordinal));
         using var raw = idx ? IdxDataset.LoadFolder(path, train: false) : ImageFolderDataset.Load(path, spec.Width, spec.Channels);

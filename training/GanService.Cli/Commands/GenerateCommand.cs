@@ -46,16 +46,18 @@ public static class GenerateCommand
         var mixSeed = new Option<uint?>("--mix-seed") { Description = "StyleGAN: seed whose w drives the layers from --mix-cutoff on (GET /generate mix_seed)" };
         var mixCutoff = new Option<int?>("--mix-cutoff") { Description = "StyleGAN: first layer taken from --mix-seed (default num_ws / 2)" };
         var text = new Option<string?>("--text") { Description = "text-to-image models (StackGAN): what to draw, in the model's vocabulary (GET /generate text=)" };
+        var controls = ModelArguments.Controls();
         var cmd = new Command("generate", "seeds → images through the exported ONNX model (ONNX Runtime), saved as a PNG grid")
         {
-            model, models, seeds, label, grid, columns, perClass, trunc, noise, mixSeed, mixCutoff, text,
+            model, models, seeds, label, grid, columns, perClass, trunc, noise, mixSeed, mixCutoff, text, controls,
         };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             var seedList = SeedLatent.ParseSeeds(parse.GetValue(seeds)!);
             using var m = ModelArguments.Open(parse, model, models);
             var settings = ModelArguments.WithTrunc(m, new GenerateSettings(null, ModelArguments.LabelIndex(m, parse.GetValue(label)),
-                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise), Text: parse.GetValue(text)), parse.GetValue(trunc));
+                parse.GetValue(mixSeed), parse.GetValue(mixCutoff), parse.GetValue(noise), Text: parse.GetValue(text),
+                Controls: ModelArguments.ControlValues(parse.GetValue(controls))), parse.GetValue(trunc));
             var bytes = parse.GetValue(perClass)
                 ? RenderClassGrid(m, seedList, settings)
                 : RenderGrid(m, seedList, settings, parse.GetValue(columns));

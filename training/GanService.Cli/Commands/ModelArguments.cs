@@ -22,6 +22,27 @@ public static class ModelArguments
     public static Option<NoiseMode> Noise() => new("--noise-mode") { Description = "StyleGAN: const | random | none", DefaultValueFactory = _ => NoiseMode.Const };
     public static Option<string?> Label() => new("--label") { Description = "class name or index for conditional models (default: class 0, as GET /generate)" };
 
+    public static Option<string[]> Controls() => new("--control")
+    {
+        Description = "a manifest-declared control as name=value (repeatable), e.g. --control code=3 --control c1=-1.5 (GET /generate code=3&c1=-1.5)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>--control name=value pairs as the settings' control values (null when none); ranges are the library's check.</summary>
+    public static IReadOnlyDictionary<string, double>? ControlValues(string[]? pairs)
+    {
+        if (pairs is null || pairs.Length == 0) return null;
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length != 2 || parts[0].Length == 0 || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+                throw new ArgumentException($"--control '{pair}': expected name=number");
+            values[parts[0]] = v;
+        }
+        return values;
+    }
+
     /// <summary>Model folder: a path, or a name under <paramref name="models"/>.</summary>
     public static string Resolve(string model, string models) =>
         Directory.Exists(model) ? model : Path.Combine(models, model);

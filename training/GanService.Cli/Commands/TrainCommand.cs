@@ -56,6 +56,8 @@ public static class TrainCommand
         TrainStackGanCommand.Family(),
         TrainBigGanCommand.Family(),
         TrainProGanCommand.Family(),
+        TrainInfoGanCommand.Family(),
+        .. TrainEncoderGanCommands.Families(),
         Translation<Pix2PixOptions>("pix2pix", "pix2pix: paired A→B translation (U-Net G, PatchGAN D, GAN + λ·L1). --data: A|B images in DIR[/train] or A/ + B/ folders",
             () => new Pix2PixOptions(),
             [new("--netG", "netG", "unet_256 | unet_128 | unet_<size> | resnet_<n>blocks"), new("--netD", "netD", "basic | n_layers | pixel"),

@@ -48,6 +48,9 @@ public static class FamilyRegistry
         Register(new Families.StackGan.StackGanExportFamily());
         Register(new Families.BigGan.BigGanExportFamily());
         Register(new Families.ProGan.ProGanExportFamily());
+        Register(new Families.InfoGan.InfoGanExportFamily());
+        Register(new Families.Encoders.EncoderGanExportFamily("aae"));
+        Register(new Families.Encoders.EncoderGanExportFamily("ali"));
     }
 
     public static void Register(IExportableFamily family) => Families[family.Name] = family;

@@ -18,6 +18,18 @@ public enum AdversarialLossKind
     WganGp,
     /// <summary>Lim &amp; Ye 2017 / SAGAN: D E relu(1 − D(x)) + E relu(1 + D(G(z))); G −E D(G(z)).</summary>
     Hinge,
+    /// <summary>f-GAN (Nowozin et al. 2016) with the Kullback–Leibler divergence KL(P‖Q); see <see cref="FDivergence"/>.</summary>
+    FKl,
+    /// <summary>f-GAN, reverse KL: KL(Q‖P).</summary>
+    FReverseKl,
+    /// <summary>f-GAN, Pearson χ².</summary>
+    FPearson,
+    /// <summary>f-GAN, squared Hellinger distance.</summary>
+    FHellinger,
+    /// <summary>f-GAN, Jensen–Shannon divergence.</summary>
+    FJensenShannon,
+    /// <summary>f-GAN's "GAN" divergence (2·JS − log 4): the original GAN objective in f-GAN form.</summary>
+    FGan,
 }
 
 /// <summary>
@@ -43,12 +55,23 @@ public static class AdversarialLosses
             ["wgan-gp"] = AdversarialLossKind.WganGp,
             ["wgangp"] = AdversarialLossKind.WganGp,
             ["hinge"] = AdversarialLossKind.Hinge,
+            ["fgan-kl"] = AdversarialLossKind.FKl,
+            ["kl"] = AdversarialLossKind.FKl,
+            ["fgan-rkl"] = AdversarialLossKind.FReverseKl,
+            ["reverse-kl"] = AdversarialLossKind.FReverseKl,
+            ["fgan-pearson"] = AdversarialLossKind.FPearson,
+            ["pearson"] = AdversarialLossKind.FPearson,
+            ["fgan-hellinger"] = AdversarialLossKind.FHellinger,
+            ["hellinger"] = AdversarialLossKind.FHellinger,
+            ["fgan-js"] = AdversarialLossKind.FJensenShannon,
+            ["js"] = AdversarialLossKind.FJensenShannon,
+            ["fgan-gan"] = AdversarialLossKind.FGan,
         };
 
     /// <summary>The names for help texts and error messages, grouped by kind with the other spellings in brackets.</summary>
     public static string Help { get; } = string.Join(" | ", Names.GroupBy(n => n.Value).Select(g =>
         (g.Count() > 1 ? $"{g.First().Key} ({string.Join(", ", g.Skip(1).Select(n => n.Key))})" : g.First().Key)
-        + g.Key switch { AdversarialLossKind.Wgan => " = weight clipping", AdversarialLossKind.WganGp => " = gradient penalty", _ => "" }));
+        + g.Key switch { AdversarialLossKind.Wgan => " = weight clipping", AdversarialLossKind.WganGp => " = gradient penalty", var k when FDivergence.Is(k) => " = f-GAN", _ => "" }));
 
     public static AdversarialLossKind Parse(string name) =>
         Names.TryGetValue(name.Trim(), out var kind) ? kind : throw new ArgumentException($"unknown adversarial loss '{name}'; known: {Help}");
@@ -58,11 +81,13 @@ public static class AdversarialLosses
 
     public static bool IsWasserstein(AdversarialLossKind kind) => kind is AdversarialLossKind.Wgan or AdversarialLossKind.WganGp;
 
-    /// <summary>BCE against t (real) / 0 (fake); LSGAN (r − t)² + f²; Wasserstein E f − E r; hinge — all means.</summary>
+    /// <summary>BCE against t (real) / 0 (fake); LSGAN (r − t)² + f²; Wasserstein E f − E r; hinge; f-GAN
+    /// −E g_f(r) + E f*(g_f(f)) — all means.</summary>
     public static Tensor Discriminator(AdversarialLossKind kind, Tensor real, Tensor fake, double realTarget = 1.0) =>
         new GanLoss(kind, realLabel: realTarget).Discriminator(real, fake);
 
-    /// <summary>Minimax: −E softplus(f); non-saturating: E softplus(−f); LSGAN: E (f − 1)²; WGAN / hinge: −E f.</summary>
+    /// <summary>Minimax: −E softplus(f); non-saturating: E softplus(−f); LSGAN: E (f − 1)²; WGAN / hinge: −E f;
+    /// f-GAN: −E g_f(f).</summary>
     public static Tensor Generator(AdversarialLossKind kind, Tensor fake) => new GanLoss(kind).Generator(fake);
 
     /// <summary>−log σ(f) = softplus(−f), averaged (BCE-with-logits against 1).</summary>

@@ -26,6 +26,8 @@ public sealed class GanLoss(AdversarialLossKind kind, double realLabel = 1.0, do
         AdversarialLossKind.Lsgan => nn.functional.mse_loss(prediction, torch.full_like(prediction, Layers.Scalars.Of(targetIsReal ? RealLabel : FakeLabel))),
         AdversarialLossKind.Wgan or AdversarialLossKind.WganGp => targetIsReal ? -prediction.mean() : prediction.mean(),
         AdversarialLossKind.Hinge => targetIsReal ? nn.functional.relu(1.0 - prediction).mean() : nn.functional.relu(1.0 + prediction).mean(),
+        // f-GAN: labels do not apply (no smoothing); the real term is −E g_f, the fake term E f*(g_f).
+        _ when FDivergence.Is(Kind) => targetIsReal ? FDivergence.RealTerm(Kind, prediction) : FDivergence.FakeTerm(Kind, prediction),
         _ => throw new InvalidOperationException(Kind.ToString()),
     };
 
@@ -37,6 +39,7 @@ public sealed class GanLoss(AdversarialLossKind kind, double realLabel = 1.0, do
     {
         AdversarialLossKind.Minimax => MinimaxLoss.Generator(fakePrediction),
         AdversarialLossKind.Wgan or AdversarialLossKind.WganGp or AdversarialLossKind.Hinge => -fakePrediction.mean(),
+        _ when FDivergence.Is(Kind) => FDivergence.Generator(Kind, fakePrediction),
         _ => Loss(fakePrediction, true),
     };
 }
