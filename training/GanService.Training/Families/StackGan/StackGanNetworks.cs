@@ -29,9 +29,10 @@ public sealed class ConditioningAugmentation : nn.Module
     /// <summary>ĉ = μ + exp(½ log σ²) ⊙ ε; ε (B, C) is given, so the same seed gives the same ĉ.</summary>
     public static Tensor Sample(Tensor mu, Tensor logVar, Tensor eps) => mu + eps * (logVar * Scalars.Of(0.5)).exp();
 
-    /// <summary>KL(N(μ, σ²) ‖ N(0, I)), summed over dims, averaged over the batch (the reference's KL_loss).</summary>
+    /// <summary>KL(N(μ, σ²) ‖ N(0, I)) per dimension, averaged over batch and dimensions, as the reference's KL_loss
+    /// (a mean, not a sum over the C dims: summed, λ_KL = 2 drowns the text in ε and the generator ignores it).</summary>
     public static Tensor Kl(Tensor mu, Tensor logVar) =>
-        ((mu.square() + logVar.exp() - logVar - 1) * Scalars.Of(0.5)).sum(1).mean();
+        ((mu.square() + logVar.exp() - logVar - 1) * Scalars.Of(0.5)).mean();
 
     public string Emit(OnnxGraphBuilder g, string text, string eps)
     {
@@ -77,7 +78,8 @@ public static class StackGanBlocks
             new Conv2d(gf, gf * 2L, 4, 2, 1, bias: false), new BatchNorm2d(gf * 2L), new ReLU(),
             new Conv2d(gf * 2L, gf * 4L, 4, 2, 1, bias: false), new BatchNorm2d(gf * 4L), new ReLU());
 
-    /// <summary>Stage-II after the text is joined: 3×3 conv (4g + C → 4g), residual blocks, upsampling to S₂, RGB, Tanh.
+    /// <summary>Stage-II after the text is joined: 3×3 conv (4g + C → 4g), residual blocks, upsampling to S₂, 3×3 conv to
+    /// RGB (pre-activation; <see cref="StackGanGenerator"/> adds the Stage-I image and applies the Tanh).
     /// S₁/4 → S₂ takes log₂(4·S₂/S₁) upsampling blocks (3 for 32² → 64²).</summary>
     public static Seq StageTwoDecoder(int gf, int cDim, int residualBlocks, int stageOneSize, int size)
     {
@@ -86,7 +88,7 @@ public static class StackGanBlocks
         int ups = (int)Math.Round(Math.Log2(4.0 * size / stageOneSize));
         long w = gf * 4L;
         for (int i = 0; i < ups; i++) { s.Add(UpBlock(w, Math.Max(8, w / 2))); w = Math.Max(8, w / 2); }
-        return s.Add(new Conv2d(w, 3, 3, 1, 1, bias: false)).Add(new Tanh());
+        return s.Add(new Conv2d(w, 3, 3, 1, 1, bias: false));
     }
 }
 
@@ -95,6 +97,9 @@ public static class StackGanBlocks
 /// Stage-II image (B, 3, S₂, S₂). The latent is split into the Stage-I noise z (Z), ε for Stage-I's Conditioning
 /// Augmentation (C) and ε for Stage-II's (C), so one seed fixes all randomness and the same text + seed gives the same
 /// image. Stage-I's image is an intermediate of the graph (and of <see cref="Generate"/>).
+/// One change from the paper: Stage II's output is Tanh(decoder + 2 · Stage-I image upsampled), so Stage II starts as the
+/// Stage-I image (Tanh(±2) ≈ ±0.96) and learns the refinement; the paper's Stage II draws the whole image from its
+/// features, which takes more steps than a CPU run affords before it follows the text at all.
 /// </summary>
 public sealed class StackGanGenerator : nn.Module, IOnnxGraphModule
 {
@@ -104,8 +109,11 @@ public sealed class StackGanGenerator : nn.Module, IOnnxGraphModule
     public readonly ConditioningAugmentation ca2;
     public readonly Seq encoder2;
     public readonly Seq decoder2;
+    public readonly Upsample upsample1;   // Stage-I image → Stage-II size (nearest), added before the final Tanh
 
     public StackGanOptions Options { get; }
+    /// <summary>Weight of the upsampled Stage-I image in Stage II's pre-activation.</summary>
+    public const float StageOneSkip = 2f;
     public int LatentSize => Options.ZDim + 2 * Options.ConditionDim;
 
     public StackGanGenerator(StackGanOptions o, int vocabulary) : base(nameof(StackGanGenerator))
@@ -117,6 +125,7 @@ public sealed class StackGanGenerator : nn.Module, IOnnxGraphModule
         ca2 = new ConditioningAugmentation(o.TextDim, o.ConditionDim);
         encoder2 = StackGanBlocks.StageTwoEncoder(o.StageTwoWidth);
         decoder2 = StackGanBlocks.StageTwoDecoder(o.StageTwoWidth, o.ConditionDim, o.ResidualBlocks, o.StageOneSize, o.Size);
+        upsample1 = new Upsample(o.Size / o.StageOneSize, UpsampleMethod.Nearest);
         RegisterComponents();
     }
 
@@ -138,7 +147,8 @@ public sealed class StackGanGenerator : nn.Module, IOnnxGraphModule
         var c = ConditioningAugmentation.Sample(mu, logVar, eps2);
         var h = encoder2.forward(stageOne);
         var tiled = c.unsqueeze(2).unsqueeze(3).expand(-1, -1, h.shape[2], h.shape[3]);
-        return (decoder2.forward(torch.cat([h, tiled], 1)), mu, logVar);
+        var refined = decoder2.forward(torch.cat([h, tiled], 1)) + upsample1.forward(stageOne) * Scalars.Of(StageOneSkip);
+        return (refined.tanh(), mu, logVar);
     }
 
     /// <summary>The exported computation: latent split, text → both stages.</summary>
@@ -175,7 +185,9 @@ public sealed class StackGanGenerator : nn.Module, IOnnxGraphModule
         long side = Options.StageOneSize / 4;
         var tiled = g.Node("Expand", [g.Node("Unsqueeze", [c2, g.Int64Initializer("axes23", [2, 3])]), g.Int64Initializer("tile", [1, 1, side, side])]);
         using (g.Scope("decoder2")) img2 = decoder2.Emit(g, g.Node("Concat", [h, tiled], ("axis", 1L)));
-        return [img2];
+        string skip;
+        using (g.Scope("upsample1")) skip = upsample1.Emit(g, img1);
+        return [g.Node("Tanh", [g.Node("Add", [img2, g.Node("Mul", [skip, g.Scalar("stage_one_skip", StageOneSkip)])])])];
     }
 
     /// <summary>The graph's declared inputs and output.</summary>

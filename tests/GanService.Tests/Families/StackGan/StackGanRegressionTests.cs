@@ -1,0 +1,62 @@
+using System.Globalization;
+using GanService.Training.Families.StackGan;
+using Xunit.Abstractions;
+
+namespace GanService.Tests.Families.StackGan;
+
+/// <summary>
+/// The losses of StackGAN's first three steps — one step of each phase (encoders, Stage I, Stage II) — through
+/// <see cref="StackGanTrainer.Train"/> on tiny nets and the synthetic captioned shapes, recorded when the family was
+/// added, so a change to the loop or the step that alters its numerics fails here (as TrainingLoopRegressionTests does
+/// for the other families).
+/// </summary>
+public sealed class StackGanRegressionTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "stackgan-regress-" + Guid.NewGuid().ToString("N"));
+    public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
+
+    private static readonly (string Name, double[] PerStep)[] Expected =
+    [
+        ("loss_match", [Recorded.LossMatch, double.NaN, double.NaN]),
+        ("loss_d1", [double.NaN, Recorded.LossD1, double.NaN]),
+        ("loss_g1", [double.NaN, Recorded.LossG1, double.NaN]),
+        ("loss_d2", [double.NaN, double.NaN, Recorded.LossD2]),
+        ("loss_g2", [double.NaN, double.NaN, Recorded.LossG2]),
+    ];
+
+    [Fact]
+    public void First_step_of_each_phase_keeps_its_losses()
+    {
+        using var threads = TorchThreads.Use(1);
+        using var data = CaptionedImages.Shapes(16, 16, seed: 2);
+        var o = new StackGanOptions
+        {
+            Size = 16, StageOneSize = 8, ZDim = 4, ConditionDim = 4, WordDim = 4, TextDim = 6, StageOneWidth = 16, StageTwoWidth = 4,
+            ResidualBlocks = 1, DiscriminatorWidth = 4, EncoderWidth = 4, Batch = 4, MinWordCount = 1, MaxTokens = 3,
+            EncoderSteps = 1, StageOneSteps = 1, StageTwoSteps = 1, Seed = 9, Out = _root, CheckpointMinutes = 60,
+        };
+        StackGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+        var lines = File.ReadAllLines(Path.Combine(_root, "losses.csv"));
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(3, rows.Count);
+        var failures = new List<string>();
+        foreach (var (name, perStep) in Expected)
+        {
+            int col = Array.IndexOf(header, name);
+            for (int s = 0; s < 3; s++)
+            {
+                double a = double.Parse(rows[s][col], CultureInfo.InvariantCulture), e = perStep[s];
+                log.WriteLine($"{name} step {s + 1}: {a.ToString("G6", CultureInfo.InvariantCulture)}");
+                bool ok = double.IsNaN(e) ? double.IsNaN(a) : Math.Abs(a - e) <= 2e-5 * Math.Max(1, Math.Abs(e));
+                if (!ok) failures.Add($"{name} step {s + 1}: {a.ToString("G6", CultureInfo.InvariantCulture)}, expected {e.ToString("G6", CultureInfo.InvariantCulture)}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("; ", failures));
+    }
+
+    private static class Recorded
+    {
+        public const double LossMatch = 1.38162, LossD1 = 1.40221, LossG1 = 0.809596, LossD2 = 2.31546, LossG2 = 1.44927;
+    }
+}
