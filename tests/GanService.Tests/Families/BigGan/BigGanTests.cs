@@ -128,12 +128,12 @@ public class BigGanTests(ITestOutputHelper log)
         var batches = new GanService.Training.Families.Gan.GenerationData(new GanService.Training.Families.Gan.GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = 1 }, data.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int steps = 0;
-        for (int epoch = 0; steps < 200; epoch++)
+        for (int epoch = 0; steps < 150; epoch++)
             foreach (var input in batches.Epoch(epoch))
             {
                 using var scope = torch.NewDisposeScope();
                 TrainingLoop.Step(trainer, input);
-                if (++steps >= 200) break;
+                if (++steps >= 150) break;
             }
         double after = ClassAccuracy(trainer.GEma, size, 16);
         log.WriteLine($"class accuracy of G_ema: untrained {before:P0}, after {steps} steps {after:P0} ({clock.Elapsed.TotalSeconds:F1} s)");
