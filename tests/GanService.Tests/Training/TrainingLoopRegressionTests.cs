@@ -20,7 +20,7 @@ public sealed class TrainingLoopRegressionTests : IDisposable
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
     /// <summary>The first <paramref name="n"/> rows of the run's losses.csv: column name → value per step.</summary>
-    private static List<Dictionary<string, double>> FirstRows(string runDir, int n)
+    internal static List<Dictionary<string, double>> FirstRows(string runDir, int n)
     {
         var lines = File.ReadAllLines(Path.Combine(runDir, "losses.csv"));
         var header = lines[0].Split(',');
@@ -28,7 +28,7 @@ public sealed class TrainingLoopRegressionTests : IDisposable
             .ToDictionary(p => p.Item1, p => double.Parse(p.v, CultureInfo.InvariantCulture))).ToList();
     }
 
-    private static void AssertLosses((string Name, double[] PerStep)[] expected, List<Dictionary<string, double>> actual)
+    internal static void AssertLosses((string Name, double[] PerStep)[] expected, List<Dictionary<string, double>> actual)
     {
         Assert.Equal(3, actual.Count);
         Assert.NotEmpty(expected);

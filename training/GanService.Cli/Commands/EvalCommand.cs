@@ -24,7 +24,8 @@ public static class EvalCommand
         var data = new Option<string>("--data") { Description = "real images (IDX folder or image folder); the test split of an IDX folder", DefaultValueFactory = _ => IdxDataset.FashionMnistFolder };
         var count = new Option<int>("--count") { Description = "generated samples", DefaultValueFactory = _ => 5000 };
         var subsets = new Option<int>("--subsets") { Description = "KID subsets (of 1000)", DefaultValueFactory = _ => 50 };
-        var cmd = new Command("eval", "FID/KID-style distances of a generate model over a user-supplied ONNX feature extractor") { model, features, data, count, subsets };
+        var trunc = ModelArguments.Trunc();
+        var cmd = new Command("eval", "FID/KID-style distances of a generate model over a user-supplied ONNX feature extractor") { model, features, data, count, subsets, trunc };
         cmd.SetAction(parse =>
         {
             var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
@@ -44,7 +45,7 @@ public static class EvalCommand
                 for (int start = first; start < first + count; start += InferenceLimits.Default.MaxCount)
                 {
                     var seeds = Enumerable.Range(start, Math.Min(InferenceLimits.Default.MaxCount, first + count - start)).Select(i => (uint)i).ToArray();
-                    var images = GanPipelines.GenerateTensor(gen, seeds, new GenerateSettings(Label: label), CancellationToken.None);
+                    var images = GanPipelines.GenerateTensor(gen, seeds, ModelArguments.WithTrunc(gen, new GenerateSettings(Label: label), parse.GetValue(trunc)), CancellationToken.None);
                     parts.Add(torch.tensor(images.Floats!, images.Shape));
                 }
                 return torch.cat(parts, 0);

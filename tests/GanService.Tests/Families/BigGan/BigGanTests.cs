@@ -51,6 +51,30 @@ public class BigGanTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Export_of_a_checkpoint_takes_G_ema_or_with_weights_G_the_live_generator()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "biggan-export-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            torch.manual_seed(6);
+            using var data = new LabelledImageSet((torch.rand(32, 1, 8, 8) * 255).to_type(ScalarType.Byte), torch.arange(32, dtype: ScalarType.Int64) % 3, ["a", "b", "c"]);
+            var o = Small(8) with { ClassNames = ["a", "b", "c"], Batch = 8, MaxSteps = 2, Out = dir, Data = "generated" };
+            BigGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+            var family = FamilyRegistry.Get("biggan");
+            var checkpoint = Path.Combine(dir, "checkpoint");
+            var (emaDraft, ema) = family.BuildExport("t", checkpoint, new Dictionary<string, string>());
+            var (liveDraft, live) = family.BuildExport("t", checkpoint, new Dictionary<string, string> { ["weights"] = "G" });
+            Assert.NotEqual(OnnxExporter.ToBytes(ema[0].Model), OnnxExporter.ToBytes(live[0].Model));
+            Assert.Contains("EMA generator", emaDraft.Training!.Steps);
+            Assert.Contains("live generator", liveDraft.Training!.Steps);
+            Assert.Equal(["a", "b", "c"], emaDraft.Labels);
+            Assert.Throws<ArgumentException>(() => family.BuildExport("t", checkpoint, new Dictionary<string, string> { ["weights"] = "D" }));
+            Assert.Throws<ArgumentException>(() => family.BuildExport("t", checkpoint, new Dictionary<string, string> { ["gCh"] = "4" }));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Orthogonal_regularisation_equals_hand_computed_off_diagonal_gram()
     {
         // W = [[1, 2], [3, 4]]: W Wᵀ = [[5, 11], [11, 25]] → off-diagonal squares 2 · 11² = 242.
@@ -128,12 +152,12 @@ public class BigGanTests(ITestOutputHelper log)
         var batches = new GanService.Training.Families.Gan.GenerationData(new GanService.Training.Families.Gan.GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = 1 }, data.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int steps = 0;
-        for (int epoch = 0; steps < 200; epoch++)
+        for (int epoch = 0; steps < 150; epoch++)
             foreach (var input in batches.Epoch(epoch))
             {
                 using var scope = torch.NewDisposeScope();
                 TrainingLoop.Step(trainer, input);
-                if (++steps >= 200) break;
+                if (++steps >= 150) break;
             }
         double after = ClassAccuracy(trainer.GEma, size, 16);
         log.WriteLine($"class accuracy of G_ema: untrained {before:P0}, after {steps} steps {after:P0} ({clock.Elapsed.TotalSeconds:F1} s)");

@@ -81,7 +81,8 @@ public class ProGanTests(ITestOutputHelper log)
         try
         {
             using var data = Synthetic();
-            using var trainer = new ProGanTrainer(Tiny(dir) with { MaxSteps = 20 });
+            // A large lr and a short EMA so 20 steps visibly move G_ema toward the data's colour.
+            using var trainer = new ProGanTrainer(Tiny(dir) with { MaxSteps = 20, LrG = 1e-2, LrD = 1e-2, EmaBeta = 0.5 });
             var before = ProGanTrainer.Sample(trainer.GEma, [0, 1, 2, 3], new ProGanSchedule(1, 1));
             trainer.Run(data, resume: false, TextWriter.Null);
             var columns = ScheduleColumns(dir);
@@ -94,7 +95,7 @@ public class ProGanTests(ITestOutputHelper log)
             var after = ProGanTrainer.Sample(trainer.GEma, [0, 1, 2, 3], trainer.Schedule);
             double Error(List<Tensor> images) => images.Average(i => (i - data.Images[0]).abs().mean().item<float>());
             log.WriteLine($"mean |G_ema − data| at 8²: untrained {Error(before):F3}, after 20 steps {Error(after):F3}");
-            Assert.True(Error(after) < Error(before), "the grown generator did not move toward the data");
+            Assert.True(Error(after) < 0.8 * Error(before), "the grown generator did not move toward the data");
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }

@@ -24,6 +24,9 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     private readonly ScalarSafeAdam _optG, _optD;
     private readonly Device _device;
     private IReadOnlyList<Tensor> _indices = [];
+    // z and the fake classes come from a private generator: a run is reproducible while other runs draw from the
+    // global one on other threads.
+    private torch.Generator _rng;
 
     public BigGanOptions Options { get; }
     public BigGanGenerator G { get; }
@@ -47,7 +50,11 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         G.to(_device); GEma.to(_device); D.to(_device);
         _optG = new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps);
         _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps);
+        _rng = new torch.Generator((ulong)o.Seed + 29);
     }
+
+    private Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: _rng).to(_device);
+    private Tensor SampleLabels(long n) => torch.randint(0, Options.NumClasses, [n], generator: _rng, dtype: ScalarType.Int64).to(_device);
 
     public static (BigGanGenerator G, BigGanDiscriminator D, BigGanGenerator GEma) Build(BigGanOptions o)
     {
@@ -78,9 +85,9 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
             var real = _data.Batch(idx).to(_device);
             var labels = _data.BatchLabels(idx)!.to(_device);
             long b = real.shape[0];
-            var fakeLabels = torch.randint(0, o.NumClasses, [b], dtype: ScalarType.Int64, device: _device);
+            var fakeLabels = SampleLabels(b);
             Tensor fake;
-            using (torch.no_grad()) fake = G.Generate(torch.randn(b, o.ZDim, device: _device), fakeLabels);
+            using (torch.no_grad()) fake = G.Generate(SampleZ(b), fakeLabels);
             var realLogits = D.Forward(real, labels);
             var fakeLogits = D.Forward(fake, fakeLabels);
             var lossD = AdversarialLosses.Discriminator(AdversarialLossKind.Hinge, realLogits, fakeLogits);
@@ -97,11 +104,11 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         using (var scope = torch.NewDisposeScope())
         {
             long b = _indices.Count > 0 ? _indices[^1].shape[0] : o.Batch;
-            var labels = torch.randint(0, o.NumClasses, [b], dtype: ScalarType.Int64, device: _device);
+            var labels = SampleLabels(b);
             NetworkParameters.SetRequiresGrad(false, D);
             try
             {
-                var lossG = AdversarialLosses.Generator(AdversarialLossKind.Hinge, D.Forward(G.Generate(torch.randn(b, o.ZDim, device: _device), labels), labels));
+                var lossG = AdversarialLosses.Generator(AdversarialLossKind.Hinge, D.Forward(G.Generate(SampleZ(b), labels), labels));
                 var ortho = o.OrthoBeta > 0 ? Penalties.Orthogonal(OrthogonalWeights(G), o.OrthoBeta) : torch.zeros([], device: _device);
                 _optG.zero_grad();
                 (lossG + ortho).backward();
@@ -119,7 +126,7 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     public void Restore(TrainingState state)
     {
         Step = state.Step;
-        torch.manual_seed(Options.Seed + Step);
+        _rng = new torch.Generator((ulong)(Options.Seed + 29 + Step));
     }
 
     /// <summary>Seeds 0 … rows·8 − 1 (SeedLatent, truncation optional), row r asking for class r mod K.</summary>
