@@ -48,6 +48,18 @@ public static class TrainGenerationCommands
         },
         dir => ReadCheckpoint<GenerationOptions>(dir, family));
 
+    /// <summary>The training images at <paramref name="size"/>, and what a Fashion-MNIST folder is called in the
+    /// manifest (licence, description) when the run did not say; the caller disposes both sets.</summary>
+    public static (LabelledImageSet Raw, LabelledImageSet Sized, string License, string Description) LoadSized(string path, int size, int channels, int limit, string license,
+        string description, string note = "")
+    {
+        var raw = LoadData(path, size, channels, limit);
+        var sized = raw.ToSize(size);
+        if (license == "" && path.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+            (license, description) = ("MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", $"Fashion-MNIST train ({sized.Count} images, 28² padded to {size}²{note})");
+        return (raw, sized, license, description);
+    }
+
     public static LabelledImageSet LoadData(string path, int size, int channels, int limit)
     {
         bool idx = Directory.Exists(path) && Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("idx3-ubyte", StringComparison.Ordinal));

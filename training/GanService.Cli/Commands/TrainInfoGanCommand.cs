@@ -27,12 +27,13 @@ public static class TrainInfoGanCommand
         (options, resume, log) =>
         {
             var o = (InfoGanOptions)options;
-            using var raw = TrainGenerationCommands.LoadData(o.Data, o.Size, o.Channels, o.ImageLimit);
-            var dataset = raw.ToSize(o.Size);
-            if (o.DataLicense == "" && o.Data.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
-                o = o with { DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²; labels unused)" };
-            log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}");
-            InfoGanTrainer.Train(o, dataset, o.Out, resume, log);
+            var (raw, dataset, license, description) = TrainGenerationCommands.LoadSized(o.Data, o.Size, o.Channels, o.ImageLimit, o.DataLicense, o.DataDescription, "; labels unused");
+            using (raw) // dataset is raw itself or its resized copy, which lives as long as the run
+            {
+                o = o with { DataLicense = license, DataDescription = description };
+                log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}");
+                InfoGanTrainer.Train(o, dataset, o.Out, resume, log);
+            }
             return 0;
         },
         dir => ReadCheckpoint<InfoGanOptions>(dir, InfoGanTrainer.FamilyName));

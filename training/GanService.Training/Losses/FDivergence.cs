@@ -20,13 +20,18 @@ public static class FDivergence
     public static bool Is(AdversarialLossKind kind) => kind is AdversarialLossKind.FKl or AdversarialLossKind.FReverseKl
         or AdversarialLossKind.FPearson or AdversarialLossKind.FHellinger or AdversarialLossKind.FJensenShannon or AdversarialLossKind.FGan;
 
+    // Cached Scalars (Layers.Scalars): a temporary one made from a double can be finalized during the native call.
+    private static Scalar One => Layers.Scalars.Of(1);
+    private static Scalar Quarter => Layers.Scalars.Of(0.25);
+    private static Scalar Log2 => Layers.Scalars.Of(Math.Log(2));
+
     /// <summary>T = g_f(v), elementwise.</summary>
     public static Tensor Activation(AdversarialLossKind kind, Tensor v) => kind switch
     {
         AdversarialLossKind.FKl or AdversarialLossKind.FPearson => v.alias(),
         AdversarialLossKind.FReverseKl => -torch.exp(-v),
-        AdversarialLossKind.FHellinger => 1 - torch.exp(-v),
-        AdversarialLossKind.FJensenShannon => Math.Log(2) - nn.functional.softplus(-v),
+        AdversarialLossKind.FHellinger => torch.exp(-v).neg().add(One),
+        AdversarialLossKind.FJensenShannon => nn.functional.softplus(-v).neg().add(Log2),
         AdversarialLossKind.FGan => -nn.functional.softplus(-v),
         _ => throw new ArgumentException($"{kind} is not an f-divergence"),
     };
@@ -34,12 +39,12 @@ public static class FDivergence
     /// <summary>f*(g_f(v)), elementwise, simplified per divergence.</summary>
     public static Tensor ConjugateOfActivation(AdversarialLossKind kind, Tensor v) => kind switch
     {
-        AdversarialLossKind.FKl => torch.exp(v - 1),
-        AdversarialLossKind.FReverseKl => v - 1,                                   // −1 − log(exp(−v))
-        AdversarialLossKind.FPearson => v.square() / 4 + v,
-        AdversarialLossKind.FHellinger => torch.exp(v) - 1,                        // (1 − e^−v) / e^−v
-        AdversarialLossKind.FJensenShannon => nn.functional.softplus(v) - Math.Log(2), // −log(2 − 2σ(v)) = −log(2σ(−v))
-        AdversarialLossKind.FGan => nn.functional.softplus(v),                     // −log(1 − σ(v))
+        AdversarialLossKind.FKl => torch.exp(v.sub(One)),
+        AdversarialLossKind.FReverseKl => v.sub(One),                                  // −1 − log(exp(−v))
+        AdversarialLossKind.FPearson => v.square().mul(Quarter) + v,
+        AdversarialLossKind.FHellinger => torch.exp(v).sub(One),                       // (1 − e^−v) / e^−v
+        AdversarialLossKind.FJensenShannon => nn.functional.softplus(v).sub(Log2),     // −log(2 − 2σ(v)) = −log(2σ(−v))
+        AdversarialLossKind.FGan => nn.functional.softplus(v),                         // −log(1 − σ(v))
         _ => throw new ArgumentException($"{kind} is not an f-divergence"),
     };
 

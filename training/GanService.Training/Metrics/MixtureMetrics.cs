@@ -13,7 +13,8 @@ public sealed record MixtureSpec(string Name, double[][] Modes, double Sigma)
     {
         var idx = torch.randint(0, Modes.Length, [n], generator: generator, dtype: ScalarType.Int64);
         var centres = torch.tensor(Modes.SelectMany(m => m).Select(v => (float)v).ToArray(), [Modes.Length, 2]);
-        return centres.index_select(0, idx) + Sigma * torch.randn([n, 2], generator: generator);
+        // A cached Scalar: a temporary one from the double can be finalized mid-call when another run's thread starts a GC.
+        return centres.index_select(0, idx) + torch.randn([n, 2], generator: generator).mul(Layers.Scalars.Of(Sigma));
     }
 }
 

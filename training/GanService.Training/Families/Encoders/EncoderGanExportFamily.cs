@@ -35,18 +35,8 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
             Checkpoint.LoadModule(checkpoint, "G", g);
         }
         var (draft, graphs) = Export(e, g, o, modelName, checkpoint);
-        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
-        {
-            var state = Checkpoint.ReadState(checkpoint);
-            draft = draft with
-            {
-                Training = draft.Training! with
-                {
-                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),
-                    Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(o.IsAli ? "" : $", prior {o.Prior}, reconstruction weight {o.ReconstructionWeight}")}"),
-                },
-            };
-        }
+        draft = GenerationExportFamily.WithTrainingState(draft, checkpoint,
+            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}{(o.IsAli ? "" : $", prior {o.Prior}, reconstruction weight {o.ReconstructionWeight}")}"));
         return (draft, graphs);
     }
 

@@ -32,26 +32,35 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
         if (o.Conditional && o.ClassNames.Length != o.NumClasses)
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = GenerationTrainer.Build(o);
-        var exported = g;
-        if (checkpoint is not null)
-        {
-            if (ema is not null && File.Exists(Path.Combine(checkpoint, "G_ema.weights"))) { Checkpoint.LoadModule(checkpoint, "G_ema", ema); exported = ema; }
-            else Checkpoint.LoadModule(checkpoint, "G", g);
-        }
+        var exported = checkpoint is null ? g : LoadGenerator(checkpoint, g, ema);
         var (model, draft, graph) = Export(exported, o, modelName, checkpoint);
-        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
-        {
-            var state = Checkpoint.ReadState(checkpoint);
-            draft = draft with
-            {
-                Training = draft.Training! with
-                {
-                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),   // the generation trainer runs on the CPU
-                    Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"),
-                },
-            };
-        }
+        draft = WithTrainingState(draft, checkpoint,
+            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"));
         return (draft, [graph]);
+    }
+
+    /// <summary>The checkpoint's EMA generator when the run kept one (loaded into <paramref name="ema"/>), else its live
+    /// G (loaded into <paramref name="g"/>); returns the one loaded.</summary>
+    public static TModule LoadGenerator<TModule>(string checkpoint, TModule g, TModule? ema) where TModule : nn.Module
+    {
+        if (ema is not null && File.Exists(Path.Combine(checkpoint, "G_ema.weights"))) { Checkpoint.LoadModule(checkpoint, "G_ema", ema); return ema; }
+        Checkpoint.LoadModule(checkpoint, "G", g);
+        return g;
+    }
+
+    /// <summary>The draft with the checkpoint's training time and step count (CPU trainers), when it has a state file.</summary>
+    public static ModelManifest WithTrainingState(ModelManifest draft, string? checkpoint, Func<long, string> steps)
+    {
+        if (checkpoint is null || !File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile))) return draft;
+        var state = Checkpoint.ReadState(checkpoint);
+        return draft with
+        {
+            Training = draft.Training! with
+            {
+                Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),   // these trainers run on the CPU
+                Steps = steps(state.Step),
+            },
+        };
     }
 
     public static (global::Onnx.ModelProto Model, ModelManifest Draft, PackagedGraph Graph) Export(LatentGenerator g, GenerationOptions o, string modelName, string? source)

@@ -127,6 +127,17 @@ public sealed class GenerationData(GenerationOptions o, long count) : ITrainingD
     }
 
     public long StepsPerEpoch { get; } = IterationsPerEpoch(o, count);
+
+    /// <summary>A family that takes one image batch per step (InfoGAN, AAE, ALI): its trainer through the
+    /// <see cref="TrainingLoop"/> on this data's seeded batches, with the options as the checkpoint stores them (the data
+    /// described, never its path).</summary>
+    public static void RunOneBatchPerStep(ITrainer<IReadOnlyList<Tensor>> trainer, object savedOptions, long count, int batch, int seed, int epochs,
+        long maxSteps, double maxMinutes, double checkpointMinutes, string outDir, bool resume, TextWriter? console) =>
+        TrainingLoop.Run(trainer, new GenerationData(new GenerationOptions { Batch = batch, Seed = seed, NCritic = 1 }, count), new LoopSettings
+        {
+            RunDirectory = outDir, Options = savedOptions, Seed = seed, Epochs = epochs, MaxSteps = maxSteps, MaxMinutes = maxMinutes,
+            CheckpointMinutes = checkpointMinutes, Resume = resume, Console = console,
+        });
     public IReadOnlyList<Tensor> SampleInput => [];
 
     public IEnumerable<IReadOnlyList<Tensor>> Epoch(int epoch)

@@ -2,6 +2,7 @@ using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
+using GanService.Training.Families.Gan;
 using GanService.Training.Onnx;
 using GanService.Training.Training;
 
@@ -24,25 +25,10 @@ public sealed class InfoGanExportFamily : IExportableFamily
         }
         else o = OptionsBinder.Apply(new InfoGanOptions(), overrides);
         var (g, _, ema) = InfoGanTrainer.Build(o);
-        var exported = g;
-        if (checkpoint is not null)
-        {
-            if (ema is not null && File.Exists(Path.Combine(checkpoint, "G_ema.weights"))) { Checkpoint.LoadModule(checkpoint, "G_ema", ema); exported = ema; }
-            else Checkpoint.LoadModule(checkpoint, "G", g);
-        }
+        var exported = checkpoint is null ? g : GenerationExportFamily.LoadGenerator(checkpoint, g, ema);
         var (_, draft, graph) = Export(exported, o, modelName, checkpoint);
-        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
-        {
-            var state = Checkpoint.ReadState(checkpoint);
-            draft = draft with
-            {
-                Training = draft.Training! with
-                {
-                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),
-                    Steps = string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"),
-                },
-            };
-        }
+        draft = GenerationExportFamily.WithTrainingState(draft, checkpoint,
+            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"));
         return (draft, [graph]);
     }
 

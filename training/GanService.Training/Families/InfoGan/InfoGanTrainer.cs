@@ -179,12 +179,6 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     {
         using var trainer = new InfoGanTrainer(o, data);
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        // GenerationData cuts a seeded permutation into batches; one batch per step (no n_critic here).
-        var batches = new GenerationData(new GenerationOptions { Batch = o.Batch, Seed = o.Seed, NCritic = 1 }, data.Count);
-        TrainingLoop.Run(trainer, batches, new LoopSettings
-        {
-            RunDirectory = outDir, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
-            CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
-        });
+        GenerationData.RunOneBatchPerStep(trainer, saved, data.Count, o.Batch, o.Seed, o.Epochs, o.MaxSteps, o.MaxMinutes, o.CheckpointMinutes, outDir, resume, console);
     }
 }
