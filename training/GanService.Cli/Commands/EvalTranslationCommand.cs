@@ -204,13 +204,8 @@ public static class EvalTranslationCommand
     }
 
     /// <summary>The card with the table between the markers: replaced if present, else appended.</summary>
-    public static string WithTable(string card, string table)
-    {
-        string block = $"{BeginMarker}\n{table.TrimEnd()}\n{EndMarker}";
-        int b = card.IndexOf(BeginMarker, StringComparison.Ordinal), e = card.IndexOf(EndMarker, StringComparison.Ordinal);
-        if (b >= 0 && e > b) return card[..b] + block + card[(e + EndMarker.Length)..];
-        return card.TrimEnd() + (card.Length > 0 ? "\n\n" : "") + "## Measured against ground truth\n\n" + block + "\n";
-    }
+    public static string WithTable(string card, string table) =>
+        ZooCommand.ReplaceBlock(card, BeginMarker, EndMarker, table, "## Measured against ground truth");
 
     /// <summary>`gan eval train-style-classifier`: the feature network for the emoji KID.</summary>
     public static Command TrainStyleClassifier()

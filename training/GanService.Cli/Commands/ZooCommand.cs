@@ -61,11 +61,18 @@ public static class ZooCommand
 
     private static string Cell(string s) => s.Replace("|", "\\|").Replace('\n', ' ');
 
-    public static string WithTable(string readme, string table)
+    public static string WithTable(string readme, string table) => ReplaceBlock(readme, BeginMarker, EndMarker, table, "## Models");
+
+    /// <summary>
+    /// <paramref name="text"/> with <paramref name="content"/> between the two marker lines: the old block replaced in
+    /// place, or, the first time, appended under <paramref name="heading"/>. Generated parts of hand-written files
+    /// (the zoo table, a card's measurements) live in such blocks.
+    /// </summary>
+    public static string ReplaceBlock(string text, string begin, string end, string content, string heading)
     {
-        string block = $"{BeginMarker}\n{table.TrimEnd()}\n{EndMarker}";
-        int b = readme.IndexOf(BeginMarker, StringComparison.Ordinal), e = readme.IndexOf(EndMarker, StringComparison.Ordinal);
-        if (b >= 0 && e > b) return readme[..b] + block + readme[(e + EndMarker.Length)..];
-        return readme.TrimEnd() + "\n\n## Models\n\n" + block + "\n";
+        string block = $"{begin}\n{content.TrimEnd()}\n{end}";
+        int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
+        if (b >= 0 && e > b) return text[..b] + block + text[(e + end.Length)..];
+        return text.TrimEnd() + (text.Length > 0 ? "\n\n" : "") + heading + "\n\n" + block + "\n";
     }
 }
