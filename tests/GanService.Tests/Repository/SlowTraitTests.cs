@@ -18,10 +18,17 @@ public class SlowTraitTests
     [InlineData("Cyclegan_learns_red_to_blue")]
     [InlineData("Learns_the_mean_layout_of_a_two_tone_dataset")]
     [InlineData("Generator_moves_to_the_data_mean")]
+    [InlineData("Class_input_selects_the_class_after_training_on_a_tiny_labelled_set")]
+    [InlineData("Grows_through_a_fade_in_and_alpha_reaches_one_on_a_tiny_set")]
+    [InlineData("Mutual_information_term_makes_the_categorical_code_recoverable_from_the_image")]
+    [InlineData("Aae_learns_to_reconstruct_with_codes_shaped_like_the_prior")]
+    [InlineData("Colour_words_set_the_colour_of_the_generated_image")]
     public void Learning_tests_carry_the_slow_trait(string name) => Assert.True(IsSlow(Tests().Single(m => m.Name == name)), name);
 
+    /// <summary>The trait marks learning tests (about one per trained family, 15 families now), not whatever is slow to
+    /// write fast: a bound that grows only when a family is added.</summary>
     [Fact]
-    public void Only_a_few_tests_are_slow() => Assert.InRange(Tests().Count(IsSlow), 1, 8);
+    public void Only_a_few_tests_are_slow() => Assert.InRange(Tests().Count(IsSlow), 1, 16);
 
     [Fact]
     public void The_readme_documents_the_filter_and_keeps_the_full_test_command()

@@ -14,7 +14,6 @@ namespace GanService.Tests.Families.StackGan;
 /// Most of the budget goes to Stage I, where the text is learnt; Stage II (which starts as the upsampled Stage-I image)
 /// gets a short refinement, and the check is on its output — what the exported graph returns.
 /// </summary>
-[Trait("Category", "Slow")]
 public class StackGanLearningTests(ITestOutputHelper log)
 {
     private static StackGanOptions Options(string outDir) => new()
@@ -61,6 +60,7 @@ public class StackGanLearningTests(ITestOutputHelper log)
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void Colour_words_set_the_colour_of_the_generated_image()
     {
         using var threads = TorchThreads.Use(2);
