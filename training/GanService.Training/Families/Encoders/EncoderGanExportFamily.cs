@@ -21,13 +21,7 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint, IReadOnlyDictionary<string, string> overrides)
     {
-        EncoderGanOptions o;
-        if (checkpoint is not null)
-        {
-            o = Checkpoint.ReadOptions<EncoderGanOptions>(checkpoint).Options;
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-        }
-        else o = OptionsBinder.Apply(new EncoderGanOptions { Family = family }, overrides);
+        var o = ExportOptions.Resolve(checkpoint, overrides, new EncoderGanOptions { Family = family });
         var (e, g, _) = EncoderGanTrainer.Build(o);
         if (checkpoint is not null)
         {

@@ -22,13 +22,7 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        GenerationOptions o;
-        if (checkpoint is not null)
-        {
-            o = Checkpoint.ReadOptions<GenerationOptions>(checkpoint).Options;
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-        }
-        else o = OptionsBinder.Apply(new GenerationOptions { Family = family, NumClasses = family == "cgan" ? 10 : 0 }, overrides);
+        var o = ExportOptions.Resolve(checkpoint, overrides, new GenerationOptions { Family = family, NumClasses = family == "cgan" ? 10 : 0 });
         if (o.Conditional && o.ClassNames.Length != o.NumClasses)
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = GenerationTrainer.Build(o);

@@ -17,13 +17,7 @@ public sealed class InfoGanExportFamily : IExportableFamily
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint, IReadOnlyDictionary<string, string> overrides)
     {
-        InfoGanOptions o;
-        if (checkpoint is not null)
-        {
-            o = Checkpoint.ReadOptions<InfoGanOptions>(checkpoint).Options;
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-        }
-        else o = OptionsBinder.Apply(new InfoGanOptions(), overrides);
+        var o = ExportOptions.Resolve(checkpoint, overrides, new InfoGanOptions());
         var (g, _, ema) = InfoGanTrainer.Build(o);
         var exported = checkpoint is null ? g : GenerationExportFamily.LoadGenerator(checkpoint, g, ema);
         var (_, draft, graph) = Export(exported, o, modelName, checkpoint);

@@ -17,17 +17,9 @@ public sealed class StackGanExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        StackGanOptions o;
-        if (checkpoint is not null)
-        {
-            o = Checkpoint.ReadOptions<StackGanOptions>(checkpoint).Options;
-            if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-        }
-        else
-        {
-            o = OptionsBinder.Apply(new StackGanOptions(), overrides);
-            if (o.Vocabulary.Length == 0) o = o with { Vocabulary = ["red", "green", "blue", "circle", "square", "triangle"] };
-        }
+        var o = ExportOptions.Resolve(checkpoint, overrides, new StackGanOptions());
+        // A random init (no checkpoint, no --set vocabulary) still needs words to read: the synthetic shapes' captions.
+        if (checkpoint is null && o.Vocabulary.Length == 0) o = o with { Vocabulary = ["red", "green", "blue", "circle", "square", "triangle"] };
         var (g, _, _, _) = StackGanTrainer.Build(o);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
         var (draft, graph) = Export(g, o, modelName, checkpoint);
