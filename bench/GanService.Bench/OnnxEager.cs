@@ -30,7 +30,7 @@ public sealed class OnnxEager : IDisposable
         "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Sqrt", "Reciprocal", "Relu", "LeakyRelu",
         "Tanh", "Sigmoid", "Clip", "Identity", "Dropout", "BatchNormalization", "InstanceNormalization", "Concat", "Reshape",
         "Flatten", "Unsqueeze", "Gather", "Tile", "Expand", "Shape", "Slice", "Pad", "Resize", "ReduceMean", "ReduceSum",
-        "ReduceMax",
+        "ReduceMax", "Split", "MaxPool", "Transpose", "Softmax", "OneHot",
     };
 
     /// <summary>The graph's outputs for <paramref name="inputs"/> (by graph input name). Call inside a dispose scope.</summary>
@@ -41,6 +41,18 @@ public sealed class OnnxEager : IDisposable
         foreach (var node in _graph.Node)
         {
             Tensor? In(int i) => i < node.Input.Count && node.Input[i].Length > 0 ? values[node.Input[i]] : null;
+            if (node.OpType == "Split")
+            {
+                // The one multi-output operator the exporter emits (BigGAN's z chunks): sizes from input 1, or equal parts.
+                var x = In(0)!;
+                long axis = node.Attribute.FirstOrDefault(a => a.Name == "axis") is { } ax ? ax.I : 0;
+                if (axis < 0) axis += x.dim();
+                var sizes = In(1) is { } sz ? sz.to_type(ScalarType.Int64).data<long>().ToArray()
+                    : Enumerable.Repeat(x.shape[axis] / node.Output.Count, node.Output.Count).ToArray();
+                var parts = x.split(sizes, axis);
+                for (int i = 0; i < node.Output.Count; i++) values[node.Output[i]] = parts[i];
+                continue;
+            }
             values[node.Output[0]] = Apply(node, In);
         }
         return _graph.Output.Select(o => values[o.Name]).ToArray();
@@ -225,6 +237,30 @@ public sealed class OnnxEager : IDisposable
                 var x = X(0);
                 var axes = input(1) is { } a ? Longs(a) : Enumerable.Range(0, (int)x.dim()).Select(i => (long)i).ToArray();
                 return x.sum(axes, Int("keepdims", 1) == 1);
+            }
+            case "MaxPool":
+            {
+                var kernel = Ints("kernel_shape")!;
+                var pads = Ints("pads") ?? new long[2 * kernel.Length];
+                if (!pads[..kernel.Length].SequenceEqual(pads[kernel.Length..])) throw new NotSupportedException("MaxPool with asymmetric pads");
+                if (kernel.Length != 2) throw new NotSupportedException($"MaxPool over {kernel.Length} spatial dimensions");
+                return F.max_pool2d(X(0), kernel, Ints("strides") ?? Enumerable.Repeat(1L, kernel.Length).ToArray(), pads[..kernel.Length]);
+            }
+            case "Transpose":
+            {
+                var x = X(0);
+                var perm = Ints("perm") ?? Enumerable.Range(0, (int)x.dim()).Reverse().Select(i => (long)i).ToArray();
+                return x.permute(perm);
+            }
+            case "Softmax": return X(0).softmax(Int("axis", -1));
+            case "OneHot":
+            {
+                var indices = X(0).to_type(ScalarType.Int64);
+                long depth = Longs(X(1))[0];
+                var offOn = X(2);
+                if (Int("axis", -1) != -1) throw new NotSupportedException("OneHot on an axis other than the last");
+                var hot = F.one_hot(indices.remainder(depth), depth).to_type(offOn.dtype); // ONNX: negative indices count from depth
+                return hot * (offOn[1] - offOn[0]) + offOn[0];
             }
             default: throw new NotSupportedException($"operator {node.OpType}");
         }

@@ -72,12 +72,27 @@ public class FlopCounterTests
         AssertSame(synthesis, new() { ["ws"] = torch.randn(2, g.NumWs, 8) });
     }
 
+    [Fact]
+    public void The_eager_runner_matches_onnx_runtime_on_split_attention_and_one_hot_graphs()
+    {
+        // BigGAN: Split of z, self-attention (MaxPool, Transpose, Softmax); InfoGAN: OneHot of the categorical code.
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(5);
+        var models = Path.Combine(Repository.RepositoryLayoutTests.Root(), "models");
+        var biggan = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(models, "fmnist-biggan", "model.onnx")));
+        AssertSame(biggan, new() { ["z"] = torch.randn(3, 120), ["label"] = torch.tensor(new long[] { 0, 4, 9 }) });
+        var infogan = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(models, "fmnist-infogan", "model.onnx")));
+        AssertSame(infogan, new() { ["z"] = torch.randn(3, 62), ["code"] = torch.tensor(new long[] { 1, 3, 9 }), ["c1"] = torch.rand(3, 1), ["c2"] = torch.rand(3, 1) });
+    }
+
     private static void AssertSame(ModelProto model, Dictionary<string, Tensor> inputs)
     {
         using var eager = new OnnxEager(model);
         var mine = eager.Run(inputs)[0].contiguous().data<float>().ToArray();
         using var session = new InferenceSession(OnnxExporter.ToBytes(model));
-        var feeds = inputs.ToDictionary(kv => kv.Key, kv => OrtValue.CreateTensorValueFromMemory(kv.Value.contiguous().data<float>().ToArray(), kv.Value.shape));
+        var feeds = inputs.ToDictionary(kv => kv.Key, kv => kv.Value.dtype == ScalarType.Int64
+            ? OrtValue.CreateTensorValueFromMemory(kv.Value.contiguous().data<long>().ToArray(), kv.Value.shape)
+            : OrtValue.CreateTensorValueFromMemory(kv.Value.contiguous().data<float>().ToArray(), kv.Value.shape));
         using var runOptions = new RunOptions();
         using var results = session.Run(runOptions, feeds.Keys.ToArray(), feeds.Values.ToArray(), [model.Graph.Output[0].Name]);
         var theirs = results[0].GetTensorDataAsSpan<float>().ToArray();
