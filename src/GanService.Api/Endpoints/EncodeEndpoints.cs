@@ -31,37 +31,22 @@ public static class EncodeEndpoints
             .WithDescription("Multipart field 'image' or a raw image/png, image/jpeg, image/webp body → {\"model\", \"latent\"}: E(x) from the model's encoder graph. " +
                              "Models with an encoder graph only (ALI/BiGAN, AAE; GET /models/{name} lists the graphs).")
             .AddEndpointFilter(new RequestMetricsFilter("encode"))
-            .DisableAntiforgery()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesUploadProblems();
         group.MapPost("/reconstruct/{model}", Reconstruct)
             .WithName("Reconstruct")
             .WithSummary("Reconstruct an image through the encoder and the generator")
             .WithDescription("Multipart field 'image' or a raw image body → PNG of G(E(x)) at the model's size.")
             .AddEndpointFilter(new RequestMetricsFilter("reconstruct"))
-            .DisableAntiforgery()
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesUploadProblems();
         group.MapPost("/interpolate/{model}", InterpolateImages)
             .WithName("InterpolateImages")
             .WithSummary("Interpolate between two uploaded images")
             .WithDescription("Multipart fields 'from' and 'to' (images) → a PNG strip of `steps` images G(z), z linear from E(from) to E(to). " +
                              "GET /interpolate does the same between two seeds.")
             .AddEndpointFilter(new RequestMetricsFilter("interpolate"))
-            .DisableAntiforgery()
             .Produces(StatusCodes.Status200OK, contentType: "image/png")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesUploadProblems();
         return app;
     }
 
@@ -93,8 +78,8 @@ public static class EncodeEndpoints
                 OutputFormat.Png, options.Value.PngCompressionLevel, timings), "image/png"), cancellation);
     }
 
-    /// <summary>Model lookup and check, then the upload (translate's intake: read under the limit, decode under the
-    /// watchdog) inside an inference slot, then <paramref name="run"/>; every refusal is problem+json.</summary>
+    /// <summary>Model lookup and check, then the upload through <see cref="ImageUploads"/> (the translate intake), then
+    /// <paramref name="run"/>; every refusal is problem+json.</summary>
     private static async Task<Results<T, ProblemHttpResult>> WithImagesAsync<T>(string model, string? size, string[] fields, HttpContext context,
         ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, GanOptions options,
         Func<LoadedModel, IReadOnlyList<Image<Rgb24>>, ResizePolicy, StageTimings, T> run, CancellationToken cancellation) where T : IResult
@@ -106,35 +91,12 @@ public static class EncodeEndpoints
             if (EncoderPipelines.Problem(m.Model) is { } problem) return Problems.BadQuery(problem);
             if (!QueryValues.TryResize(size, out var policy, out var error)) return Problems.BadQuery(error!);
             var timings = new StageTimings();
-            byte[][]? data;
-            ProblemHttpResult? readProblem;
-            using (StageTimings.Measure(timings, ServerTiming.Read))
+            return await ImageUploads.RunAsync(context, fields, gate, decoder, options, timings, images =>
             {
-                if (fields.Length == 1)
-                {
-                    // One image: also a raw image body, exactly as POST /translate takes it.
-                    var (one, p) = await RequestImage.ReadAsync(context.Request, options.MaxRequestBytes, cancellation);
-                    (data, readProblem) = (one is null ? null : [one], p);
-                }
-                else (data, readProblem) = await RequestImage.ReadFieldsAsync(context.Request, options.MaxRequestBytes, fields, cancellation);
-            }
-            if (readProblem is not null) return readProblem;
-
-            using var slot = await gate.EnterAsync(cancellation);
-            if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
-            var images = new List<Image<Rgb24>>();
-            try
-            {
-                var limits = new ImageLimits(options.MaxImagePixels, options.ImageAllocationLimitMegabytes);
-                using (StageTimings.Measure(timings, StageTimings.Decode))
-                    foreach (var bytes in data!) images.Add(await decoder.DecodeAsync(bytes, limits, cancellation));
                 var result = run(m, images, policy, timings);
                 ServerTiming.Write(context, m.Name, timings);
                 return result;
-            }
-            catch (ImageRejectedException e) { return Problems.FromImage(e); }
-            catch (DecodingUnavailableException e) { return Problems.Unavailable(context, e.Message, gate.RetryAfterSeconds); }
-            finally { foreach (var i in images) i.Dispose(); }
+            }, cancellation);
         }
     }
 }

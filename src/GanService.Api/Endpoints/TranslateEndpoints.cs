@@ -21,16 +21,8 @@ public static class TranslateEndpoints
             .WithDescription("Send the image as multipart/form-data field 'image' or as a raw image/png, image/jpeg or image/webp body. " +
                              "size: fit = scale to fit and letterbox with black (default), crop = scale to cover and centre-crop, stretch = ignore aspect. " +
                              "The output is the model's size, PNG unless format= or Accept asks for JPEG/WebP. StarGAN models need target=<domain>.")
-            .DisableAntiforgery()
             .Produces(StatusCodes.Status200OK, contentType: "image/png", additionalContentTypes: ["image/jpeg", "image/webp"])
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status408RequestTimeout)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesUploadProblems();
         return app;
     }
 
@@ -61,31 +53,14 @@ public static class TranslateEndpoints
                 return Problems.BadQuery($"model '{m.Name}' takes no target domain");
 
             var timings = new StageTimings();
-            byte[]? data;
-            ProblemHttpResult? problem;
-            using (StageTimings.Measure(timings, ServerTiming.Read))
-                (data, problem) = await RequestImage.ReadAsync(context.Request, options.Value.MaxRequestBytes, cancellation);
-            if (problem is not null) return problem;
             context.Response.Headers.Vary = "Accept";
-
-            using var slot = await gate.EnterAsync(cancellation);
-            if (!slot.Acquired) return Problems.Busy(context, gate.RetryAfterSeconds);
-            try
+            return await ImageUploads.RunAsync<FileContentHttpResult>(context, ["image"], gate, decoder, options.Value, timings, images =>
             {
-                var limits = new ImageLimits(options.Value.MaxImagePixels, options.Value.ImageAllocationLimitMegabytes);
-                SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> input;
-                using (StageTimings.Measure(timings, StageTimings.Decode))
-                    input = await decoder.DecodeAsync(data!, limits, cancellation);
-                using (input)
-                {
-                    var output = GanPipelines.Translate(m.Model, input, policy, targetIndex, cancellation, timings);
-                    var bytes = ImageGrid.Encode([output], 1, outputFormat, options.Value.PngCompressionLevel, timings);
-                    ServerTiming.Write(context, m.Name, timings);
-                    return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
-                }
-            }
-            catch (ImageRejectedException e) { return Problems.FromImage(e); }
-            catch (DecodingUnavailableException e) { return Problems.Unavailable(context, e.Message, gate.RetryAfterSeconds); }
+                var output = GanPipelines.Translate(m.Model, images[0], policy, targetIndex, cancellation, timings);
+                var bytes = ImageGrid.Encode([output], 1, outputFormat, options.Value.PngCompressionLevel, timings);
+                ServerTiming.Write(context, m.Name, timings);
+                return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
+            }, cancellation);
         }
     }
 }
