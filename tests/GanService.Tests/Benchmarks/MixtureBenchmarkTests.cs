@@ -36,6 +36,27 @@ public class MixtureBenchmarkTests
     }
 
     [Fact]
+    public void Paper_setting_is_PacGANs_appendix_and_trains_over_a_fixed_set_in_epochs()
+    {
+        var p = MixtureBenchmark.Paper(new MixtureBenchmark.Settings(), ringSteps: 12);
+        Assert.Equal((400, 200, 100, 1e-4, 0.8, 100_000, 0.02), (p.GWidth, p.DWidth, p.Batch, p.Lr, p.Beta1, p.TrainingSetSize, p.InitStd));
+        Assert.Equal((12, 400_000), (p.RingSteps, p.GridSteps)); // 400 epochs of 100,000 points in batches of 100
+        Assert.Equal(1e-4, MixtureBenchmark.LearningRate(p.Lr, 11, 12, p.DecayFraction), 12); // constant, no decay
+        // Shrunk for the test: a fixed set of 50 points in batches of 20 wraps into a new shuffled epoch every 2–3 steps.
+        using var threads = TorchThreads.Use(1);
+        var small = p with { GWidth = 8, DWidth = 4, Batch = 20, TrainingSetSize = 50, Samples = 200, Workers = 1, Data = ["ring"], Only = ["GAN"] };
+        var md = MixtureBenchmark.Run(1, small, TextWriter.Null);
+        Assert.Contains("**PacGAN's appendix setting** (`--paper`): widths 8 / 4, batch 20", md);
+        Assert.Contains("a fixed training set of 50 points", md);
+        Assert.Contains("iterations 12 / 400,000 of PacGAN's 400,000 (400 epochs) — shortened", md);
+        Assert.Contains("| ring | GAN |", md);
+        // A batch larger than the fixed set is refused with the reason, not silently repeated.
+        var tooBig = small with { TrainingSetSize = 10 };
+        var e = Assert.Throws<ArgumentException>(() => MixtureBenchmark.RunWithSamples(GanService.Training.Metrics.MixtureSpec.Ring, MixtureBenchmark.Configs[0], 0, 2, tooBig));
+        Assert.Contains("larger than the training set", e.Message);
+    }
+
+    [Fact]
     public void Every_f_gan_configuration_trains_with_finite_samples()
     {
         using var threads = TorchThreads.Use(1);

@@ -29,7 +29,8 @@ public static class BenchCommand
         var beta1 = new Option<double>("--beta1") { DefaultValueFactory = _ => d.Beta1 };
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => d.Beta2 };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "bench/mixtures.md" };
-        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4, GAN+R1)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, data, traceEvery, beta1, beta2, plot, output };
+        var paper = new Option<bool>("--paper") { Description = $"PacGAN's appendix setting: widths 400 / 200, batch 100, Adam 1e-4 constant with β1 0.8, N(0, 0.02²) init, a fixed set of 100,000 points, {MixtureBenchmark.PaperIterations:N0} iterations (a long run; --ring-steps / --grid-steps shorten it, the other flags are ignored)" };
+        var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4, GAN+R1)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, data, traceEvery, beta1, beta2, plot, output, paper };
         mixtures.SetAction(parse =>
         {
             torch.set_num_threads(1); // tiny MLPs: one thread per run avoids contention; runs go in parallel
@@ -42,6 +43,9 @@ public static class BenchCommand
                 TraceEvery = parse.GetValue(traceEvery), Beta1 = parse.GetValue(beta1), Beta2 = parse.GetValue(beta2), Trace = line => { lock (Console.Out) Console.WriteLine(line); }, PlotPath = parse.GetValue(plot)!,
                 Data = parse.GetValue(data)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
+            if (parse.GetValue(paper))
+                st = MixtureBenchmark.Paper(st, parse.GetResult(ringSteps) is { Implicit: false } ? st.RingSteps : null,
+                    parse.GetResult(gridSteps) is { Implicit: false } ? st.GridSteps : null);
             var md = MixtureBenchmark.Run(parse.GetValue(seeds), st, Console.Out);
             var path = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

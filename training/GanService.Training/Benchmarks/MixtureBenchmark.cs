@@ -75,6 +75,67 @@ public static class MixtureBenchmark
         /// <summary>&gt; 0: every this many generator steps, the run's current metrics go to <see cref="Trace"/> (tuning aid).</summary>
         public int TraceEvery { get; init; }
         public Action<string>? Trace { get; init; }
+        /// <summary>&gt; 0: the real data are a fixed set of this many points drawn once per run (seeded), served in
+        /// shuffled epochs (PacGAN: 100,000); 0 = a fresh draw from the mixture for every batch.</summary>
+        public int TrainingSetSize { get; init; }
+        /// <summary>&gt; 0: every Linear / maxout weight starts from N(0, std²) and every bias at 0 (PacGAN: 0.02);
+        /// 0 = the layers' own initialisation.</summary>
+        public double InitStd { get; init; }
+        /// <summary>The settings are PacGAN's appendix setting (<see cref="Paper"/>); only changes the report's wording.</summary>
+        public bool IsPaper { get; init; }
+    }
+
+    /// <summary>
+    /// PacGAN's own setting for these two data sets (Lin et al. 2018, appendix; their synthetic-data config): G widths
+    /// 400 with BatchNorm, D 3 × LinearMaxout(200, 5), batch 100, Adam lr 1e-4 constant with β1 0.8 (β2 left at
+    /// Adam's 0.999), weights N(0, 0.02²) and zero biases, a fixed training set of 100,000 points, 400 epochs of it
+    /// (400,000 iterations). A long run outside the test suite; <paramref name="ringSteps"/> / <paramref name="gridSteps"/>
+    /// shorten it (the report says how far it went).
+    /// </summary>
+    public static Settings Paper(Settings baseline, int? ringSteps = null, int? gridSteps = null) => baseline with
+    {
+        GWidth = 400, DWidth = 200, Batch = 100, Lr = 1e-4, DecayFraction = 0, Beta1 = 0.8, Beta2 = 0.999,
+        RingSteps = ringSteps ?? PaperIterations, GridSteps = gridSteps ?? PaperIterations,
+        TrainingSetSize = 100_000, InitStd = 0.02, GBatchNorm = true, EmaBeta = 0, IsPaper = true,
+    };
+
+    /// <summary>PacGAN's iteration count on the 2-D mixtures: 400 epochs × 100,000 points / batch 100.</summary>
+    public const int PaperIterations = 400 * 100_000 / 100;
+
+    /// <summary>Real batches for one run: fresh draws from the mixture, or shuffled epochs over a fixed set drawn once.</summary>
+    private sealed class RealData(MixtureSpec spec, int setSize, torch.Generator gen) : IDisposable
+    {
+        private readonly Tensor? set = setSize > 0 ? spec.Sample(setSize, gen) : null;
+        private Tensor? order;
+        private long next;
+
+        public Tensor Next(int n)
+        {
+            if (set is null) return spec.Sample(n, gen);
+            if (n > set.shape[0]) throw new ArgumentException($"a batch of {n} is larger than the training set ({set.shape[0]})");
+            if (order is null || next + n > order.shape[0])
+            {
+                order?.Dispose();
+                order = torch.randperm(set.shape[0], generator: gen).DetachFromDisposeScope();
+                next = 0;
+            }
+            var idx = order.narrow(0, next, n);
+            next += n;
+            return set.index_select(0, idx);
+        }
+
+        public void Dispose() { set?.Dispose(); order?.Dispose(); }
+    }
+
+    /// <summary>N(0, std²) weights and zero biases for every 2-D weight (Linear, maxout) of <paramref name="m"/>.</summary>
+    private static void InitNormal(torch.nn.Module m, double std)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, p) in m.named_parameters())
+        {
+            if (p.dim() == 2) p.normal_(0, std);
+            else if (name.EndsWith("bias", StringComparison.Ordinal)) p.zero_(); // BatchNorm's β starts at 0 as well
+        }
     }
 
     private static readonly object InitLock = new();
@@ -117,6 +178,7 @@ public static class MixtureBenchmark
             Func<long, long, Layer> linear = (i, k) => new Linear(i, k);
             var (body, features) = MlpNetworks.DiscriminatorBody(2 * c.Pack, [st.DWidth, st.DWidth, st.DWidth], 5, linear);
             d = new Discriminator(body, features, linear);
+            if (st.InitStd > 0) { InitNormal(g, st.InitStd); InitNormal(d, st.InitStd); }
             if (st.EmaBeta > 0)
             {
                 ema = new LatentGenerator(2, Generator(st.GWidth, st.GBatchNorm));
@@ -133,6 +195,7 @@ public static class MixtureBenchmark
         var gGroups = stepper.OptG.ParamGroups.ToArray();
         var dGroups = stepper.OptD.ParamGroups.ToArray();
         var batches = new List<(Tensor, Tensor?)>(nCritic);
+        using var reals = new RealData(spec, st.TrainingSetSize, gen);
         for (int s = 0; s < gSteps; s++)
         {
             using var scope = torch.NewDisposeScope();
@@ -141,7 +204,7 @@ public static class MixtureBenchmark
             foreach (var group in gGroups.Concat(dGroups)) group.LearningRate = rate;
             // PacGAN gives D m times as many samples per step (packs of m): batch·m reals and fakes, batch D inputs.
             batches.Clear();
-            for (int k = 0; k < nCritic; k++) batches.Add((spec.Sample(st.Batch * c.Pack, gen), null));
+            for (int k = 0; k < nCritic; k++) batches.Add((reals.Next(st.Batch * c.Pack), null));
             var stats = stepper.Iterate(batches);
             if (st.Trace is { } trace && st.TraceEvery > 0 && (s + 1) % st.TraceEvery == 0 && s + 1 < gSteps)
             {
@@ -228,7 +291,7 @@ public static class MixtureBenchmark
         sb.AppendLine();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Budget: ring {ringSteps}, grid {gridSteps} discriminator updates per run, on batches of {st.Batch} (PacGANm: D sees {st.Batch} packs of m, i.e. m·{st.Batch} samples of each kind). One generator iteration per D update, except WGAN-GP (n_critic 5: {ringSteps / 5} / {gridSteps / 5} generator iterations), so every configuration makes the same number of D updates on the same number of real batches."));
         sb.AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Networks (PacGAN appendix shape): G 2-D z → 4 × (Linear {gWidth}, {(st.GBatchNorm ? "BatchNorm, " : "")}ReLU) → Linear 2; D 3 × LinearMaxout({dWidth}, 5) → Linear 1 (input 2·m for PacGANm). Adam with the learning rate decaying linearly to 0 over the last {st.DecayFraction:P0} of the run. Samples: {(st.EmaBeta > 0 ? $"EMA of G's weights (β {st.EmaBeta})" : "the final G")}, in eval mode (BatchNorm running statistics), {st.Samples:N0} z from the run's seeded generator. Each run draws its data, z and interpolation weights from its own seeded generator and initialises its weights from its seed, so its figures do not depend on the number of workers."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Networks (PacGAN appendix shape): G 2-D z → 4 × (Linear {gWidth}, {(st.GBatchNorm ? "BatchNorm, " : "")}ReLU) → Linear 2; D 3 × LinearMaxout({dWidth}, 5) → Linear 1 (input 2·m for PacGANm). {(st.DecayFraction > 0 ? $"Adam with the learning rate decaying linearly to 0 over the last {st.DecayFraction:P0} of the run." : "Adam at a constant learning rate.")} Samples: {(st.EmaBeta > 0 ? $"EMA of G's weights (β {st.EmaBeta})" : "the final G")}, in eval mode (BatchNorm running statistics), {st.Samples:N0} z from the run's seeded generator. Each run draws its data, z and interpolation weights from its own seeded generator and initialises its weights from its seed, so its figures do not depend on the number of workers."));
         sb.AppendLine();
         sb.AppendLine("Configurations:");
         foreach (var c in Selected(st))
@@ -241,7 +304,10 @@ public static class MixtureBenchmark
             sb.AppendLine($"- **{c.Name}**: {string.Join(", ", parts)}");
         }
         sb.AppendLine();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"**Deviations from PacGAN's appendix** (to fit 50+ runs into 10 minutes on 2 cores): widths {gWidth} / {dWidth} (PacGAN 400 / 200), batch {st.Batch} (100), lr {lr} with the linear decay (PacGAN 1e-4 constant), {ringSteps} / {gridSteps} iterations (PacGAN: far more)."));
+        if (st.IsPaper)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"**PacGAN's appendix setting** (`--paper`): widths {gWidth} / {dWidth}, batch {st.Batch}, Adam lr {lr} constant, β ({st.Beta1}, {st.Beta2}), weights N(0, {st.InitStd}²) and zero biases, a fixed training set of {st.TrainingSetSize:N0} points served in shuffled epochs; iterations {ringSteps:N0} / {gridSteps:N0} of PacGAN's {PaperIterations:N0} (400 epochs){(ringSteps < PaperIterations || gridSteps < PaperIterations ? " — shortened" : "")}."));
+        else
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"**Deviations from PacGAN's appendix** (to fit 50+ runs into 10 minutes on 2 cores): widths {gWidth} / {dWidth} (PacGAN 400 / 200), batch {st.Batch} (100), lr {lr} with the linear decay (PacGAN 1e-4 constant), {ringSteps} / {gridSteps} iterations (PacGAN: {PaperIterations:N0}; `--paper` runs their setting)."));
         sb.AppendLine();
         sb.AppendLine("| data | configuration | modes captured | HQ samples | reverse KL | source |");
         sb.AppendLine("|---|---|---|---|---|---|");
