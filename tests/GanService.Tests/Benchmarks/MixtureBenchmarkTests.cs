@@ -57,6 +57,23 @@ public class MixtureBenchmarkTests
     }
 
     [Fact]
+    public void Drs_score_matches_hand_computed_values_and_rejection_sampling_keeps_the_requested_count()
+    {
+        // F = D̃ − D̃_M − log(1 − exp(D̃ − D̃_M − ε)): at the maximum −log(1 − e^−ε) ≈ −log ε = 13.8155; one below it
+        // −1 − log(1 − e^(−1−ε)) = −1 − log 0.6321203 = −0.5413254; far below, F ≈ D̃ − D̃_M.
+        Assert.Equal(13.815511, MixtureBenchmark.DrsScore(2.5, 2.5), 5);
+        Assert.Equal(-0.541325, MixtureBenchmark.DrsScore(1.5, 2.5), 6);
+        Assert.Equal(-20.0, MixtureBenchmark.DrsScore(-17.5, 2.5), 5);
+        using var threads = TorchThreads.Use(1);
+        var st = new MixtureBenchmark.Settings { Samples = 300, Batch = 20, GWidth = 8, DWidth = 4 };
+        var drs = Assert.Single(MixtureBenchmark.SamplingConfigs);
+        var (r, pts) = MixtureBenchmark.RunWithSamples(GanService.Training.Metrics.MixtureSpec.Grid, drs, seed: 0, steps: 10, st);
+        Assert.Equal(300, pts.Count);
+        Assert.Equal(25, r.ModeCount);
+        Assert.All(pts, p => Assert.True(double.IsFinite(p.X) && double.IsFinite(p.Y)));
+    }
+
+    [Fact]
     public void Every_f_gan_configuration_trains_with_finite_samples()
     {
         using var threads = TorchThreads.Use(1);

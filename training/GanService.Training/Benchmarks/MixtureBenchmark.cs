@@ -18,7 +18,7 @@ public static class MixtureBenchmark
 {
     /// <summary>One benchmarked configuration. <paramref name="R1"/>: R1 γ (0 = none), applied lazily every
     /// <paramref name="R1Every"/> D steps with γ scaled to match; Adam β and the learning rate default to the settings'.</summary>
-    public sealed record Config(string Name, string Loss, int Pack, double R1 = 0, int R1Every = 1, double? Beta1 = null, double? Beta2 = null, double? Lr = null);
+    public sealed record Config(string Name, string Loss, int Pack, double R1 = 0, int R1Every = 1, double? Beta1 = null, double? Beta2 = null, double? Lr = null, bool Drs = false);
 
     public static readonly Config[] Configs =
     [
@@ -39,8 +39,13 @@ public static class MixtureBenchmark
         new("f-Hellinger", "fgan-hellinger", 1), new("f-JS", "fgan-js", 1), new("f-GAN", "fgan-gan", 1),
     ];
 
+    /// <summary>GAN+R1 trained as in <see cref="Configs"/>, sampled by discriminator rejection sampling (Azadi et al.
+    /// 2019, <see cref="RejectionSample"/>): the trained D's logit estimates log(p_data / p_G), and samples G over-produces
+    /// (the bridges between modes) are rejected. Run by name, outside the default table.</summary>
+    public static readonly Config[] SamplingConfigs = [new("GAN+R1+DRS", "ns", 1, R1: 1, R1Every: 4, Beta1: 0, Beta2: 0.99, Drs: true)];
+
     /// <summary>Every configuration a run can name.</summary>
-    public static IEnumerable<Config> AllConfigs => Configs.Concat(FGanConfigs);
+    public static IEnumerable<Config> AllConfigs => Configs.Concat(FGanConfigs).Concat(SamplingConfigs);
 
     /// <summary>Knobs of one benchmark run (the CLI's options). Defaults = the configuration bench/mixtures.md reports.</summary>
     public sealed record Settings
@@ -83,6 +88,8 @@ public static class MixtureBenchmark
         public double InitStd { get; init; }
         /// <summary>The settings are PacGAN's appendix setting (<see cref="Paper"/>); only changes the report's wording.</summary>
         public bool IsPaper { get; init; }
+        /// <summary>Rejection sampling (DRS configurations): γ = this percentile of F over the burn-in samples.</summary>
+        public double DrsPercentile { get; init; } = 0.95;
     }
 
     /// <summary>
@@ -212,7 +219,7 @@ public static class MixtureBenchmark
                 trace(string.Create(CultureInfo.InvariantCulture, $"  {spec.Name} {c.Name} seed {seed} step {s + 1}: {rs.ModesCaptured}/{rs.ModeCount} modes, HQ {rs.HighQualityFraction:P1}, rKL {rs.ReverseKl:F3}; D loss {stats["loss_d"]:F3}, D(real) {stats["d_real"]:F2}, D(fake) {stats["d_fake"]:F2}"));
             }
         }
-        var (r, pts) = Evaluate(ema ?? g, spec, st, gen);
+        var (r, pts) = c.Drs ? Score(RejectionSample(ema ?? g, d, st.Samples, gen, st.DrsPercentile), spec) : Evaluate(ema ?? g, spec, st, gen);
         g.Dispose(); d.Dispose(); ema?.Dispose();
         return (r, pts);
     }
@@ -225,7 +232,59 @@ public static class MixtureBenchmark
         using var scope2 = torch.NewDisposeScope();
         var x = sampler.Generate(torch.randn([st.Samples, 2], generator: gen)).data<float>().ToArray();
         var pts = Enumerable.Range(0, st.Samples).Select(i => ((double)x[2 * i], (double)x[2 * i + 1])).ToList();
-        return (MixtureMetrics.Evaluate(pts, spec), pts);
+        return Score(pts, spec);
+    }
+
+    private static (MixtureMetrics.Result, List<(double X, double Y)>) Score(List<(double X, double Y)> pts, MixtureSpec spec) => (MixtureMetrics.Evaluate(pts, spec), pts);
+
+    /// <summary>
+    /// Discriminator rejection sampling (Azadi et al. 2019, "Discriminator Rejection Sampling", Algorithm 1): with D's logit
+    /// D̃(x) ≈ log(p_data(x) / p_G(x)), a sample is kept with probability σ(F(x) − γ), F(x) = D̃(x) − D̃_M − log(1 −
+    /// exp(D̃(x) − D̃_M − ε)), where D̃_M is the largest logit seen (from a burn-in of 10,000 samples, raised when a larger one
+    /// appears) and γ shifts the acceptance rate: here the <paramref name="percentile"/> of F over the burn-in samples
+    /// (the paper also sets γ from a percentile of F). Draws until <paramref name="count"/> samples are kept, at most
+    /// 1,000 × count draws (then fails: D rejects everything).
+    /// </summary>
+    /// <summary>DRS's F(x) for a logit and the largest logit seen: D̃ − D̃_M − log(1 − exp(D̃ − D̃_M − ε)), ε = 1e-6.</summary>
+    public static double DrsScore(double logit, double maxLogit) => logit - maxLogit - Math.Log(1 - Math.Exp(logit - maxLogit - 1e-6));
+
+    public static List<(double X, double Y)> RejectionSample(LatentGenerator g, Discriminator d, int count, torch.Generator gen, double percentile = 0.95)
+    {
+        const int BurnIn = 10_000, Chunk = 4_096;
+        bool gTraining = g.training, dTraining = d.training;
+        g.eval(); d.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            (float[] Points, float[] Logits) Draw(int n)
+            {
+                using var scope = torch.NewDisposeScope();
+                var x = g.Generate(torch.randn([n, 2], generator: gen));
+                return (x.data<float>().ToArray(), d.Forward(x).reshape(-1).data<float>().ToArray());
+            }
+            var (_, burn) = Draw(BurnIn);
+            double max = burn.Max();
+            var f = burn.Select(l => DrsScore(l, max)).Order().ToArray();
+            double gamma = f[Math.Clamp((int)Math.Round(percentile * (f.Length - 1)), 0, f.Length - 1)];
+            var kept = new List<(double X, double Y)>(count);
+            long drawn = 0;
+            while (kept.Count < count)
+            {
+                if (drawn > 1000L * count) throw new InvalidOperationException($"rejection sampling kept {kept.Count} of {drawn} samples; D rejects nearly everything");
+                var (pts, logits) = Draw(Chunk);
+                using var u = torch.rand([Chunk], generator: gen);
+                var uniform = u.data<float>().ToArray();
+                for (int i = 0; i < Chunk && kept.Count < count; i++)
+                {
+                    max = Math.Max(max, logits[i]);
+                    double accept = 1 / (1 + Math.Exp(-(DrsScore(logits[i], max) - gamma)));
+                    if (uniform[i] < accept) kept.Add((pts[2 * i], pts[2 * i + 1]));
+                }
+                drawn += Chunk;
+            }
+            return kept;
+        }
+        finally { g.train(gTraining); d.train(dTraining); }
     }
 
     /// <summary>Relative cost of a run, for scheduling only (rough per-step ratios measured on the 2-core machine).</summary>
@@ -301,6 +360,7 @@ public static class MixtureBenchmark
             if (c.Pack > 1) parts.Add($"packing m = {c.Pack}");
             if (c.R1 > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"R1 γ {c.R1}{(c.R1Every > 1 ? $" (lazy: every {c.R1Every} D steps, γ·{c.R1Every})" : "")}"));
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"Adam lr {c.Lr ?? lr}, β ({c.Beta1 ?? st.Beta1}, {c.Beta2 ?? st.Beta2})"));
+            if (c.Drs) parts.Add(string.Create(CultureInfo.InvariantCulture, $"samples by discriminator rejection sampling (Azadi et al. 2019; γ = the {st.DrsPercentile:P0} percentile of F over 10,000 burn-in samples)"));
             sb.AppendLine($"- **{c.Name}**: {string.Join(", ", parts)}");
         }
         sb.AppendLine();
