@@ -28,6 +28,23 @@ public static class ExportOptions
         if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
         return Checkpoints.Checkpoint.ReadOptions<T>(checkpoint).Options;
     }
+
+    /// <summary>
+    /// <c>--set weights=G_ema|G</c> of the families that keep an EMA generator (default G_ema): which saved generator to
+    /// export. A short run's EMA (β 0.999 ≈ the last 1,000 steps) still holds much of the initialisation — and in a
+    /// growing ProGAN, the initialisation of the newest blocks — so the live G can be the better export early on.
+    /// Returns the choice and the remaining overrides.
+    /// </summary>
+    public static (string Weights, IReadOnlyDictionary<string, string> Others) GeneratorWeights(IReadOnlyDictionary<string, string> overrides)
+    {
+        string weights = overrides.TryGetValue("weights", out var w) ? w : "G_ema";
+        if (weights is not ("G_ema" or "G")) throw new ArgumentException($"--set weights must be G_ema or G, got '{weights}'");
+        return (weights, overrides.Where(kv => kv.Key != "weights").ToDictionary());
+    }
+
+    /// <summary>The manifest's words for <see cref="GeneratorWeights"/>' choice.</summary>
+    public static string DescribeWeights(string weights, double emaBeta) =>
+        weights == "G" ? "live generator (not the EMA)" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"EMA generator β {emaBeta}");
 }
 
 /// <summary>The explicit registry of families (no reflection, no string-built type names).</summary>

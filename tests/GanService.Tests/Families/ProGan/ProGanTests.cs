@@ -97,6 +97,13 @@ public class ProGanTests(ITestOutputHelper log)
             log.WriteLine($"mean |G_ema − data| at 8²: untrained {Error(before):F3}, after 20 steps {Error(after):F3}");
             Assert.True(Error(after) < 0.8 * Error(before), "the grown generator did not move toward the data");
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
+            // Grown to its final size: it exports, G_ema by default, the live G with weights=G.
+            var family = FamilyRegistry.Get("progan");
+            var (emaDraft, ema) = family.BuildExport("t", Path.Combine(dir, "checkpoint"), new Dictionary<string, string>());
+            var (liveDraft, live) = family.BuildExport("t", Path.Combine(dir, "checkpoint"), new Dictionary<string, string> { ["weights"] = "G" });
+            Assert.NotEqual(OnnxExporter.ToBytes(ema[0].Model), OnnxExporter.ToBytes(live[0].Model));
+            Assert.Contains("EMA generator β 0.5", emaDraft.Training!.Steps);
+            Assert.Contains("live generator", liveDraft.Training!.Steps);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }

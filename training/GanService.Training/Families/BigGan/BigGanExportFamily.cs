@@ -19,11 +19,8 @@ public sealed class BigGanExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        // weights=G exports the live generator: a short run's EMA (β 0.999 ≈ the last 1,000 steps) still holds much of
-        // the initialisation, as BigGAN's ema_start also acknowledges.
-        string weights = overrides.TryGetValue("weights", out var w) ? w : "G_ema";
-        if (weights is not ("G_ema" or "G")) throw new ArgumentException($"--set weights must be G_ema or G, got '{weights}'");
-        var o = ExportOptions.Resolve(checkpoint, overrides.Where(kv => kv.Key != "weights").ToDictionary(), new BigGanOptions());
+        var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
+        var o = ExportOptions.Resolve(checkpoint, rest, new BigGanOptions());
         if (o.ClassNames.Length != o.NumClasses)
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = BigGanTrainer.Build(o);
@@ -35,7 +32,7 @@ public sealed class BigGanExportFamily : IExportableFamily
             var state = Checkpoint.ReadState(checkpoint);
             training = new TrainingInfo(TrainingProvenance.DataDescription(o.DataDescription, o.Data), o.DataLicense != "" ? o.DataLicense : "unspecified",
                 TrainingProvenance.Duration(state.ElapsedSeconds, o.Device),
-                string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations ({o.DSteps} D steps each), batch {o.Batch}, hinge loss, {(weights == "G" ? "live generator (not the EMA)" : $"EMA generator β {o.EmaBeta}")}"),
+                string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations ({o.DSteps} D steps each), batch {o.Batch}, hinge loss, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"),
                 OnnxExporter.ProducerVersion);
         }
         else training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);

@@ -7,18 +7,19 @@ using GanService.Training.Training;
 
 namespace GanService.Training.Families.ProGan;
 
-/// <summary>`gan export progan`: G_ema at its final resolution (α = 1, no growing machinery) as one graph,
+/// <summary>`gan export progan`: G_ema (or the live G, <c>--set weights=G</c>) at its final resolution (α = 1, no growing machinery) as one graph,
 /// z (B, Z) [latent] → image. A checkpoint that has not reached the last level yet is refused, since the exported
 /// graph would contain blocks it never trained.</summary>
 public sealed class ProGanExportFamily : IExportableFamily
 {
     public string Name => ProGanTrainer.Family;
-    public string Description => "ProGAN generator at its final resolution (z → image); random init: any ProGanOptions key";
+    public string Description => "ProGAN generator at its final resolution (z → image); --set weights=G_ema|G (default G_ema); random init: any ProGanOptions key";
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        var o = ExportOptions.Resolve(checkpoint, overrides, new ProGanOptions());
+        var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
+        var o = ExportOptions.Resolve(checkpoint, rest, new ProGanOptions());
         var (g, d, ema) = ProGanTrainer.Build(o);
         TrainingInfo training;
         if (checkpoint is not null)
@@ -27,10 +28,10 @@ public sealed class ProGanExportFamily : IExportableFamily
             var s = ProGanSchedule.At(state.Step * o.Batch, o.PhaseImages, o.MaxLevel);
             if (s.Level < o.MaxLevel || s.Alpha < 1)
                 throw new ArgumentException($"the checkpoint is at {s.Resolution}² (α {s.Alpha:F2}); it exports once it has grown to {o.Size}² with α = 1");
-            Checkpoint.LoadModule(checkpoint, "G_ema", ema);
+            Checkpoint.LoadModule(checkpoint, weights, ema);
             training = new TrainingInfo(TrainingProvenance.DataDescription(o.DataDescription, o.Data), o.DataLicense != "" ? o.DataLicense : "unspecified",
                 TrainingProvenance.Duration(state.ElapsedSeconds, o.Device),
-                string.Create(CultureInfo.InvariantCulture, $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, EMA generator β {o.EmaBeta}"),
+                string.Create(CultureInfo.InvariantCulture, $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"),
                 OnnxExporter.ProducerVersion);
         }
         else training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);
