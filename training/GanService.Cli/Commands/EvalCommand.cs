@@ -121,12 +121,15 @@ public static class EvalCommand
     }
 }
 
-/// <summary>Runs an ONNX feature extractor over image batches: outputs "features" (or the first output) and "logits" if present.</summary>
+/// <summary>Runs an ONNX feature extractor over image batches: outputs "features" (or the first output) and "logits" if
+/// present. Images of another size than the extractor's fixed input (e.g. 64² samples, the 32² emoji style classifier)
+/// are resized first: area averaging down, bilinear up.</summary>
 public sealed class FeatureExtractor : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly string _input, _features;
     private readonly string? _logits;
+    private readonly long _height, _width; // the input's fixed size; ≤ 0 = any
 
     public FeatureExtractor(string path)
     {
@@ -134,6 +137,17 @@ public sealed class FeatureExtractor : IDisposable
         _input = _session.InputNames[0];
         _features = _session.OutputNames.Contains("features") ? "features" : _session.OutputNames[0];
         _logits = _session.OutputNames.Contains("logits") ? "logits" : null;
+        var dims = _session.InputMetadata[_input].Dimensions;
+        (_height, _width) = dims.Length == 4 ? (dims[2], dims[3]) : (-1, -1);
+    }
+
+    /// <summary>The images at the extractor's input size (unchanged when it takes any size or they already match).</summary>
+    public Tensor Fit(Tensor images)
+    {
+        if (_height <= 0 || _width <= 0 || (images.shape[2] == _height && images.shape[3] == _width)) return images;
+        bool down = images.shape[2] >= _height && images.shape[3] >= _width;
+        return torch.nn.functional.interpolate(images, [_height, _width], mode: down ? InterpolationMode.Area : InterpolationMode.Bilinear,
+            align_corners: down ? null : false);
     }
 
     public (Tensor Features, Tensor? Logits) Run(Tensor images, ImageSpec spec)
@@ -141,6 +155,7 @@ public sealed class FeatureExtractor : IDisposable
         var feats = new List<Tensor>();
         var logits = new List<Tensor>();
         string[] outputs = _logits is null ? [_features] : [_features, _logits];
+        images = Fit(images);
         for (long i = 0; i < images.shape[0]; i += 500)
         {
             var chunk = images.narrow(0, i, Math.Min(500, images.shape[0] - i)).contiguous();
