@@ -30,7 +30,7 @@ public static class BenchCommand
         var beta2 = new Option<double>("--beta2") { DefaultValueFactory = _ => d.Beta2 };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "bench/mixtures.md" };
         var drsPercentile = new Option<double>("--drs-percentile") { Description = "GAN+R1+DRS: γ = this percentile of F over the burn-in samples (higher rejects more)", DefaultValueFactory = _ => d.DrsPercentile };
-        var paper = new Option<bool>("--paper") { Description = $"PacGAN's appendix setting: widths 400 / 200, batch 100, Adam 1e-4 constant with β1 0.8, N(0, 0.02²) init, a fixed set of 100,000 points, {MixtureBenchmark.PaperIterations:N0} iterations (a long run; --ring-steps / --grid-steps shorten it, the other flags are ignored)" };
+        var paper = new Option<bool>("--paper") { Description = $"PacGAN's appendix setting: widths 400 / 200, batch 100, Adam 1e-4 constant with β1 0.8, N(0, 0.02²) init, a fixed set of 100,000 points, {MixtureBenchmark.PaperIterations:N0} iterations (a long run; --ring-steps / --grid-steps shorten it; it replaces --g-width, --d-width, --lr, --batch, --beta1/2, --decay-fraction, --ema and --g-batchnorm, while --configs, --data, --seeds, --workers, --trace-every, --plot and --out apply as usual)" };
         var mixtures = new Command("mixtures", "PacGAN's ring-of-8 / grid-of-25 mode-coverage benchmark (GAN, LSGAN, WGAN-GP, PacGAN2, PacGAN4, GAN+R1)") { seeds, ringSteps, gridSteps, gWidth, dWidth, lr, batch, gBn, ema, decay, workers, only, data, traceEvery, beta1, beta2, plot, output, paper, drsPercentile };
         mixtures.SetAction(parse =>
         {

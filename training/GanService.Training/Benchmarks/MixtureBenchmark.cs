@@ -242,7 +242,7 @@ public static class MixtureBenchmark
     /// D̃(x) ≈ log(p_data(x) / p_G(x)), a sample is kept with probability σ(F(x) − γ), F(x) = D̃(x) − D̃_M − log(1 −
     /// exp(D̃(x) − D̃_M − ε)), where D̃_M is the largest logit seen (from a burn-in of 10,000 samples, raised when a larger one
     /// appears) and γ shifts the acceptance rate: here the <paramref name="percentile"/> of F over the burn-in samples
-    /// (the paper also sets γ from a percentile of F). Draws until <paramref name="count"/> samples are kept, at most
+    /// (our choice, tuned on single-seed probes; see bench/mixtures.md). Draws until <paramref name="count"/> samples are kept, at most
     /// 1,000 × count draws (then fails: D rejects everything).
     /// </summary>
     /// <summary>DRS's F(x) for a logit and the largest logit seen: D̃ − D̃_M − log(1 − exp(D̃ − D̃_M − ε)), ε = 1e-6.</summary>
