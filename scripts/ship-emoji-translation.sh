@@ -4,9 +4,11 @@
 # regenerates the zoo table.
 #   scripts/ship-emoji-translation.sh sketch2emoji RUN_DIR DATA_DIR   # pix2pix; DATA from gan datasets emoji --layout aligned
 #   scripts/ship-emoji-translation.sh cyclegan RUN_DIR DATA_DIR       # → openmoji2twemoji + twemoji2openmoji; --layout unaligned
+#   scripts/ship-emoji-translation.sh stargan RUN_DIR DATA_DIR        # → emoji-style; --layout domains with the styles
+#                                                                     #   fluent-flat,noto,openmoji,twemoji (served as fluent, noto, openmoji, twemoji)
 # The card's prose (what it is, how long it trained, what the samples show) is written by hand above the table.
 set -euo pipefail
-what=${1:?usage: ship-emoji-translation.sh sketch2emoji|cyclegan RUN_DIR DATA_DIR}
+what=${1:?usage: ship-emoji-translation.sh sketch2emoji|cyclegan|stargan RUN_DIR DATA_DIR}
 run=${2:?RUN_DIR}
 data=${3:?DATA_DIR}
 gan="dotnet run --project training/GanService.Cli --"
@@ -28,6 +30,19 @@ case "$what" in
     $gan eval translation --model models/twemoji2openmoji --checkpoint "$ckpt" --direction BtoA --label "twemoji2openmoji (CycleGAN G_B)" \
       --inputs "$data/testB" --truth "$data/testA" --reference "$data/trainA"
     ;;
-  *) echo "unknown model '$what': sketch2emoji or cyclegan" >&2; exit 2 ;;
+  stargan)
+    # The domains are the sorted folder names; `labels` renames them for serving in the same order.
+    $gan export stargan --checkpoint "$ckpt" --name emoji-style --models models --set labels=fluent,noto,openmoji,twemoji
+    # Every target from OpenMoji (openmoji itself from Twemoji); samples.png is the OpenMoji → Twemoji grid.
+    for pair in twemoji:twemoji fluent:fluent-flat noto:noto openmoji:openmoji; do
+      target=${pair%%:*} folder=${pair#*:} source=openmoji
+      [ "$target" = openmoji ] && source=twemoji
+      grid=models/emoji-style/samples-$target.png
+      [ "$target" = twemoji ] && grid=models/emoji-style/samples.png
+      $gan eval translation --model models/emoji-style --checkpoint "$ckpt" --target "$target" --label "$source → $target" --grid "$grid" \
+        --inputs "$data/test/$source" --truth "$data/test/$folder" --reference "$data/train/$folder"
+    done
+    ;;
+  *) echo "unknown model '$what': sketch2emoji, cyclegan or stargan" >&2; exit 2 ;;
 esac
 $gan zoo table --write

@@ -79,6 +79,22 @@ public class ImageSimilarityTests
         Assert.StartsWith("# m\n\ntext\n", again);
         Assert.EndsWith("after\n", again);
     }
+
+    [Fact]
+    public void A_multi_domain_card_keeps_one_block_per_target_under_one_heading_and_no_extra_headline()
+    {
+        var s = new EvalTranslationCommand.TranslationScores(new(0.1, 0.8), new(0.3, 0.5), new(0.2, 0.6), 0.01, 0.5, 0.3);
+        string card = "# m\n\nHeadline: written from the blocks below\n";
+        card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s, 40, "a → b", "f.onnx", "b"), "b");
+        card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s, 40, "a → c", "f.onnx", "c"), "c");
+        card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s with { Model = new(0.4, 0.4) }, 40, "a → b", "f.onnx", "b"), "b");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(card, "## Measured against ground truth"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(card, "Beats both baselines").Count);
+        Assert.Contains("Target b: held-out SSIM 0.400", card);
+        Assert.Contains("Target c: held-out SSIM 0.800", card);
+        Assert.Equal("written from the blocks below", ZooCommand.Headline(card));
+        Assert.True(card.IndexOf("target b:", StringComparison.Ordinal) < card.IndexOf("target c:", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>The evaluation pairs each held-out input with the same-named truth image and refuses folders that share none.</summary>

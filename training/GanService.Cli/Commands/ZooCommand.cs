@@ -66,13 +66,15 @@ public static class ZooCommand
     /// <summary>
     /// <paramref name="text"/> with <paramref name="content"/> between the two marker lines: the old block replaced in
     /// place, or, the first time, appended under <paramref name="heading"/>. Generated parts of hand-written files
-    /// (the zoo table, a card's measurements) live in such blocks.
+    /// (the zoo table, a card's measurements) live in such blocks. A heading already there (another block under it)
+    /// is not repeated.
     /// </summary>
     public static string ReplaceBlock(string text, string begin, string end, string content, string heading)
     {
         string block = $"{begin}\n{content.TrimEnd()}\n{end}";
         int b = text.IndexOf(begin, StringComparison.Ordinal), e = text.IndexOf(end, StringComparison.Ordinal);
         if (b >= 0 && e > b) return text[..b] + block + text[(e + end.Length)..];
-        return text.TrimEnd() + (text.Length > 0 ? "\n\n" : "") + heading + "\n\n" + block + "\n";
+        bool hasHeading = text.Split('\n').Any(l => l.TrimEnd() == heading);
+        return text.TrimEnd() + (text.Length > 0 ? "\n\n" : "") + (hasHeading ? "" : heading + "\n\n") + block + "\n";
     }
 }

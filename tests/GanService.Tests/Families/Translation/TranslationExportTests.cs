@@ -47,4 +47,29 @@ public class TranslationExportTests(ITestOutputHelper log)
             rebuilt, t => [rebuilt.forward(t[0], t[1])], log, "stargan export");
         Assert.True(d <= Parity.Tolerance, $"max |Δ| {d}");
     }
+
+    [Fact]
+    public void Stargan_export_from_a_checkpoint_renames_the_served_domains_but_keeps_their_count_and_order()
+    {
+        var dir = Directory.CreateTempSubdirectory("gan-stargan-rename").FullName;
+        try
+        {
+            var o = new GanService.Training.Families.Translation.StarGanOptions
+                { Labels = ["fluent-flat", "noto", "openmoji"], CropSize = 16, LoadSize = 16, GConvDim = 4, DConvDim = 4, GRepeat = 1, DRepeat = 2 };
+            var checkpoint = Path.Combine(dir, "checkpoint");
+            using (var trainer = new GanService.Training.Families.Translation.StarGanTrainer(o))
+                GanService.Training.Checkpoints.Checkpoint.Save(checkpoint, "stargan", o,
+                    new GanService.Training.Checkpoints.TrainingState(1, 10, 60, 0), trainer.Networks);
+            var family = FamilyRegistry.Get("stargan");
+            Assert.Equal(["fluent-flat", "noto", "openmoji"], family.BuildExport("s", checkpoint, new Dictionary<string, string>()).Draft.Labels);
+            var (renamed, graphs) = family.BuildExport("s", checkpoint, new Dictionary<string, string> { ["labels"] = "fluent, noto, openmoji" });
+            Assert.Equal(["fluent", "noto", "openmoji"], renamed.Labels);
+            Assert.Equal([-1, 3], graphs[0].Inputs[1].Shape);
+            var e = Assert.Throws<ArgumentException>(() => family.BuildExport("s", checkpoint, new Dictionary<string, string> { ["labels"] = "fluent,noto" }));
+            Assert.Contains("2 names for the 3 trained domains", e.Message);
+            // Other architecture options still come from the checkpoint only.
+            Assert.Throws<ArgumentException>(() => family.BuildExport("s", checkpoint, new Dictionary<string, string> { ["gConvDim"] = "8" }));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

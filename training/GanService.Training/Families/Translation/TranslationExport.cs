@@ -53,17 +53,27 @@ public sealed class CycleGanExportFamily : IExportableFamily
 public sealed class StarGanExportFamily : IExportableFamily
 {
     public string Name => "stargan";
-    public string Description => "StarGAN generator (image + target domain one-hot → image); random init via --set labels=a,b,c cropSize=64 gConvDim=8 …";
+    public string Description => "StarGAN generator (image + target domain one-hot → image); from a checkpoint --set labels=a,b,c renames the trained domains (same count, same order); random init via --set labels=a,b,c cropSize=64 gConvDim=8 …";
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
+        // From a checkpoint, `labels` only renames the served target names (a folder called fluent-flat served as
+        // `fluent`): the network's label vector keeps its length and order, so the count must match what was trained.
+        string[]? rename = null;
+        if (checkpoint is not null && overrides.TryGetValue("labels", out var names))
+        {
+            rename = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            overrides = overrides.Where(kv => !kv.Key.Equals("labels", StringComparison.OrdinalIgnoreCase)).ToDictionary();
+        }
         var o = TranslationExport.Options(checkpoint, "stargan", overrides,
             new StarGanOptions { CropSize = 64, LoadSize = 64, GConvDim = 8, DConvDim = 8, DRepeat = 4, Labels = ["a", "b", "c"] });
+        if (rename is not null && rename.Length != o.Labels.Length)
+            throw new ArgumentException($"--set labels: {rename.Length} names for the {o.Labels.Length} trained domains ({string.Join(", ", o.Labels)}), in that order");
         torch.manual_seed(o.Seed);
         var g = StarGanTrainer.Build(o);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
-        var draft = TranslationExport.Draft(modelName, "stargan", o.InputChannels, o.CropSize, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = o.Labels };
+        var draft = TranslationExport.Draft(modelName, "stargan", o.InputChannels, o.CropSize, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = rename ?? o.Labels };
         return (draft, [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize)]);
     }
 }
