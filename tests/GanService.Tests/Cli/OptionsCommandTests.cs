@@ -97,7 +97,7 @@ public class OptionsCommandTests
                 new TrainingState(2, 40, 120), new Dictionary<string, nn.Module> { ["G_ema"] = g });
             var (_, options) = Checkpoint.ReadOptions<StyleGan2TrainOptions>(ckpt);
             Assert.Equal(8, options.Batch);
-            Assert.Equal("runs/old", options.Output);
+            Assert.Equal("runs/old", options.Out);
             Assert.Equal(arch.ZDim, options.Arch.ZDim);
 
             var (exit, output, err) = CommandRunner.Run(TrainCommand.Create(), "stylegan2", "--out", run, "--resume", "--dry-run");

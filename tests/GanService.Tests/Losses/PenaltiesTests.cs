@@ -10,7 +10,7 @@ public class PenaltiesTests
     private static StyleGan2TrainOptions Tiny(string augment) => new()
     {
         Arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, MappingLayers = 2, ChannelBase = 64, ChannelMax = 16 },
-        Batch = 4, Augment = augment, R1Gamma = 0.5, R1Interval = 16, Output = Path.GetTempPath(),
+        Batch = 4, Augment = augment, R1Gamma = 0.5, R1Interval = 16, Out = Path.GetTempPath(),
     };
 
     [Fact]

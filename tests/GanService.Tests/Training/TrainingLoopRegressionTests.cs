@@ -109,10 +109,10 @@ public sealed class TrainingLoopRegressionTests : IDisposable
         {
             Arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, MappingLayers = 2, ChannelBase = 64, ChannelMax = 16 },
             Batch = 4, Augment = "", Mirror = false, EmaKimg = 0.02, R1Gamma = 0.01, R1Interval = 2, PathLengthWeight = 2, PathLengthInterval = 2,
-            Output = Path.Combine(_root, "run"), SampleCount = 4, MaxSteps = 3, Seed = 4,
+            Out = Path.Combine(_root, "run"), SampleCount = 4, MaxSteps = 3, Seed = 4,
         };
         using (var trainer = new StyleGan2Trainer(o)) trainer.Run(data, TextWriter.Null);
-        AssertLosses(StyleGan2, FirstRows(o.Output, 3));
+        AssertLosses(StyleGan2, FirstRows(o.Out, 3));
     }
 
     /// <summary>infogan, aae and ali: recorded when they were added (the first run of this file with them).</summary>

@@ -34,7 +34,7 @@ public static class TrainStyleGanCommand
             var o = (StyleGan2TrainOptions)options;
             using var dataset = StyleGanImageFolder.Load(o.Data, o.Arch.Resolution, o.Arch.ImageChannels, o.ImageLimit);
             log.WriteLine($"{dataset.Count} images from {o.Data}");
-            using var trainer = new StyleGan2Trainer(o, resume ? Path.Combine(o.Output, "checkpoint") : null);
+            using var trainer = new StyleGan2Trainer(o, resume ? Path.Combine(o.Out, "checkpoint") : null);
             log.WriteLine($"G {NetworkParameters.Count(trainer.G):N0} params (num_ws {trainer.G.NumWs}), D {NetworkParameters.Count(trainer.D):N0} params");
             trainer.Run(dataset, log);
             return 0;

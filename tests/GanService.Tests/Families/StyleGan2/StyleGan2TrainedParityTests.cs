@@ -27,7 +27,7 @@ public class StyleGan2TrainedParityTests(ITestOutputHelper log)
         var tiny = new StyleGan2TrainOptions
         {
             Arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, ChannelBase = 64, ChannelMax = 8 },
-            Batch = 8, Output = Path.GetTempPath(), LearningRateG = 0.02, // a large lr so few steps move every parameter
+            Batch = 8, Out = Path.GetTempPath(), LearningRateG = 0.02, // a large lr so few steps move every parameter
         };
         torch.manual_seed(3);
         using var data = StyleGanImageFolder.FromTensor(torch.rand(16, 3, 8, 8) * 2 - 1);

@@ -12,7 +12,7 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
     private static StyleGan2TrainOptions Tiny(string output) => new()
     {
         Arch = new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, MappingLayers = 2, ChannelBase = 64, ChannelMax = 16 },
-        Batch = 8, Augment = "", Mirror = false, EmaKimg = 0.02, R1Gamma = 0.01, Output = output, SampleCount = 4,
+        Batch = 8, Augment = "", Mirror = false, EmaKimg = 0.02, R1Gamma = 0.01, Out = output, SampleCount = 4,
     };
 
     /// <summary>Top half red, bottom half blue, with a little per-image jitter: an untrained G is nowhere near it.</summary>

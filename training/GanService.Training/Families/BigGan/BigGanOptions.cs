@@ -8,7 +8,7 @@ namespace GanService.Training.Families.BigGan;
 /// ajbrock/BigGAN-PyTorch unless a comment says why not: hinge loss, Adam β (0, 0.999) ε 1e-6, G lr 1e-4 and D lr
 /// 4e-4 with 2 D steps per G step, orthogonal init, orthogonal regularisation β 1e-4 on G, G EMA.
 /// </summary>
-public sealed record BigGanOptions
+public sealed record BigGanOptions : Training.RunOptions
 {
     public int Size { get; init; } = 32;                   // image size, a power of two ≥ 8 (28² IDX images are padded to 32)
     public int Channels { get; init; } = 1;                // 1 grey or 3 RGB
@@ -32,16 +32,7 @@ public sealed record BigGanOptions
 
     [JsonPropertyName("batchSize")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 100;
-    public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
-    public double MaxMinutes { get; init; }                // > 0 stops after this much training time in this session
-    public double CheckpointMinutes { get; init; } = 3;
-    public string Device { get; init; } = "cpu";           // cpu | cuda | cuda:N
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";                // IDX folder or class sub-folders; never exported
     public int ImageLimit { get; init; }                   // use only the first N images (0 = all)
-    public string Out { get; init; } = "";
-    public string DataDescription { get; init; } = "";
-    public string DataLicense { get; init; } = "";
 
     /// <summary>G widths from the 4×4 start to the last block: ×4 at 4² and 8², ×2 at 16², ×1 at 32² and above (BigGAN
     /// narrows toward the output the same way, from ch·16 at 4² for 128²).</summary>

@@ -166,11 +166,7 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
         // The index batches of one iteration: DSteps batches, each image seen once per epoch by D.
         var batches = new GenerationData(new GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = o.Seed }, data.Count);
-        return TrainingLoop.Run(trainer, batches, new LoopSettings
-        {
-            RunDirectory = o.Out, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
-            CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
-        });
+        return TrainingLoop.Run(trainer, batches, o.Loop(saved, o.Epochs, resume, console));
     }
 
     public void Dispose()

@@ -10,7 +10,7 @@ namespace GanService.Training.Families.Encoders;
 /// (AAE: z only, the prior's samples against E(x); ALI: (x, z) pairs, (x, E(x)) against (G(z), z)) and in AAE's
 /// reconstruction term. Adam 2e-4, β1 0.5 as DCGAN (ALI's paper used 1e-4, β1 0.5 on larger nets).
 /// </summary>
-public sealed record EncoderGanOptions
+public sealed record EncoderGanOptions : Training.RunOptions
 {
     public string Family { get; init; } = "aae";          // aae | ali
     public int Nz { get; init; } = 16;
@@ -30,16 +30,7 @@ public sealed record EncoderGanOptions
 
     [JsonPropertyName("batchSize"), Training.OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
-    public long MaxSteps { get; init; }
-    public double MaxMinutes { get; init; }
-    public double CheckpointMinutes { get; init; } = 3;
-    public string Device { get; init; } = "cpu";
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";
     public int ImageLimit { get; init; }
-    public string Out { get; init; } = "";
-    public string DataDescription { get; init; } = "";
-    public string DataLicense { get; init; } = "";
 
     [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);
     [JsonIgnore] public bool IsAli => Family == "ali";

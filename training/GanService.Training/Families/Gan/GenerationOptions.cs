@@ -10,7 +10,7 @@ namespace GanService.Training.Families.Gan;
 /// defaults when <see cref="Lr"/> etc. are left null (WGAN: RMSprop 5e-5, clip 0.01, n_critic 5; WGAN-GP: Adam 1e-4,
 /// β (0.5, 0.9), λ 10, n_critic 5, critic without BatchNorm).
 /// </summary>
-public sealed record GenerationOptions
+public sealed record GenerationOptions : RunOptions
 {
     public string Family { get; init; } = "dcgan";        // gan | dcgan | cgan
     public string Arch { get; init; } = "";                // mlp | dcgan ("" = gan → mlp, dcgan/cgan → dcgan)
@@ -53,16 +53,7 @@ public sealed record GenerationOptions
     // The options key is batchSize, as in every family; checkpoints that stored "batch" still read through the alias.
     [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
-    public long MaxSteps { get; init; }                    // > 0 stops early (G steps)
-    public double MaxMinutes { get; init; }                // > 0 stops after this much training time
-    public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
-    public string Device { get; init; } = "cpu";           // only cpu for now: this loop does not move tensors to a GPU
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";                // path the run reads (resume reads it again)
     public int ImageLimit { get; init; }                   // use only the first N images (0 = all)
-    public string Out { get; init; } = "";                 // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
-    public string DataDescription { get; init; } = "";     // for the manifest / card, e.g. "Fashion-MNIST train (60000 images)"
-    public string DataLicense { get; init; } = "";
 
     [JsonIgnore] public string ResolvedArch => Arch != "" ? Arch : Family == "gan" ? "mlp" : "dcgan";
     [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);

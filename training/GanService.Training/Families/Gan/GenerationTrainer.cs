@@ -104,11 +104,8 @@ public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
         using var trainer = new GenerationTrainer(o, data);
         // What export will call the data: the given description, else the folder's name and size (never its path).
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        TrainingLoop.Run(trainer, new GenerationData(o, data.Count), new LoopSettings
-        {
-            RunDirectory = outDir, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps, MaxMinutes = o.MaxMinutes,
-            CheckpointMinutes = checkpointEvery.TotalMinutes, Resume = resume, Console = console,
-        });
+        TrainingLoop.Run(trainer, new GenerationData(o, data.Count),
+            o.Loop(saved, o.Epochs, resume, console) with { RunDirectory = outDir, CheckpointMinutes = checkpointEvery.TotalMinutes });
     }
 }
 
@@ -131,13 +128,10 @@ public sealed class GenerationData(GenerationOptions o, long count) : ITrainingD
     /// <summary>A family that takes one image batch per step (InfoGAN, AAE, ALI): its trainer through the
     /// <see cref="TrainingLoop"/> on this data's seeded batches, with the options as the checkpoint stores them (the data
     /// described, never its path).</summary>
-    public static void RunOneBatchPerStep(ITrainer<IReadOnlyList<Tensor>> trainer, object savedOptions, long count, int batch, int seed, int epochs,
-        long maxSteps, double maxMinutes, double checkpointMinutes, string outDir, bool resume, TextWriter? console) =>
-        TrainingLoop.Run(trainer, new GenerationData(new GenerationOptions { Batch = batch, Seed = seed, NCritic = 1 }, count), new LoopSettings
-        {
-            RunDirectory = outDir, Options = savedOptions, Seed = seed, Epochs = epochs, MaxSteps = maxSteps, MaxMinutes = maxMinutes,
-            CheckpointMinutes = checkpointMinutes, Resume = resume, Console = console,
-        });
+    public static void RunOneBatchPerStep(ITrainer<IReadOnlyList<Tensor>> trainer, RunOptions o, object savedOptions, long count, int batch, int epochs,
+        string outDir, bool resume, TextWriter? console) =>
+        TrainingLoop.Run(trainer, new GenerationData(new GenerationOptions { Batch = batch, Seed = o.Seed, NCritic = 1 }, count),
+            o.Loop(savedOptions, epochs, resume, console) with { RunDirectory = outDir });
     public IReadOnlyList<Tensor> SampleInput => [];
 
     public IEnumerable<IReadOnlyList<Tensor>> Epoch(int epoch)

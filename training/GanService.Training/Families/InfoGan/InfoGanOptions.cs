@@ -9,7 +9,7 @@ namespace GanService.Training.Families.InfoGan;
 /// term (the paper's value for MNIST), D lr 2e-4 and G lr 1e-3 with Adam β1 0.5, and the continuous codes' Q posterior
 /// a factored Gaussian with σ fixed at 1 (so its log-likelihood is −½(c − μ)² up to a constant).
 /// </summary>
-public sealed record InfoGanOptions
+public sealed record InfoGanOptions : Training.RunOptions
 {
     public int Nz { get; init; } = 62;                   // incompressible noise z
     public int Categories { get; init; } = 10;           // one categorical code c ~ Cat(1/K)
@@ -33,16 +33,7 @@ public sealed record InfoGanOptions
 
     [JsonPropertyName("batchSize"), Training.OptionAlias("batch")] public int Batch { get; init; } = 64;
     public int Epochs { get; init; } = 5;
-    public long MaxSteps { get; init; }
-    public double MaxMinutes { get; init; }
-    public double CheckpointMinutes { get; init; } = 3;
-    public string Device { get; init; } = "cpu";
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";
     public int ImageLimit { get; init; }
-    public string Out { get; init; } = "";
-    public string DataDescription { get; init; } = "";
-    public string DataLicense { get; init; } = "";
 
     [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);
     /// <summary>G's input width: z, the one-hot categorical code and the continuous codes.</summary>

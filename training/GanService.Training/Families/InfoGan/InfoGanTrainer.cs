@@ -179,6 +179,6 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     {
         using var trainer = new InfoGanTrainer(o, data);
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        GenerationData.RunOneBatchPerStep(trainer, saved, data.Count, o.Batch, o.Seed, o.Epochs, o.MaxSteps, o.MaxMinutes, o.CheckpointMinutes, outDir, resume, console);
+        GenerationData.RunOneBatchPerStep(trainer, o, saved, data.Count, o.Batch, o.Epochs, outDir, resume, console);
     }
 }

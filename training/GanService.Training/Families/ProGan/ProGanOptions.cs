@@ -8,7 +8,7 @@ namespace GanService.Training.Families.ProGan;
 /// why not: WGAN-GP (λ 10) with the ε-drift term 1e-3, Adam lr 1e-3 β (0, 0.99) ε 1e-8, minibatch stddev (group 4),
 /// phases of 800k images (fade-in, then stabilise), G EMA 0.999.
 /// </summary>
-public sealed record ProGanOptions
+public sealed record ProGanOptions : Training.RunOptions
 {
     public int Size { get; init; } = 64;                   // final resolution, a power of two ≥ 8 (grown from 4²)
     public int Channels { get; init; } = 3;
@@ -31,16 +31,7 @@ public sealed record ProGanOptions
 
     [JsonPropertyName("batchSize")] public int Batch { get; init; } = 16;
     public int Epochs { get; init; } = 1000;
-    public long MaxSteps { get; init; }
-    public double MaxMinutes { get; init; }
-    public double CheckpointMinutes { get; init; } = 3;
-    public string Device { get; init; } = "cpu";
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";                // image folder; never exported
     public int? ImageLimit { get; init; }
-    public string Out { get; init; } = "";
-    public string DataDescription { get; init; } = "";
-    public string DataLicense { get; init; } = "";
 
     /// <summary>Levels 0 (4²) … MaxLevel (<see cref="Size"/>).</summary>
     [JsonIgnore] public int MaxLevel => Size >= 8 && (Size & (Size - 1)) == 0

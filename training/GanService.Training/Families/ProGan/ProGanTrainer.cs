@@ -156,11 +156,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
     {
         var o = Options;
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), new LoopSettings
-        {
-            RunDirectory = o.Out, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps,
-            MaxMinutes = o.MaxMinutes, CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
-        });
+        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), o.Loop(saved, o.Epochs, resume, console));
     }
 
     public void Dispose()

@@ -9,7 +9,7 @@ namespace GanService.Training.Families.StackGan;
 /// by step count: the text and image encoders by the matching loss, then Stage I, then Stage II (Stage I frozen, as in
 /// the paper); the step decides the phase, so a resumed run continues the phase it was in.
 /// </summary>
-public sealed record StackGanOptions
+public sealed record StackGanOptions : Training.RunOptions
 {
     public int Size { get; init; } = 64;                  // Stage-II output (the exported image)
     public int StageOneSize { get; init; } = 32;          // Stage-I output
@@ -38,15 +38,6 @@ public sealed record StackGanOptions
     public string[] Vocabulary { get; init; } = [];
 
     [JsonPropertyName("batchSize")] public int Batch { get; init; } = 64;
-    public long MaxSteps { get; init; }                   // > 0 stops early (all phases count)
-    public double MaxMinutes { get; init; }
-    public double CheckpointMinutes { get; init; } = 3;
-    public string Device { get; init; } = "cpu";          // CPU only: the step does not move tensors to a GPU
-    public int Seed { get; init; }
-    public string Data { get; init; } = "";               // captioned image folder (captions.tsv), see CaptionedImages
-    public string Out { get; init; } = "";
-    public string DataDescription { get; init; } = "";
-    public string DataLicense { get; init; } = "";
 
     [JsonIgnore] public long TotalSteps => EncoderSteps + StageOneSteps + StageTwoSteps;
 }

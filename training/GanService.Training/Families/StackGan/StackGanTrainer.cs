@@ -244,11 +244,7 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
         var loopData = new StackGanData(o, data.Count);
         long total = o.MaxSteps > 0 ? Math.Min(o.MaxSteps, o.TotalSteps) : o.TotalSteps;
-        TrainingLoop.Run(trainer, loopData, new LoopSettings
-        {
-            RunDirectory = o.Out, Options = saved, Seed = o.Seed, Epochs = (int)Math.Ceiling((double)o.TotalSteps / loopData.StepsPerEpoch),
-            MaxSteps = total, MaxMinutes = o.MaxMinutes, CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
-        });
+        TrainingLoop.Run(trainer, loopData, o.Loop(saved, (int)Math.Ceiling((double)o.TotalSteps / loopData.StepsPerEpoch), resume, console, maxSteps: total));
         return saved;
     }
 }

@@ -9,12 +9,17 @@ using GanService.Training.Tricks;
 
 namespace GanService.Training.Families.StyleGan2;
 
-/// <summary>Training options (NVlabs StyleGAN2-ADA defaults unless a comment says why not).</summary>
-public sealed record StyleGan2TrainOptions
+/// <summary>Training options (NVlabs StyleGAN2-ADA defaults unless a comment says why not). A run stops after 60 minutes
+/// unless --max-minutes says otherwise, and writes to runs/stylegan2 unless --out does.</summary>
+public sealed record StyleGan2TrainOptions : RunOptions
 {
+    public StyleGan2TrainOptions()
+    {
+        MaxMinutes = 60;
+        Out = "runs/stylegan2";
+    }
+
     public StyleGan2Architecture Arch { get; init; } = new();
-    public string Data { get; init; } = "";                // image folder the run reads (resume reads it again); never exported
-    public string DataDescription { get; init; } = "";     // for the manifest ("" = folder name + image count, recorded at training)
     // Keys batchSize / out as in every family; options files from before read their former names (batch, output).
     [JsonPropertyName("batchSize"), OptionAlias("batch")] public int Batch { get; init; } = 32;
     public double LearningRateG { get; init; } = 0.0025;   // NVlabs small configs (cifar / paper256 use 2.5e-3 / 2e-3)
@@ -32,13 +37,7 @@ public sealed record StyleGan2TrainOptions
     public string Augment { get; init; } = "color,translation,cutout"; // DiffAugment policy, "" = off
     public bool Mirror { get; init; } = true;
     public int Epochs { get; init; } = 1000;
-    public double MaxMinutes { get; init; } = 60;          // 0 = no limit
-    public long MaxSteps { get; init; }                    // 0 = all epochs
-    public double CheckpointMinutes { get; init; } = 3;
     public int SampleCount { get; init; } = 32;            // fixed seeds 0 … n−1 in every sample grid
-    public int Seed { get; init; } = 0;
-    [JsonPropertyName("out"), OptionAlias("output")] public string Output { get; init; } = "runs/stylegan2";
-    public string Device { get; init; } = "cpu";           // cpu | cuda | cuda:N
     public int? ImageLimit { get; init; }
 }
 
@@ -214,11 +213,7 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
         var o = Options;
         // What export will call the data: the given description, else the folder's name and size (never its path).
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), new LoopSettings
-        {
-            RunDirectory = o.Output, Options = saved, Seed = o.Seed, Epochs = o.Epochs, MaxSteps = o.MaxSteps,
-            MaxMinutes = o.MaxMinutes, CheckpointMinutes = o.CheckpointMinutes, Console = console,
-        }, _restored);
+        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), o.Loop(saved, o.Epochs, resume: false, console), _restored);
     }
 
     public void Dispose()

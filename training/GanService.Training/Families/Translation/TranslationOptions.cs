@@ -7,12 +7,8 @@ namespace GanService.Training.Families.Translation;
 /// the reference's; the CLI overrides them with named flags or `--set name=value`, and the checkpoint stores the
 /// resolved record so export rebuilds exactly what was trained.
 /// </summary>
-public record TranslationOptions
+public record TranslationOptions : Training.RunOptions
 {
-    public string Data { get; init; } = "";            // dataset root (layout depends on the family); never exported
-    public string DataDescription { get; init; } = ""; // for the manifest: name, size, origin ("" = folder name + count, recorded at training)
-    public string DataLicense { get; init; } = "";     // the data's licence, for the manifest
-    public string Out { get; init; } = "";             // run folder: checkpoint/, losses.csv, metrics.jsonl, samples/ (grids, loss_plot.png)
     public int LoadSize { get; init; } = 286;          // resize to LoadSize² before the random crop (junyanz load_size)
     public int CropSize { get; init; } = 256;          // training / model image size (junyanz crop_size)
     public bool NoFlip { get; init; }                  // disable the random horizontal mirror
@@ -27,16 +23,11 @@ public record TranslationOptions
     public double Beta2 { get; init; } = 0.999;
     public string Init { get; init; } = "normal";      // normal | xavier | kaiming | orthogonal | default
     public double InitGain { get; init; } = 0.02;      // σ of the normal init (junyanz init_gain)
-    public int Seed { get; init; }                     // torch + shuffle + crop/flip seed
-    public string Device { get; init; } = "cpu";       // cpu | cuda | cuda:N
-    public double CheckpointMinutes { get; init; } = 3; // time-based checkpoint interval (plus every epoch end)
     // Parallel image decoders; 0 = decode on the training thread. 0 by default: decoder threads allocating during steps
     // let the GC free TorchSharp 0.107's temporary Scalars under native calls (docs/platform.md); decoding costs little
     // next to a CPU training step.
     public int Workers { get; init; }
     public int Prefetch { get; init; } = 4;            // decoded batches queued ahead of the trainer
-    public long MaxSteps { get; init; }                // stop after this many steps in total (0 = run all epochs)
-    public double MaxMinutes { get; init; }            // stop after this much wall time (0 = no limit)
     public int SampleCount { get; init; } = 4;         // rows in the per-epoch sample grid
 
     [JsonIgnore] public int TotalEpochs => NEpochs + NEpochsDecay;

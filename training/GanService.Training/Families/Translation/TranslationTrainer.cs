@@ -29,11 +29,7 @@ public static class TranslationTraining
         var o = trainer.Options;
         // What export will call the data: the given description, else the folder's name and size (never its path).
         var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, loader.Dataset.Count) };
-        return TrainingLoop.Run(trainer, new TranslationData(loader, o.SampleCount), new LoopSettings
-        {
-            RunDirectory = o.Out, Options = saved, Seed = o.Seed, Epochs = o.TotalEpochs, MaxSteps = o.MaxSteps,
-            MaxMinutes = o.MaxMinutes, CheckpointMinutes = o.CheckpointMinutes, Resume = resume, Console = console,
-        });
+        return TrainingLoop.Run(trainer, new TranslationData(loader, o.SampleCount), o.Loop(saved, o.TotalEpochs, resume, console));
     }
 
     /// <summary>

@@ -1,0 +1,28 @@
+namespace GanService.Training.Training;
+
+/// <summary>
+/// The settings every family's options record shares: what the run reads and how it is described, where it writes,
+/// its seed and device, and how long it runs and how often it checkpoints. Each family's record derives from it and adds
+/// its networks, losses, batch size and epochs (their defaults differ by family); the JSON keys are the same in every
+/// family (data, dataDescription, dataLicense, out, seed, device, maxSteps, maxMinutes, checkpointMinutes).
+/// </summary>
+public abstract record RunOptions
+{
+    public string Data { get; init; } = "";                // what the run reads (resume reads it again); never exported
+    public string DataDescription { get; init; } = "";     // for the manifest ("" = folder name + count, recorded at training)
+    public string DataLicense { get; init; } = "";         // the data's licence, for the manifest
+    // Run folder: checkpoint/, losses.csv, metrics.jsonl, samples/. StyleGAN2 options files from before read "output".
+    [OptionAlias("output")] public string Out { get; init; } = "";
+    public int Seed { get; init; }
+    public string Device { get; init; } = "cpu";           // cpu | cuda | cuda:N where the family's step moves tensors
+    public long MaxSteps { get; init; }                    // > 0: stop after this many steps in total
+    public double MaxMinutes { get; init; }                // > 0: stop after this much time in this session
+    public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
+
+    /// <summary>The loop's settings for this run: the folder, seed, limits and checkpoint interval from these options.</summary>
+    public LoopSettings Loop(object saved, int epochs, bool resume, TextWriter? console, long? maxSteps = null) => new()
+    {
+        RunDirectory = Out, Options = saved, Seed = Seed, Epochs = epochs, MaxSteps = maxSteps ?? MaxSteps,
+        MaxMinutes = MaxMinutes, CheckpointMinutes = CheckpointMinutes, Resume = resume, Console = console,
+    };
+}
