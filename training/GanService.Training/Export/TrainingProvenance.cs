@@ -26,6 +26,23 @@ public static partial class TrainingProvenance
             : string.IsNullOrWhiteSpace(dataPath) ? string.Create(CultureInfo.InvariantCulture, $"{count} samples")
             : string.Create(CultureInfo.InvariantCulture, $"{DataDescription("", dataPath)}, {count} samples");
 
+    /// <summary>The manifest's licence: the data's licence given at training, else "unspecified".</summary>
+    public static string License(Training.RunOptions o) => o.DataLicense != "" ? o.DataLicense : "unspecified";
+
+    /// <summary>
+    /// What a manifest says of how the model was trained: the data (described, never its path) and its licence — or
+    /// "none (random initialisation)" without a checkpoint — and, when <paramref name="steps"/> is given and the
+    /// checkpoint has a state file, the time on the run's device and the steps in the family's words.
+    /// </summary>
+    public static Contracts.TrainingInfo Describe(Training.RunOptions o, string? checkpoint, Func<Checkpoints.TrainingState, string>? steps = null)
+    {
+        if (checkpoint is null) return new Contracts.TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: Onnx.OnnxExporter.ProducerVersion);
+        var info = new Contracts.TrainingInfo(DataDescription(o.DataDescription, o.Data), License(o), TrainerVersion: Onnx.OnnxExporter.ProducerVersion);
+        if (steps is null || !File.Exists(Path.Combine(checkpoint, Checkpoints.Checkpoint.StateFile))) return info;
+        var state = Checkpoints.Checkpoint.ReadState(checkpoint);
+        return info with { Duration = Duration(state.ElapsedSeconds, o.Device), Steps = steps(state) };
+    }
+
     /// <summary>"12.3 min on CPU" / "12.3 min on CUDA GPU", from the checkpoint's elapsed seconds and the run's device.</summary>
     public static string Duration(double elapsedSeconds, string device) =>
         string.Create(CultureInfo.InvariantCulture, $"{elapsedSeconds / 60:0.#} min on {DeviceKind(device)}");

@@ -19,6 +19,13 @@ public abstract record RunOptions
     public double MaxMinutes { get; init; }                // > 0: stop after this much time in this session
     public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
 
+    /// <summary>A family whose step does not move tensors to a GPU refuses any other device before it starts.</summary>
+    public void RequireCpu(string family)
+    {
+        if (Families.Translation.Networks.ParseDevice(Device).type != DeviceType.CPU)
+            throw new ArgumentException($"--device {Device}: {family} trains on the CPU only for now (its step does not move tensors to a GPU)");
+    }
+
     /// <summary>The loop's settings for this run: the folder, seed, limits and checkpoint interval from these options.</summary>
     public LoopSettings Loop(object saved, int epochs, bool resume, TextWriter? console, long? maxSteps = null) => new()
     {

@@ -25,17 +25,9 @@ public sealed class BigGanExportFamily : IExportableFamily
             o = o with { ClassNames = Enumerable.Range(0, o.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray() };
         var (g, _, ema) = BigGanTrainer.Build(o);
         var exported = ema;
-        TrainingInfo training;
-        if (checkpoint is not null)
-        {
-            Checkpoint.LoadModule(checkpoint, weights, ema);
-            var state = Checkpoint.ReadState(checkpoint);
-            training = new TrainingInfo(TrainingProvenance.DataDescription(o.DataDescription, o.Data), o.DataLicense != "" ? o.DataLicense : "unspecified",
-                TrainingProvenance.Duration(state.ElapsedSeconds, o.Device),
-                string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations ({o.DSteps} D steps each), batch {o.Batch}, hinge loss, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"),
-                OnnxExporter.ProducerVersion);
-        }
-        else training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);
+        if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, weights, ema);
+        var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
+            $"{state.Step} iterations ({o.DSteps} D steps each), batch {o.Batch}, hinge loss, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));
         var (inputs, outputs) = exported.OnnxSignature();
         var model = OnnxExporter.Export(exported, inputs, outputs, graphName: "biggan");
         var draft = new ModelManifest
@@ -44,7 +36,7 @@ public sealed class BigGanExportFamily : IExportableFamily
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             Latent = new LatentSpec(o.ZDim),
             Labels = o.ClassNames,
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
+            License = TrainingProvenance.License(o),
             Training = training,
             Description = checkpoint is null ? "Randomly initialised BigGAN generator (for checking the export chain)." : null,
         };

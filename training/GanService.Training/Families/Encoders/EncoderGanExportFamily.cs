@@ -29,8 +29,8 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
             Checkpoint.LoadModule(checkpoint, "G", g);
         }
         var (draft, graphs) = Export(e, g, o, modelName, checkpoint);
-        draft = GenerationExportFamily.WithTrainingState(draft, checkpoint,
-            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}{(o.IsAli ? "" : $", prior {o.Prior}, reconstruction weight {o.ReconstructionWeight}")}"));
+        draft = draft with { Training = TrainingProvenance.Describe(o, checkpoint,
+            state => string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(o.IsAli ? "" : $", prior {o.Prior}, reconstruction weight {o.ReconstructionWeight}")}")) };
         return (draft, graphs);
     }
 
@@ -50,9 +50,8 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             // /generate draws z from N(0, I); a mixture-prior AAE says so, since its decoder was trained on the mixture.
             Latent = new LatentSpec(o.Nz, o.Prior == "mixture10" ? "mixture10" : "normal"),
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
-                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            License = TrainingProvenance.License(o),
+            Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? $"Randomly initialised {o.Family} decoder and encoder (for checking the export chain)." : null,
         };
         return (draft, [decoder, encoder]);

@@ -42,7 +42,7 @@ public sealed class EncoderGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         if (o.Family is not ("aae" or "ali")) throw new ArgumentException($"unknown encoder family '{o.Family}' (aae | ali)");
         if (o.Prior is not ("gaussian" or "mixture10")) throw new ArgumentException($"prior '{o.Prior}' must be gaussian or mixture10");
         if (o.IsAli && o.Prior != "gaussian") throw new ArgumentException("ALI samples z from N(0, I); --set prior applies to aae");
-        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU) throw new ArgumentException($"--device {o.Device}: {o.Family} trains on the CPU only for now");
+        o.RequireCpu(o.Family);
         if (AdversarialLosses.IsWasserstein(o.LossKind)) throw new ArgumentException($"--loss {o.Loss}: this step runs one D update per E/G update; Wasserstein critics need n_critic");
         (Options, _data) = (o, data);
         (E, G, D) = Build(o);

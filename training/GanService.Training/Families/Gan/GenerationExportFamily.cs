@@ -28,8 +28,8 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
         var (g, _, ema) = GenerationTrainer.Build(o);
         var exported = checkpoint is null ? g : LoadGenerator(checkpoint, g, ema);
         var (model, draft, graph) = Export(exported, o, modelName, checkpoint);
-        draft = WithTrainingState(draft, checkpoint,
-            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"));
+        draft = draft with { Training = TrainingProvenance.Describe(o, checkpoint,
+            state => string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}")) };
         return (draft, [graph]);
     }
 
@@ -40,21 +40,6 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
         if (ema is not null && File.Exists(Path.Combine(checkpoint, "G_ema.weights"))) { Checkpoint.LoadModule(checkpoint, "G_ema", ema); return ema; }
         Checkpoint.LoadModule(checkpoint, "G", g);
         return g;
-    }
-
-    /// <summary>The draft with the checkpoint's training time and step count (CPU trainers), when it has a state file.</summary>
-    public static ModelManifest WithTrainingState(ModelManifest draft, string? checkpoint, Func<long, string> steps)
-    {
-        if (checkpoint is null || !File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile))) return draft;
-        var state = Checkpoint.ReadState(checkpoint);
-        return draft with
-        {
-            Training = draft.Training! with
-            {
-                Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),   // these trainers run on the CPU
-                Steps = steps(state.Step),
-            },
-        };
     }
 
     public static (global::Onnx.ModelProto Model, ModelManifest Draft, PackagedGraph Graph) Export(LatentGenerator g, GenerationOptions o, string modelName, string? source)
@@ -69,9 +54,8 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             Latent = new LatentSpec(o.Nz),
             Labels = o.Conditional ? o.ClassNames : [],
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
-                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            License = TrainingProvenance.License(o),
+            Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? $"Randomly initialised {o.Family} generator (for checking the export chain)." : null,
         };
         return (model, draft, new PackagedGraph("model", "model.onnx", model, specs, [ModelPackage.Spec(outputs[0], TensorRoles.Image)]));

@@ -39,8 +39,7 @@ public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
 
     public GenerationTrainer(GenerationOptions o, LabelledImageSet data)
     {
-        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
-            throw new ArgumentException($"--device {o.Device}: gan/dcgan/cgan train on the CPU only for now (their step does not move tensors to a GPU)");
+        o.RequireCpu(o.Family);
         (Options, _data) = (o, data);
         (G, D, GEma) = Build(o);
         // The EMA is the loop's (Ema above), so the stepper gets none.

@@ -21,8 +21,8 @@ public sealed class InfoGanExportFamily : IExportableFamily
         var (g, _, ema) = InfoGanTrainer.Build(o);
         var exported = checkpoint is null ? g : GenerationExportFamily.LoadGenerator(checkpoint, g, ema);
         var (_, draft, graph) = Export(exported, o, modelName, checkpoint);
-        draft = GenerationExportFamily.WithTrainingState(draft, checkpoint,
-            step => string.Create(CultureInfo.InvariantCulture, $"{step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}"));
+        draft = draft with { Training = TrainingProvenance.Describe(o, checkpoint,
+            state => string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}")) };
         return (draft, [graph]);
     }
 
@@ -50,9 +50,8 @@ public sealed class InfoGanExportFamily : IExportableFamily
             Name = modelName, Family = InfoGanTrainer.FamilyName, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             Latent = new LatentSpec(o.Nz),
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
-                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            License = TrainingProvenance.License(o),
+            Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? "Randomly initialised InfoGAN generator (for checking the export chain)." : null,
         };
         return (model, draft, new PackagedGraph("model", "model.onnx", model, InputSpecs(g, o, inputs), [ModelPackage.Spec(outputs[0], TensorRoles.Image)]));

@@ -48,8 +48,7 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
 
     public InfoGanTrainer(InfoGanOptions o, LabelledImageSet data)
     {
-        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
-            throw new ArgumentException($"--device {o.Device}: infogan trains on the CPU only for now");
+        o.RequireCpu("infogan");
         if (AdversarialLosses.IsWasserstein(o.LossKind))
             throw new ArgumentException($"--loss {o.Loss}: InfoGAN here runs one D step per G step; a Wasserstein critic needs n_critic and a BatchNorm-free D");
         (Options, _data) = (o, data);

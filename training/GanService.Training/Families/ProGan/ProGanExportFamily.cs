@@ -21,7 +21,6 @@ public sealed class ProGanExportFamily : IExportableFamily
         var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
         var o = ExportOptions.Resolve(checkpoint, rest, new ProGanOptions());
         var (g, d, ema) = ProGanTrainer.Build(o);
-        TrainingInfo training;
         if (checkpoint is not null)
         {
             var state = Checkpoint.ReadState(checkpoint);
@@ -29,12 +28,9 @@ public sealed class ProGanExportFamily : IExportableFamily
             if (s.Level < o.MaxLevel || s.Alpha < 1)
                 throw new ArgumentException($"the checkpoint is at {s.Resolution}² (α {s.Alpha:F2}); it exports once it has grown to {o.Size}² with α = 1");
             Checkpoint.LoadModule(checkpoint, weights, ema);
-            training = new TrainingInfo(TrainingProvenance.DataDescription(o.DataDescription, o.Data), o.DataLicense != "" ? o.DataLicense : "unspecified",
-                TrainingProvenance.Duration(state.ElapsedSeconds, o.Device),
-                string.Create(CultureInfo.InvariantCulture, $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"),
-                OnnxExporter.ProducerVersion);
         }
-        else training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);
+        var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
+            $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));
         var (inputs, outputs) = ema.OnnxSignature();
         var model = OnnxExporter.Export(ema, inputs, outputs, graphName: "progan");
         g.Dispose(); d.Dispose();
@@ -43,7 +39,7 @@ public sealed class ProGanExportFamily : IExportableFamily
             Name = modelName, Family = ProGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             Latent = new LatentSpec(o.ZDim),
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
+            License = TrainingProvenance.License(o),
             Training = training,
             Description = checkpoint is null ? "Randomly initialised ProGAN generator (for checking the export chain)." : null,
         };

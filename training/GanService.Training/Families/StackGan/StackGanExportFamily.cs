@@ -23,20 +23,12 @@ public sealed class StackGanExportFamily : IExportableFamily
         var (g, _, _, _) = StackGanTrainer.Build(o);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
         var (draft, graph) = Export(g, o, modelName, checkpoint);
-        if (checkpoint is not null && File.Exists(Path.Combine(checkpoint, Checkpoint.StateFile)))
+        draft = draft with { Training = TrainingProvenance.Describe(o, checkpoint, state =>
         {
-            var state = Checkpoint.ReadState(checkpoint);
             long encoder = Math.Min(state.Step, o.EncoderSteps), one = Math.Clamp(state.Step - o.EncoderSteps, 0, o.StageOneSteps),
                 two = Math.Clamp(state.Step - o.EncoderSteps - o.StageOneSteps, 0, o.StageTwoSteps);
-            draft = draft with
-            {
-                Training = draft.Training! with
-                {
-                    Duration = TrainingProvenance.Duration(state.ElapsedSeconds, "cpu"),
-                    Steps = string.Create(CultureInfo.InvariantCulture, $"{encoder} encoder + {one} Stage-I + {two} Stage-II steps, batch {o.Batch}, KL coefficient {o.KlCoefficient}"),
-                },
-            };
-        }
+            return string.Create(CultureInfo.InvariantCulture, $"{encoder} encoder + {one} Stage-I + {two} Stage-II steps, batch {o.Batch}, KL coefficient {o.KlCoefficient}");
+        }) };
         return (draft, [graph]);
     }
 
@@ -52,9 +44,8 @@ public sealed class StackGanExportFamily : IExportableFamily
             Image = new ImageSpec(3, o.Size, o.Size),
             Latent = new LatentSpec(g.LatentSize),
             Text = new TextSpec(o.Vocabulary, o.MaxTokens),
-            License = o.DataLicense != "" ? o.DataLicense : "unspecified",
-            Training = new TrainingInfo(source is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data),
-                o.DataLicense != "" ? o.DataLicense : "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
+            License = TrainingProvenance.License(o),
+            Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? "Randomly initialised StackGAN generator (for checking the export chain)."
                 : $"StackGAN text-to-image: text (words of the vocabulary) + seed → {o.Size}² image; latent = z ({o.ZDim}) + Stage-I ε ({o.ConditionDim}) + Stage-II ε ({o.ConditionDim}).",
         };

@@ -46,8 +46,7 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
 
     public StackGanTrainer(StackGanOptions o, CaptionedImages data)
     {
-        if (Translation.Networks.ParseDevice(o.Device).type != DeviceType.CPU)
-            throw new ArgumentException($"--device {o.Device}: stackgan trains on the CPU only for now");
+        o.RequireCpu("stackgan");
         if (o.Vocabulary.Length == 0) throw new ArgumentException("stackgan: the options carry no vocabulary (built from the captions when a run starts)");
         if (data.Size != o.Size) throw new ArgumentException($"the data is {data.Size}², the model {o.Size}²");
         (Options, _data) = (o, data);

@@ -122,19 +122,14 @@ public static class TranslationExport
 
     public static ModelManifest Draft(string modelName, string family, int channels, int size, string? checkpoint, TranslationOptions o, string what)
     {
-        string data = checkpoint is null ? "none (random initialisation)" : TrainingProvenance.DataDescription(o.DataDescription, o.Data);
-        string license = o.DataLicense != "" ? o.DataLicense : "unspecified";
-        var state = checkpoint is null ? null : Checkpoint.ReadState(checkpoint);
         return new ModelManifest
         {
             Name = modelName, Family = family, Task = ModelTasks.Translate, Graphs = [],
             Image = new ImageSpec(channels, size, size),
-            License = license,
+            License = TrainingProvenance.License(o),
+            Training = TrainingProvenance.Describe(o, checkpoint,
+                state => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{state.Step} steps, {state.Epoch} epochs")),
             Description = checkpoint is null ? $"Randomly initialised {what} (for checking the export chain)." : what,
-            Training = new TrainingInfo(data, checkpoint is null ? "n/a" : license,
-                state is null ? null : TrainingProvenance.Duration(state.ElapsedSeconds, o.Device),
-                state is null ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{state.Step} steps, {state.Epoch} epochs"),
-                OnnxExporter.ProducerVersion),
         };
     }
 }
