@@ -28,36 +28,39 @@ public static class TrainGenerationCommands
             new("--conditioning", "conditioning", "cgan discriminator: concat | projection"),
             new("--limit", "imageLimit", "use only the first N images (0 = all)"),
         ],
-        (options, resume, log) =>
+        (options, resume, log) => TrainOnImages((GenerationOptions)options, o => (o.Size, o.Channels, o.ImageLimit), log, "", (o, dataset) =>
         {
-            var o = (GenerationOptions)options;
-            using var raw = LoadData(o.Data, o.Size, o.Channels, o.ImageLimit);
-            var dataset = raw.ToSize(o.Size);
             if (family == "cgan" && !resume)
             {
                 if (dataset.Labels is null) throw new ArgumentException("cgan needs labels (IDX labels file or class sub-folders)");
                 o = o with { NumClasses = dataset.ClassNames.Length, ClassNames = dataset.ClassNames };
             }
-            if (o.DataLicense == "" && o.Data.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
-                o = o with { DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²)" };
             var (g, d, _) = GenerationTrainer.Build(o);
-            log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}, classes {dataset.ClassNames.Length}");
             log.WriteLine($"G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
             GenerationTrainer.Train(o, dataset, o.Out, resume, TimeSpan.FromMinutes(o.CheckpointMinutes), log);
-            return 0;
-        },
+        }),
         dir => ReadCheckpoint<GenerationOptions>(dir, family));
 
-    /// <summary>The training images at <paramref name="size"/>, and what a Fashion-MNIST folder is called in the
-    /// manifest (licence, description) when the run did not say; the caller disposes both sets.</summary>
-    public static (LabelledImageSet Raw, LabelledImageSet Sized, string License, string Description) LoadSized(string path, int size, int channels, int limit, string license,
-        string description, string note = "")
+    /// <summary>
+    /// How an image family's run starts: the training images (an IDX folder or an image folder) at the options' size,
+    /// a Fashion-MNIST folder the run did not describe given its licence and description (<paramref name="note"/>
+    /// appended), one line saying what was loaded, then <paramref name="train"/> with those options and images.
+    /// </summary>
+    public static int TrainOnImages<T>(T o, Func<T, (int Size, int Channels, int Limit)> shape, TextWriter log, string note, Action<T, LabelledImageSet> train)
+        where T : RunOptions
     {
-        var raw = LoadData(path, size, channels, limit);
-        var sized = raw.ToSize(size);
-        if (license == "" && path.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
-            (license, description) = ("MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)", $"Fashion-MNIST train ({sized.Count} images, 28² padded to {size}²{note})");
-        return (raw, sized, license, description);
+        var (size, channels, limit) = shape(o);
+        using var raw = LoadData(o.Data, size, channels, limit);
+        var dataset = raw.ToSize(size); // raw itself or its resized copy, which lives as long as the run
+        if (o.DataLicense == "" && o.Data.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
+            o = (T)(o with
+            {
+                DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)",
+                DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {size}²{note})",
+            });
+        log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}{(dataset.Labels is null ? "" : $", classes {dataset.ClassNames.Length}")}");
+        train(o, dataset);
+        return 0;
     }
 
     public static LabelledImageSet LoadData(string path, int size, int channels, int limit)

@@ -24,17 +24,7 @@ public static class TrainInfoGanCommand
             new("--size", "size", "image size (16/32/64; 28² IDX images are padded to 32)"),
             new("--limit", "imageLimit", "use only the first N images (0 = all)"),
         ],
-        (options, resume, log) =>
-        {
-            var o = (InfoGanOptions)options;
-            var (raw, dataset, license, description) = TrainGenerationCommands.LoadSized(o.Data, o.Size, o.Channels, o.ImageLimit, o.DataLicense, o.DataDescription, "; labels unused");
-            using (raw) // dataset is raw itself or its resized copy, which lives as long as the run
-            {
-                o = o with { DataLicense = license, DataDescription = description };
-                log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}");
-                InfoGanTrainer.Train(o, dataset, o.Out, resume, log);
-            }
-            return 0;
-        },
+        (options, resume, log) => TrainGenerationCommands.TrainOnImages((InfoGanOptions)options, o => (o.Size, o.Channels, o.ImageLimit), log, "; labels unused",
+            (o, dataset) => InfoGanTrainer.Train(o, dataset, o.Out, resume, log)),
         dir => ReadCheckpoint<InfoGanOptions>(dir, InfoGanTrainer.FamilyName));
 }
