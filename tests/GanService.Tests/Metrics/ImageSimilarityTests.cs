@@ -84,7 +84,7 @@ public class ImageSimilarityTests
     public void A_multi_domain_card_keeps_one_block_per_target_under_one_heading_and_no_extra_headline()
     {
         var s = new EvalTranslationCommand.TranslationScores(new(0.1, 0.8), new(0.3, 0.5), new(0.2, 0.6), 0.01, 0.5, 0.3);
-        string card = "# m\n\nHeadline: written from the blocks below\n";
+        string card = "# m\n\ntext\n";
         card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s, 40, "a → b", "f.onnx", "b"), "b");
         card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s, 40, "a → c", "f.onnx", "c"), "c");
         card = EvalTranslationCommand.WithTable(card, EvalTranslationCommand.Table(s with { Model = new(0.4, 0.4) }, 40, "a → b", "f.onnx", "b"), "b");
@@ -92,8 +92,12 @@ public class ImageSimilarityTests
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(card, "Beats both baselines").Count);
         Assert.Contains("Target b: held-out SSIM 0.400", card);
         Assert.Contains("Target c: held-out SSIM 0.800", card);
-        Assert.Equal("written from the blocks below", ZooCommand.Headline(card));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(card, "eval translation summary: generated"));
+        Assert.Equal("held-out L1 per target — b 0.400 (best baseline 0.200), c 0.100 (best baseline 0.200); beats both baselines on L1 for 1/2 targets, SSIM 1/2, KID 2/2",
+            ZooCommand.Headline(card[card.IndexOf(EvalTranslationCommand.SummaryBegin, StringComparison.Ordinal)..]));
         Assert.True(card.IndexOf("target b:", StringComparison.Ordinal) < card.IndexOf("target c:", StringComparison.Ordinal));
+        Assert.True(card.IndexOf(EvalTranslationCommand.SummaryBegin, StringComparison.Ordinal) < card.IndexOf("target b:", StringComparison.Ordinal));
+        Assert.Equal(ZooCommand.Headline(card[card.IndexOf(EvalTranslationCommand.SummaryBegin, StringComparison.Ordinal)..]), ZooCommand.Headline(card));
     }
 }
 
