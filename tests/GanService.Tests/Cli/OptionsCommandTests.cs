@@ -69,6 +69,20 @@ public class OptionsCommandTests
         Assert.Equal(3, (double)o["maxMinutes"]!);
     }
 
+    [Theory]
+    [InlineData("out")]
+    [InlineData("OUT")]
+    [InlineData("output")] // StyleGAN2's former key, now every family's alias of out
+    public void The_run_folder_set_under_any_spelling_of_its_key_is_the_one_used(string key)
+    {
+        foreach (var family in new[] { "stylegan2", "dcgan", "pix2pix" })
+        {
+            var (exit, output, err) = CommandRunner.Run(TrainCommand.Create(), family, "--data", "d", "--set", $"{key}=runs/elsewhere", "--dry-run");
+            Assert.True(exit == 0, err);
+            Assert.Equal("runs/elsewhere", (string?)JsonNode.Parse(output)!["out"]);
+        }
+    }
+
     [Fact]
     public void Device_cuda_fails_with_a_clear_line_when_libtorch_has_no_cuda()
     {

@@ -165,7 +165,9 @@ public static class TrainCommand
                 foreach (var (o, keys) in flags)
                     if (parse.GetValue(o) is { } v) overrides.AddRange(keys.Select(k => new KeyValuePair<string, string>(k, v)));
                 overrides.AddRange(OptionsBinder.ParsePairs(parse.GetValue(set) ?? []));
-                string outDir = overrides.LastOrDefault(kv => kv.Key == "out").Value ?? defaultOut;
+                // The run folder decides where --resume looks, so it is resolved first, under any spelling of its key.
+                var outKey = OptionsBinder.Find(OptionsBinder.Keys(family.Defaults().GetType()), "out", TextWriter.Null);
+                string outDir = overrides.LastOrDefault(kv => OptionsBinder.Names(outKey, kv.Key)).Value ?? defaultOut;
                 overrides.Add(new("out", outDir));
                 bool isResume = parse.GetValue(resume);
                 var ckpt = Path.Combine(outDir, "checkpoint");

@@ -71,6 +71,14 @@ public static class OptionsBinder
         throw new ArgumentException($"unknown option '{given}'; known: {string.Join(", ", keys.Select(k => k.Name))}");
     }
 
+    /// <summary>Whether <paramref name="given"/> names <paramref name="key"/>: its name or full name in any of the
+    /// accepted spellings, or a former name.</summary>
+    public static bool Names(OptionKey key, string given)
+    {
+        string n = Normalise(given);
+        return Normalise(key.Name) == n || Normalise(key.FullName) == n || key.Aliases.Any(a => Normalise(a) == n);
+    }
+
     /// <summary>`name=value` strings (from --set) as pairs; a string without '=' is an error.</summary>
     public static List<KeyValuePair<string, string>> ParsePairs(IEnumerable<string> sets) =>
         sets.Select(s =>
