@@ -147,6 +147,23 @@ public sealed class EmojiDatasetTests : IDisposable
         Assert.All(all, c => Assert.Equal(EmojiKey.IsTest(c.Key), c.File.Contains($"{Path.DirectorySeparatorChar}test{Path.DirectorySeparatorChar}")));
     }
 
+    [Fact]
+    public void Groups_layout_puts_each_emoji_in_its_group_folder_on_its_side_of_the_split_and_leaves_components_out()
+    {
+        var rows = OpenMojiCatalogue.Parse(Csv + "🏻,1F3FB,component,skin-tone,light skin tone,,,Emily\n");
+        var style = new FlatStyle("openmoji", rows.Select(r => r.Key));
+        var r = EmojiDatasets.Groups(style, rows, _root, 8);
+        Assert.Equal(3, r.Train + r.Test);
+        foreach (var (key, group) in new[] { ("1f600", "smileys-emotion"), ("2764", "smileys-emotion"), ("1f44d-1f3fb", "people-body") })
+        {
+            string split = EmojiKey.IsTest(key) ? "test" : "train";
+            Assert.True(File.Exists(Path.Combine(_root, split, group, key + ".png")), $"{split}/{group}/{key}.png");
+        }
+        Assert.False(Directory.Exists(Path.Combine(_root, "train", "component")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "test", "component")));
+        Assert.Contains("\"layout\": \"groups\"", File.ReadAllText(Path.Combine(_root, "dataset.json")));
+    }
+
     [Theory]
     [InlineData("thumbs up: medium-light skin tone", "thumbs-up-medium-light")]
     [InlineData("man’s shoe", "mans-shoe")]

@@ -55,7 +55,7 @@ public static class DatasetsCommand
     private static Command Emoji()
     {
         var output = new Option<string>("--out") { Description = "folder to write", Required = true };
-        var layout = new Option<string>("--layout") { Description = "aligned (pix2pix: train|test/A, B), unaligned (CycleGAN: trainA, trainB, testA, testB), domains (StarGAN: train|test/<style>)", DefaultValueFactory = _ => "aligned" };
+        var layout = new Option<string>("--layout") { Description = "aligned (pix2pix: train|test/A, B), unaligned (CycleGAN: trainA, trainB, testA, testB), domains (StarGAN: train|test/<style>), groups (OpenMoji colour, train|test/<group>: the classes of the emoji content classifier)", DefaultValueFactory = _ => "aligned" };
         var source = new Option<string>("--source") { Description = "aligned pair: openmoji-line2color (A = OpenMoji line art, B = OpenMoji colour)", DefaultValueFactory = _ => "openmoji-line2color" };
         var a = new Option<string>("--a") { Description = "unaligned: style of domain A (" + string.Join(", ", EmojiSources.Styles) + ")", DefaultValueFactory = _ => "openmoji" };
         var b = new Option<string>("--b") { Description = "unaligned: style of domain B", DefaultValueFactory = _ => "twemoji" };
@@ -81,7 +81,8 @@ public static class DatasetsCommand
                 "domains" => EmojiDatasets.Domains(parse.GetValue(styles)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(n => EmojiSources.Open(n, s)).ToArray() is { Length: >= 2 } list ? list : throw new ArgumentException("--styles needs at least two styles"),
                     outDir, px, jobs, Console.Out),
-                var l => throw new ArgumentException($"unknown --layout '{l}'; known: aligned, unaligned, domains"),
+                "groups" => OpenMoji(s) is var (colour, catalogue) ? EmojiDatasets.Groups(colour, catalogue, outDir, px, jobs, Console.Out) : null!,
+                var l => throw new ArgumentException($"unknown --layout '{l}'; known: aligned, unaligned, domains, groups"),
             };
         }, parse.GetValue(output)!));
         return cmd;
@@ -95,12 +96,17 @@ public static class DatasetsCommand
         { output, size, EmojiCache, NotoFont, Jobs };
         cmd.SetAction(parse => RunEmoji(parse, () =>
         {
-            var s = Settings(parse);
-            var colour = EmojiSources.Open("openmoji", s);
-            var catalogue = OpenMojiCatalogue.Read(Path.Combine(((SvgEmojiStyle)colour).PackageDir, "data", "openmoji.csv"));
+            var (colour, catalogue) = OpenMoji(Settings(parse));
             return EmojiDatasets.Captions(colour, catalogue, parse.GetValue(output)!, parse.GetValue(size), parse.GetValue(Jobs), Console.Out);
         }, parse.GetValue(output)!));
         return cmd;
+    }
+
+    /// <summary>OpenMoji's colour drawings and its catalogue (group, subgroup, annotation, tags of every emoji).</summary>
+    private static (IEmojiStyle Colour, IReadOnlyList<OpenMojiEntry> Catalogue) OpenMoji(EmojiSources.Settings s)
+    {
+        var colour = EmojiSources.Open("openmoji", s);
+        return (colour, OpenMojiCatalogue.Read(Path.Combine(((SvgEmojiStyle)colour).PackageDir, "data", "openmoji.csv")));
     }
 
     private static int RunEmoji(System.CommandLine.ParseResult parse, Func<EmojiDatasets.Result> build, string outDir)

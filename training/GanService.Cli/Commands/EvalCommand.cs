@@ -25,10 +25,24 @@ public static class EvalCommand
         var count = new Option<int>("--count") { Description = "generated samples", DefaultValueFactory = _ => 5000 };
         var subsets = new Option<int>("--subsets") { Description = "KID subsets (of 1000)", DefaultValueFactory = _ => 50 };
         var trunc = ModelArguments.Trunc();
-        var cmd = new Command("eval", "FID/KID-style distances of a generate model over a user-supplied ONNX feature extractor") { model, features, data, count, subsets, trunc };
+        var images = new Option<string?>("--images") { Description = "instead of --model: the images of this folder against --data (e.g. the training set against the held-out set: the floor a model can reach)" };
+        var size = new Option<int>("--size") { Description = "with --images: the size both sets are compared at", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("eval", "FID/KID-style distances of a generate model over a user-supplied ONNX feature extractor") { model, features, data, count, subsets, trunc, images, size };
         cmd.SetAction(parse =>
         {
-            var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
+            if (parse.GetValue(images) is { } folder)
+            {
+                if (parse.GetValue(model) is not null) throw new ArgumentException("--images replaces --model; give one of them");
+                var imageSpec = new ImageSpec(3, parse.GetValue(size), parse.GetValue(size));
+                using var fx = new FeatureExtractor(parse.GetValue(features)!);
+                using var realSet = LoadReal(parse.GetValue(data)!, imageSpec);
+                using var otherSet = LoadReal(folder, imageSpec);
+                var a = fx.Run(realSet.Batch(torch.arange(realSet.Count, dtype: ScalarType.Int64)), imageSpec).Features;
+                var b = fx.Run(otherSet.Batch(torch.arange(otherSet.Count, dtype: ScalarType.Int64)), imageSpec).Features;
+                Report(parse.InvocationConfiguration.Output, $"images {Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))}", a, b, parse.GetValue(features)!, parse.GetValue(subsets), realSet.Count);
+                return 0;
+            }
+            var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model or --images is required");
             using var gen = ModelArguments.Open(modelDir);
             using var extractor = new FeatureExtractor(parse.GetValue(features)!);
             var spec = gen.Manifest.Image;
@@ -66,14 +80,10 @@ public static class EvalCommand
                     fakes.Add(extractor.Run(Generated(start, Math.Min(500, n - start), null), spec).Features);
             }
             var fake = torch.cat(fakes, 0);
-            double fid = FrechetDistance.Compute(realFeatures, fake);
-            var (kid, kidStd) = KernelDistance.Compute(realFeatures, fake, parse.GetValue(subsets));
+            Report(parse.InvocationConfiguration.Output, $"model {gen.Manifest.Name}", realFeatures, fake, parse.GetValue(features)!, parse.GetValue(subsets), real.Count, "generated");
             var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(inv, $"model {gen.Manifest.Name}: {fake.shape[0]} generated vs {real.Count} real; features {Path.GetFileName(parse.GetValue(features))} (d = {fake.shape[1]})"));
-            Console.WriteLine(string.Create(inv, $"FD  {fid:F3}   (FID-FMNIST when the extractor is the Fashion-MNIST classifier; not comparable to Inception FID)"));
-            Console.WriteLine(string.Create(inv, $"KID {kid:F5} ± {kidStd:F5}"));
             if (accuracy.Count > 0)
-                Console.WriteLine(string.Create(inv, $"class accuracy {accuracy.Average():P1} (per class: {string.Join(", ", accuracy.Select((a, k) => $"{gen.Manifest.Labels[k]} {a:P0}"))})"));
+                parse.InvocationConfiguration.Output.WriteLine(string.Create(inv, $"class accuracy {accuracy.Average():P1} (per class: {string.Join(", ", accuracy.Select((a, k) => $"{gen.Manifest.Labels[k]} {a:P0}"))})"));
             return 0;
         });
         cmd.Subcommands.Add(TrainClassifier());
@@ -87,6 +97,17 @@ public static class EvalCommand
     }
 
     /// <summary>Real images at the model's size: the test split of an IDX folder, or an image folder.</summary>
+    /// <summary>The FD and KID lines between the real features and the other set's.</summary>
+    private static void Report(TextWriter output, string what, Tensor real, Tensor other, string features, int subsets, long realCount, string otherName = "images")
+    {
+        double fid = FrechetDistance.Compute(real, other);
+        var (kid, kidStd) = KernelDistance.Compute(real, other, subsets);
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"{what}: {other.shape[0]} {otherName} vs {realCount} real; features {Path.GetFileName(features)} (d = {other.shape[1]})"));
+        output.WriteLine(string.Create(inv, $"FD  {fid:F3}   (FID-FMNIST when the extractor is the Fashion-MNIST classifier; not comparable to Inception FID)"));
+        output.WriteLine(string.Create(inv, $"KID {kid:F5} ± {kidStd:F5}"));
+    }
+
     internal static LabelledImageSet LoadReal(string path, ImageSpec spec)
     {
         bool idx = Directory.Exists(path) && Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("idx3-ubyte", StringComparison.Ordinal));

@@ -263,13 +263,20 @@ public static class EvalTranslationCommand
         return $"{ZooCommand.HeadlinePrefix} held-out L1 per target — {string.Join(", ", each)}; beats both baselines on L1 for {Count("l1")}/{n} targets, SSIM {Count("ssim")}/{n}, KID {Count("kid")}/{n}";
     }
 
+    /// <summary>The layout a `gan datasets emoji` folder records in its dataset.json (null without one).</summary>
+    private static string? Layout(string root)
+    {
+        var path = Path.Combine(root, "dataset.json");
+        return File.Exists(path) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["layout"]?.GetValue<string>() : null;
+    }
+
     /// <summary>`gan eval train-style-classifier`: the feature network for the emoji KID.</summary>
     public static Command TrainStyleClassifier()
     {
-        var data = new Option<string>("--data") { Description = "a domains folder (train/<style>/, test/<style>/) from `gan datasets emoji --layout domains`", Required = true };
+        var data = new Option<string>("--data") { Description = "a class-folder dataset from `gan datasets emoji`: --layout domains (train|test/<style>) for the style classifier, --layout groups (train|test/<OpenMoji group>) for the content classifier", Required = true };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 4 };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "metrics/emoji-style-classifier.onnx" };
-        var cmd = new Command("train-style-classifier", "train the small emoji style classifier (32² RGB) whose 128-d features the emoji KID uses") { data, epochs, output };
+        var cmd = new Command("train-style-classifier", "train a small emoji classifier (32² RGB) on a dataset's class folders — styles (the emoji style KID's features) or OpenMoji groups (the content KID's)") { data, epochs, output };
         cmd.SetAction(parse =>
         {
             string root = parse.GetValue(data)!;
@@ -284,12 +291,12 @@ public static class EvalTranslationCommand
                 {
                     ["test_accuracy"] = accs[^1].ToString("F4", CultureInfo.InvariantCulture),
                     ["classes"] = string.Join(",", classes),
-                    ["data"] = "emoji styles (gan datasets emoji --layout domains), 32x32 RGB on white, [-1, 1]; held-out emoji by code point",
+                    ["data"] = $"emoji {(Layout(root) == "groups" ? "OpenMoji groups (gan datasets emoji --layout groups)" : "styles (gan datasets emoji --layout domains)")}, 32x32 RGB on white, [-1, 1]; held-out emoji by code point",
                 });
             var path = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             OnnxExporter.Save(onnx, path);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path}: styles {string.Join(", ", classes)}, held-out accuracy {accs[^1]:P2}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path}: classes {string.Join(", ", classes)}, held-out accuracy {accs[^1]:P2}"));
             return 0;
         });
         return cmd;

@@ -95,6 +95,30 @@ public static class EmojiDatasets
         return new Result(train, test);
     }
 
+    /// <summary>
+    /// One folder per OpenMoji group (smileys-emotion, people-body, animals-nature, food-drink, …) under train/ and
+    /// test/, split by emoji as everywhere: the classes of a content classifier, whose features say what an emoji shows
+    /// rather than how it is drawn (the style classifier's). Emoji without a group in the catalogue are left out, and so
+    /// is the "component" group (skin-tone swatches and hair pieces: modifiers, 9 in all, none of them held out).
+    /// </summary>
+    public static Result Groups(IEmojiStyle colour, IReadOnlyList<OpenMojiEntry> catalogue, string outDir, int size, int parallelism = 2, TextWriter? log = null)
+    {
+        var entries = catalogue.GroupBy(e => e.Key).Select(g => g.First())
+            .Where(e => colour.Keys.Contains(e.Key) && !string.IsNullOrWhiteSpace(e.Group) && GroupFolder(e.Group) != "component")
+            .OrderBy(e => e.Key, StringComparer.Ordinal).ToArray();
+        var jobs = entries.Select(e => (colour, e.Key,
+            Path.Combine(outDir, EmojiKey.IsTest(e.Key) ? "test" : "train", GroupFolder(e.Group), e.Key + ".png"))).ToList();
+        Write(jobs, size, parallelism, log);
+        int test = entries.Count(e => EmojiKey.IsTest(e.Key));
+        Describe(outDir, "groups", [colour], size, entries.Length - test, test,
+            $"one folder per OpenMoji group ({string.Join(", ", entries.Select(e => GroupFolder(e.Group)).Distinct().Order(StringComparer.Ordinal))})");
+        return new Result(entries.Length - test, test);
+    }
+
+    /// <summary>A group name as a folder name: lower case, letters, digits and '-'.</summary>
+    public static string GroupFolder(string group) =>
+        new string(group.Trim().ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+
     private static string Clean(string s) => s.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
 
     /// <summary>Train and test keys by <see cref="EmojiKey.IsTest"/>, each in ordinal order.</summary>
