@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Packages a trained emoji StyleGAN2 run as models/emoji-stylegan2 (ONNX graphs + model.json + samples.png) and renders
-# the review figures (seed grid, truncation sweep, style mixing, interpolation) into FIGURES_DIR.
-#   scripts/ship-emoji-stylegan2.sh RUN_DIR [FIGURES_DIR=/tmp/emoji-stylegan2-figures]
+# Exports a StyleGAN2 emoji run into a model folder and measures it: FD / KID against the held-out OpenMoji emoji on the
+# emoji style classifier's and the emoji content classifier's features (beside the training emoji themselves, the
+# floor, and the models already in models/), the nearest training emoji of eight samples, and the card's figures.
+#   scripts/ship-emoji-stylegan2.sh RUN_DIR DATA_DIR MODELS_DIR   # DATA from gan datasets emoji-captions --size 64
+# Writes MODELS_DIR/emoji-stylegan2/ (model, samples.png, truncation.png, style-mix.png, nearest.png) and prints the
+# measurements as a markdown table; the card's prose is written by hand around that table. Export to a staging folder
+# first and move it into models/ only if it measures better than what ships.
 set -euo pipefail
-run=${1:?usage: ship-emoji-stylegan2.sh RUN_DIR [FIGURES_DIR]}
-fig=${2:-/tmp/emoji-stylegan2-figures}
-gan="dotnet run --project training/GanService.Cli --"
-mkdir -p "$fig"
-$gan export stylegan2 --name emoji-stylegan2 --checkpoint "$run/checkpoint" --models models \
-  --set "data=OpenMoji 17.0.0 colour emoji (all 4,495 SVGs) rendered to 32x32 on white by rsvg-convert (gan datasets emoji-captions --size 32, train + test)" \
-  --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
-  --set "license=CC-BY-SA-4.0" \
-  --set "description=StyleGAN2 (32x32, slim) trained on OpenMoji colour emoji; mapping + synthesis graphs, truncation and style mixing in W."
-$gan generate --model models/emoji-stylegan2 --seeds 0-47 --trunc 0.7 --columns 8 --grid models/emoji-stylegan2/samples.png
-$gan generate --model models/emoji-stylegan2 --seeds 0-63 --trunc 1 --columns 8 --grid "$fig/seeds-psi1.png"
-$gan trunc-sweep --model models/emoji-stylegan2 --seeds 0-7 --psi 1,0.9,0.8,0.7,0.6,0.5 --out "$fig/trunc-sweep.png"
-$gan style-mix --model models/emoji-stylegan2 --rows 1,2,3,4,5 --cols 6,7,8,9,10,11 --styles 0-3 --trunc 0.7 --out "$fig/style-mix-coarse.png"
-$gan style-mix --model models/emoji-stylegan2 --rows 1,2,3,4,5 --cols 6,7,8,9,10,11 --styles 4-7 --trunc 0.7 --out "$fig/style-mix-fine.png"
-$gan interpolate --model models/emoji-stylegan2 --from 1 --to 2 --steps 8 --trunc 0.7 --out "$fig/interpolate.png"
-echo "figures in $fig"
+run=${1:?RUN_DIR} data=${2:?DATA_DIR} models=${3:?MODELS_DIR}
+gan=${GAN:-"dotnet run --project training/GanService.Cli --"}
+ckpt=$(mktemp -d)
+trap 'rm -rf "$ckpt"' EXIT
+cp -r "$run/checkpoint/." "$ckpt/"
+m="$models/emoji-stylegan2"
+$gan export stylegan2 --checkpoint "$ckpt" --name emoji-stylegan2 --models "$models" \
+  --set "license=CC-BY-SA-4.0" --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
+  --set "description=StyleGAN2 (64x64, slim) trained on the OpenMoji colour emoji of the training split; mapping + synthesis graphs, truncation and style mixing in W."
+$gan generate --model "$m" --seeds 0-47 --trunc 0.7 --noise-mode const --grid "$m/samples.png"
+$gan trunc-sweep --model "$m" --seeds 0-5 --psi 1,0.9,0.8,0.7,0.6,0.5 --out "$m/truncation.png"
+$gan style-mix --model "$m" --rows 1,2,3,4 --cols 10-14 --styles 0-3 --trunc 0.7 --out "$m/style-mix.png"
+$gan eval nearest --model "$m" --data "$data/train" --seeds 0-7 --trunc 0.7 --out "$m/nearest.png"
+echo "| set | style FD | style KID | content FD | content KID |"
+echo "|---|---|---|---|---|"
+row() {
+  local name=$1; shift
+  local s c
+  s=$($gan eval "$@" --features metrics/emoji-style-classifier.onnx --data "$data/test" | grep -E '^(FD|KID)' | awk '{print $2 ($3 == "±" ? " ± " $4 : "")}' | paste -sd'|')
+  c=$($gan eval "$@" --features metrics/emoji-content-classifier.onnx --data "$data/test" | grep -E '^(FD|KID)' | awk '{print $2 ($3 == "±" ? " ± " $4 : "")}' | paste -sd'|')
+  echo "| $name | ${s%%|*} | ${s#*|} | ${c%%|*} | ${c#*|} |"
+}
+row "this model (ψ 0.7)" --model "$m" --count 1000
+row "this model (ψ 1)" --model "$m" --count 1000 --trunc 1
+for other in models/emoji-stylegan2 models/emoji-progan; do
+  [ -d "$other" ] && [ "$(realpath "$other")" != "$(realpath "$m")" ] && row "$(basename "$other") (shipped)" --model "$other" --count 1000
+done
+row "training emoji (floor)" --images "$data/train" --size 64
