@@ -42,6 +42,11 @@ case "$what" in
       $gan eval translation --model models/emoji-style --checkpoint "$ckpt" --target "$target" --label "$source → $target" --grid "$grid" \
         --inputs "$data/test/$source" --truth "$data/test/$folder" --reference "$data/train/$folder"
     done
+    # styles.png: eight held-out OpenMoji emoji spread over the sorted set, each in every style.
+    picks=$(mktemp -d)
+    ls "$data/test/openmoji" | awk 'NR % 34 == 1' | head -8 | while read -r f; do cp "$data/test/openmoji/$f" "$picks/"; done
+    $gan translate --model models/emoji-style --in "$picks" --target twemoji,fluent,noto,openmoji --out models/emoji-style/styles.png
+    rm -rf "$picks"
     ;;
   *) echo "unknown model '$what': sketch2emoji, cyclegan or stargan" >&2; exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using GanService.Contracts;
 using GanService.Inference;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace GanService.Cli.Commands;
 
@@ -16,21 +18,23 @@ public static class TranslateCommand
         var model = ModelArguments.Model();
         var models = ModelArguments.Models();
         var input = new Option<string>("--in") { Description = "an image or a folder of images", Required = true };
-        var output = new Option<string>("--out") { Description = "output PNG (single image) or folder", Required = true };
-        var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels)" };
+        var output = new Option<string>("--out") { Description = "output PNG (single image) or folder; with several targets, the PNG grid", Required = true };
+        var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels); several (a,b,c) or all: one grid, a row per input: the input, then each target's output" };
         var resize = new Option<string>("--resize") { Description = "fit | crop | stretch", DefaultValueFactory = _ => "crop" };
         var cmd = new Command("translate", "translate images with an exported model through ONNX Runtime") { model, models, input, output, target, resize };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             var policy = Enum.Parse<ResizePolicy>(parse.GetValue(resize)!, ignoreCase: true);
             using var m = ModelArguments.Open(parse, model, models);
-            var targetIndex = TargetIndex(m, parse.GetValue(target));
-            if (GanPipelines.TranslateProblem(m, targetIndex) is { } problem) throw new ArgumentException(problem);
             string inPath = parse.GetValue(input)!, outPath = parse.GetValue(output)!;
             var files = Directory.Exists(inPath)
                 ? Directory.EnumerateFiles(inPath).Where(f => new[] { ".png", ".jpg", ".jpeg", ".webp" }.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToArray()
                 : File.Exists(inPath) ? [inPath] : throw new FileNotFoundException($"'{inPath}' is neither an image nor a folder");
             if (files.Length == 0) throw new FileNotFoundException($"'{inPath}' holds no PNG/JPEG/WebP images");
+            if (parse.GetValue(target) is { } several && (several == "all" || several.Contains(',')))
+                return TargetsGrid(m, files, several, policy, outPath, stdout);
+            var targetIndex = TargetIndex(m, parse.GetValue(target));
+            if (GanPipelines.TranslateProblem(m, targetIndex) is { } problem) throw new ArgumentException(problem);
             bool toFolder = Directory.Exists(inPath) || Directory.Exists(outPath);
             if (toFolder) Directory.CreateDirectory(outPath);
             foreach (var f in files)
@@ -43,6 +47,35 @@ public static class TranslateCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>One grid for several targets (names or indices, or all): a row per input — the input at the model's size,
+    /// then each target's output in the order given.</summary>
+    private static int TargetsGrid(OnnxModel m, string[] files, string targets, ResizePolicy policy, string outPath, TextWriter stdout)
+    {
+        var indices = (targets == "all" ? m.Manifest.Labels : targets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Select(t => TargetIndex(m, t) ?? throw new ArgumentException("--target: an empty name")).ToArray();
+        if (indices.Length == 0) throw new ArgumentException($"--target all: model '{m.Manifest.Name}' has no target domains");
+        if (GanPipelines.TranslateProblem(m, indices[0]) is { } problem) throw new ArgumentException(problem);
+        if (Directory.Exists(outPath)) throw new ArgumentException($"--out '{outPath}' is a folder; several targets make one grid, so give a PNG file");
+        var tiles = new List<Image<Rgb24>>();
+        try
+        {
+            foreach (var f in files)
+            {
+                using var decoded = ImageCodec.Decode(File.ReadAllBytes(f), new ImageLimits());
+                tiles.Add(ImageCodec.Resize(decoded, m.Manifest.Image.Width, m.Manifest.Image.Height, policy));
+                foreach (var t in indices) tiles.Add(GanPipelines.Translate(m, decoded, policy, t, CancellationToken.None));
+            }
+        }
+        catch
+        {
+            foreach (var t in tiles) t.Dispose();
+            throw;
+        }
+        File.WriteAllBytes(outPath, ImageGrid.Encode(tiles, 1 + indices.Length)); // Encode disposes the tiles
+        stdout.WriteLine($"{files.Length} input(s) × (input, {string.Join(", ", indices.Select(i => m.Manifest.Labels[i]))}) → {outPath}");
+        return 0;
     }
 
     /// <summary>--target by name or index; null when the model takes none (the pipeline's check says what is missing).</summary>
