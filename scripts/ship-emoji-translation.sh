@@ -44,7 +44,7 @@ case "$what" in
     done
     # styles.png: eight held-out OpenMoji emoji spread over the sorted set, each in every style.
     picks=$(mktemp -d)
-    ls "$data/test/openmoji" | awk 'NR % 34 == 1' | head -8 | while read -r f; do cp "$data/test/openmoji/$f" "$picks/"; done
+    ls "$data/test/openmoji" | awk 'NR % 34 == 1 && NR < 272' | while read -r f; do cp "$data/test/openmoji/$f" "$picks/"; done
     $gan translate --model models/emoji-style --in "$picks" --target twemoji,fluent,noto,openmoji --out models/emoji-style/styles.png
     rm -rf "$picks"
     ;;
