@@ -16,14 +16,8 @@ public sealed class WebPageTests
     {
         using var api = new KestrelApi(FixtureModels.CreateFolder(FixtureModels.Translate, FixtureModels.Dcgan));
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 1000 } });
-        await page.GotoAsync(api.BaseAddress.ToString());
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await HeadlessChromium.OpenAsync(browser, api.BaseAddress);
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("2 model(s)");
 
         // Translate: upload a file, press Translate, a PNG appears.
@@ -55,14 +49,8 @@ public sealed class WebPageStarGanTests
     {
         using var api = new KestrelApi(FixtureModels.CreateFolder(FixtureModels.StarGan, FixtureModels.Dcgan));
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = WebPageTests.Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 1000 } });
-        await page.GotoAsync(api.BaseAddress.ToString());
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await HeadlessChromium.OpenAsync(browser, api.BaseAddress);
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("2 model(s)");
 
         // A generation model has no target control; the StarGAN model shows one with its domains.
@@ -100,14 +88,8 @@ public sealed class WebPageSketchTests
     {
         using var api = new KestrelApi(RepositoryModels());
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = WebPageTests.Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 1000 } });
-        await page.GotoAsync(api.BaseAddress.ToString());
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await HeadlessChromium.OpenAsync(browser, api.BaseAddress);
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("model(s)");
         await page.SelectOptionAsync("#model", "sketch2emoji");
 
@@ -154,6 +136,24 @@ public sealed class WebPageSketchTests
         Assert.True(spread > 200, $"{spread} coloured pixels in the output");
         var screenshots = Environment.GetEnvironmentVariable("GAN_SCREENSHOT_DIR");
         if (!string.IsNullOrEmpty(screenshots)) await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "web-sketch2emoji.png"), FullPage = true });
+    }
+}
+
+/// <summary>The system Chromium, headless, and the page at an address in a 1100×1000 viewport.</summary>
+internal static class HeadlessChromium
+{
+    public static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = WebPageTests.Chromium,
+        Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    public static async Task<IPage> OpenAsync(IBrowser browser, Uri address)
+    {
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1100, Height = 1000 } });
+        await page.GotoAsync(address.ToString());
+        return page;
     }
 }
 
