@@ -81,7 +81,7 @@ public static class DatasetsCommand
                 "domains" => EmojiDatasets.Domains(parse.GetValue(styles)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(n => EmojiSources.Open(n, s)).ToArray() is { Length: >= 2 } list ? list : throw new ArgumentException("--styles needs at least two styles"),
                     outDir, px, jobs, Console.Out),
-                "groups" => OpenMoji(s) is var (colour, catalogue) ? EmojiDatasets.Groups(colour, catalogue, outDir, px, jobs, Console.Out) : null!,
+                "groups" => Groups(s, outDir, px, jobs),
                 var l => throw new ArgumentException($"unknown --layout '{l}'; known: aligned, unaligned, domains, groups"),
             };
         }, parse.GetValue(output)!));
@@ -107,6 +107,12 @@ public static class DatasetsCommand
     {
         var colour = EmojiSources.Open("openmoji", s);
         return (colour, OpenMojiCatalogue.Read(Path.Combine(((SvgEmojiStyle)colour).PackageDir, "data", "openmoji.csv")));
+    }
+
+    private static EmojiDatasets.Result Groups(EmojiSources.Settings s, string outDir, int size, int jobs)
+    {
+        var (colour, catalogue) = OpenMoji(s);
+        return EmojiDatasets.Groups(colour, catalogue, outDir, size, jobs, Console.Out);
     }
 
     private static int RunEmoji(System.CommandLine.ParseResult parse, Func<EmojiDatasets.Result> build, string outDir)

@@ -96,7 +96,6 @@ public static class EvalCommand
         return cmd;
     }
 
-    /// <summary>Real images at the model's size: the test split of an IDX folder, or an image folder.</summary>
     /// <summary>The FD and KID lines between the real features and the other set's.</summary>
     private static void Report(TextWriter output, string what, Tensor real, Tensor other, string features, int subsets, long realCount, string otherName = "images")
     {
@@ -108,6 +107,7 @@ public static class EvalCommand
         output.WriteLine(string.Create(inv, $"KID {kid:F5} ± {kidStd:F5}"));
     }
 
+    /// <summary>Real images at the model's size: the test split of an IDX folder, or an image folder.</summary>
     internal static LabelledImageSet LoadReal(string path, ImageSpec spec)
     {
         bool idx = Directory.Exists(path) && Directory.GetFiles(path).Any(f => Path.GetFileName(f).Contains("idx3-ubyte", StringComparison.Ordinal));

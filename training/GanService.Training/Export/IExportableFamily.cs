@@ -37,9 +37,22 @@ public static class ExportOptions
     /// </summary>
     public static (string Weights, IReadOnlyDictionary<string, string> Others) GeneratorWeights(IReadOnlyDictionary<string, string> overrides)
     {
-        string weights = overrides.TryGetValue("weights", out var w) ? w : "G_ema";
+        var (w, rest) = Take(overrides, "weights");
+        string weights = w ?? "G_ema";
         if (weights is not ("G_ema" or "G")) throw new ArgumentException($"--set weights must be G_ema or G, got '{weights}'");
-        return (weights, overrides.Where(kv => kv.Key != "weights").ToDictionary());
+        return (weights, rest);
+    }
+
+    /// <summary>An export-only <c>--set</c> key (not a field of the family's options): its value (null when absent; the
+    /// key matches ignoring case) and the other overrides, which go on to <see cref="Resolve{T}"/>.</summary>
+    public static (string? Value, IReadOnlyDictionary<string, string> Others) Take(IReadOnlyDictionary<string, string> overrides, string key)
+    {
+        string? value = null;
+        var rest = new Dictionary<string, string>();
+        foreach (var (k, v) in overrides)
+            if (k.Equals(key, StringComparison.OrdinalIgnoreCase)) value = v;
+            else rest[k] = v;
+        return (value, rest);
     }
 
     /// <summary>The manifest's words for <see cref="GeneratorWeights"/>' choice.</summary>

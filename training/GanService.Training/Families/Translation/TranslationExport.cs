@@ -34,8 +34,8 @@ public sealed class CycleGanExportFamily : IExportableFamily
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
-        string direction = overrides.TryGetValue("direction", out var d) ? d : "AtoB";
-        var rest = overrides.Where(kv => !kv.Key.Equals("direction", StringComparison.OrdinalIgnoreCase)).ToDictionary();
+        var (d, rest) = ExportOptions.Take(overrides, "direction");
+        string direction = d ?? "AtoB";
         var o = TranslationExport.Options(checkpoint, "cyclegan", rest,
             new CycleGanOptions { NetG = "resnet_6blocks", CropSize = 64, LoadSize = 64, Ngf = 8 });
         bool aToB = direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase);
@@ -61,10 +61,10 @@ public sealed class StarGanExportFamily : IExportableFamily
         // From a checkpoint, `labels` only renames the served target names (a folder called fluent-flat served as
         // `fluent`): the network's label vector keeps its length and order, so the count must match what was trained.
         string[]? rename = null;
-        if (checkpoint is not null && overrides.TryGetValue("labels", out var names))
+        if (checkpoint is not null)
         {
-            rename = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            overrides = overrides.Where(kv => !kv.Key.Equals("labels", StringComparison.OrdinalIgnoreCase)).ToDictionary();
+            (var names, overrides) = ExportOptions.Take(overrides, "labels");
+            rename = names?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         }
         var o = TranslationExport.Options(checkpoint, "stargan", overrides,
             new StarGanOptions { CropSize = 64, LoadSize = 64, GConvDim = 8, DConvDim = 8, DRepeat = 4, Labels = ["a", "b", "c"] });
