@@ -186,12 +186,7 @@ public static class MixtureBenchmark
             var (body, features) = MlpNetworks.DiscriminatorBody(2 * c.Pack, [st.DWidth, st.DWidth, st.DWidth], 5, linear);
             d = new Discriminator(body, features, linear);
             if (st.InitStd > 0) { InitNormal(g, st.InitStd); InitNormal(d, st.InitStd); }
-            if (st.EmaBeta > 0)
-            {
-                ema = new LatentGenerator(2, Generator(st.GWidth, st.GBatchNorm));
-                Tricks.WeightAverage.CopyInto(ema, g);
-                ema.eval();
-            }
+            if (st.EmaBeta > 0) ema = Tricks.WeightAverage.Shadow(g, new LatentGenerator(2, Generator(st.GWidth, st.GBatchNorm)));
         }
         int nCritic = o.ResolvedNCritic;
         // Equal discriminator budgets: a configuration with n_critic D steps per G step (WGAN-GP: 5) makes steps / n_critic

@@ -94,6 +94,15 @@ public static class WeightAverage
         foreach (var (name, b) in shadow.named_buffers()) b.copy_(live_b[name]);
     }
 
+    /// <summary>A new shadow for <paramref name="live"/>: <paramref name="shadow"/> (a freshly built module of the same
+    /// architecture) given the live weights and buffers, in eval mode — the way every EMA generator starts.</summary>
+    public static T Shadow<T>(T live, T shadow) where T : nn.Module
+    {
+        CopyInto(shadow, live);
+        shadow.eval();
+        return shadow;
+    }
+
     public static void CopyInto(nn.Module shadow, nn.Module live)
     {
         using var _ = torch.no_grad();

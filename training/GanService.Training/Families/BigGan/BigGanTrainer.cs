@@ -61,10 +61,7 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         torch.manual_seed(o.Seed);
         var g = new BigGanGenerator(o);
         var d = new BigGanDiscriminator(o);
-        var ema = new BigGanGenerator(o);
-        WeightAverage.CopyInto(ema, g);
-        ema.eval();
-        return (g, d, ema);
+        return (g, d, WeightAverage.Shadow(g, new BigGanGenerator(o)));
     }
 
     /// <summary>The weights orthogonal regularisation applies to: every G weight of rank ≥ 2 except the shared embedding

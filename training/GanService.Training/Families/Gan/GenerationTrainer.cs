@@ -63,13 +63,7 @@ public sealed class GenerationTrainer : ITrainer<IReadOnlyList<Tensor>>
         torch.manual_seed(o.Seed);
         var g = GenerationNetworks.Generator(o);
         var d = GenerationNetworks.Discriminator(o);
-        LatentGenerator? ema = null;
-        if (o.EmaBeta > 0)
-        {
-            ema = GenerationNetworks.Generator(o);
-            Tricks.WeightAverage.CopyInto(ema, g);
-            ema.eval();
-        }
+        var ema = o.EmaBeta > 0 ? Tricks.WeightAverage.Shadow(g, GenerationNetworks.Generator(o)) : null;
         return (g, d, ema);
     }
 

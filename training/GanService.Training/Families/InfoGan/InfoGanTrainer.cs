@@ -64,13 +64,7 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         torch.manual_seed(o.Seed);
         var g = new InfoGanGenerator(o);
         var d = new InfoGanDiscriminator(o);
-        InfoGanGenerator? ema = null;
-        if (o.EmaBeta > 0)
-        {
-            ema = new InfoGanGenerator(o);
-            Tricks.WeightAverage.CopyInto(ema, g);
-            ema.eval();
-        }
+        var ema = o.EmaBeta > 0 ? Tricks.WeightAverage.Shadow(g, new InfoGanGenerator(o)) : null;
         return (g, d, ema);
     }
 

@@ -57,10 +57,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
         torch.manual_seed(o.Seed);
         var g = new ProGanGenerator(o);
         var d = new ProGanDiscriminator(o);
-        var ema = new ProGanGenerator(o);
-        WeightAverage.CopyInto(ema, g);
-        ema.eval();
-        return (g, d, ema);
+        return (g, d, WeightAverage.Shadow(g, new ProGanGenerator(o)));
     }
 
     public void SetInput(StyleGanImageFolder data) => _data = data;

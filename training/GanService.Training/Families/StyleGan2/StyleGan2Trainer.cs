@@ -87,10 +87,8 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
         torch.manual_seed(options.Seed);
         _rng = new Random(options.Seed);
         G = new StyleGan2Generator(options.Arch);
-        GEma = new StyleGan2Generator(options.Arch);
+        GEma = WeightAverage.Shadow(G, new StyleGan2Generator(options.Arch));
         D = new StyleGan2Discriminator(options.Arch);
-        WeightAverage.CopyInto(GEma, G);
-        GEma.eval();
         _device = Translation.Networks.ParseDevice(options.Device);
         // Parameters move before the optimisers capture them; checkpoints load into them on that device.
         G.to(_device); GEma.to(_device); D.to(_device);
