@@ -25,11 +25,7 @@ public static class TrainEncoderGanCommands
             new("--size", "size", "image size (16/32/64; 28² IDX images are padded to 32)"),
             new("--limit", "imageLimit", "use only the first N images (0 = all)"),
         ],
-        (options, resume, log) =>
-        {
-            var run = (EncoderGanOptions)options;
-            return TrainGenerationCommands.TrainOnImages(run, run.Size, run.Channels, run.ImageLimit, log, "; labels unused",
-                (o, dataset) => EncoderGanTrainer.Train(o, dataset, o.Out, resume, log));
-        },
+        (options, resume, log) => TrainGenerationCommands.TrainOnImages((EncoderGanOptions)options, log, "; labels unused",
+            (o, dataset) => EncoderGanTrainer.Train(o, dataset, o.Out, resume, log)),
         dir => ReadCheckpoint<EncoderGanOptions>(dir, family));
 }

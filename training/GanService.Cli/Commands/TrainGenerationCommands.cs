@@ -28,21 +28,17 @@ public static class TrainGenerationCommands
             new("--conditioning", "conditioning", "cgan discriminator: concat | projection"),
             new("--limit", "imageLimit", "use only the first N images (0 = all)"),
         ],
-        (options, resume, log) =>
+        (options, resume, log) => TrainOnImages((GenerationOptions)options, log, "", (o, dataset) =>
         {
-            var run = (GenerationOptions)options;
-            return TrainOnImages(run, run.Size, run.Channels, run.ImageLimit, log, "", (o, dataset) =>
+            if (family == "cgan" && !resume)
             {
-                if (family == "cgan" && !resume)
-                {
-                    if (dataset.Labels is null) throw new ArgumentException("cgan needs labels (IDX labels file or class sub-folders)");
-                    o = o with { NumClasses = dataset.ClassNames.Length, ClassNames = dataset.ClassNames };
-                }
-                var (g, d, _) = GenerationTrainer.Build(o);
-                log.WriteLine($"G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
-                GenerationTrainer.Train(o, dataset, o.Out, resume, TimeSpan.FromMinutes(o.CheckpointMinutes), log);
-            });
-        },
+                if (dataset.Labels is null) throw new ArgumentException("cgan needs labels (IDX labels file or class sub-folders)");
+                o = o with { NumClasses = dataset.ClassNames.Length, ClassNames = dataset.ClassNames };
+            }
+            var (g, d, _) = GenerationTrainer.Build(o);
+            log.WriteLine($"G {NetworkParameters.Count(g):N0} params, D {NetworkParameters.Count(d):N0} params; n_critic {o.ResolvedNCritic}, lr {o.ResolvedLr}, betas ({o.ResolvedBeta1}, {o.ResolvedBeta2}), D norm {o.ResolvedDNorm}");
+            GenerationTrainer.Train(o, dataset, o.Out, resume, TimeSpan.FromMinutes(o.CheckpointMinutes), log);
+        }),
         dir => ReadCheckpoint<GenerationOptions>(dir, family));
 
     /// <summary>
@@ -50,16 +46,16 @@ public static class TrainGenerationCommands
     /// a Fashion-MNIST folder the run did not describe given its licence and description (<paramref name="note"/>
     /// appended), one line saying what was loaded, then <paramref name="train"/> with those options and images.
     /// </summary>
-    public static int TrainOnImages<T>(T o, int size, int channels, int limit, TextWriter log, string note, Action<T, LabelledImageSet> train)
-        where T : RunOptions
+    public static int TrainOnImages<T>(T o, TextWriter log, string note, Action<T, LabelledImageSet> train)
+        where T : RunOptions, IImageRunOptions
     {
-        using var raw = LoadData(o.Data, size, channels, limit);
-        var dataset = raw.ToSize(size); // raw itself or its resized copy, which lives as long as the run
+        using var raw = LoadData(o.Data, o.Size, o.Channels, o.ImageLimit);
+        var dataset = raw.ToSize(o.Size); // raw itself or its resized copy, which lives as long as the run
         if (o.DataLicense == "" && o.Data.Contains("fashion-mnist", StringComparison.OrdinalIgnoreCase))
             o = (T)(o with
             {
                 DataLicense = "MIT (Fashion-MNIST, Zalando Research; Debian dataset-fashion-mnist)",
-                DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {size}²{note})",
+                DataDescription = $"Fashion-MNIST train ({dataset.Count} images, 28² padded to {o.Size}²{note})",
             });
         log.WriteLine($"data: {dataset.Count} images {dataset.Channels}×{dataset.Height}×{dataset.Width}{(dataset.Labels is null ? "" : $", classes {dataset.ClassNames.Length}")}");
         train(o, dataset);

@@ -24,11 +24,7 @@ public static class TrainInfoGanCommand
             new("--size", "size", "image size (16/32/64; 28² IDX images are padded to 32)"),
             new("--limit", "imageLimit", "use only the first N images (0 = all)"),
         ],
-        (options, resume, log) =>
-        {
-            var run = (InfoGanOptions)options;
-            return TrainGenerationCommands.TrainOnImages(run, run.Size, run.Channels, run.ImageLimit, log, "; labels unused",
-                (o, dataset) => InfoGanTrainer.Train(o, dataset, o.Out, resume, log));
-        },
+        (options, resume, log) => TrainGenerationCommands.TrainOnImages((InfoGanOptions)options, log, "; labels unused",
+            (o, dataset) => InfoGanTrainer.Train(o, dataset, o.Out, resume, log)),
         dir => ReadCheckpoint<InfoGanOptions>(dir, InfoGanTrainer.FamilyName));
 }

@@ -33,3 +33,12 @@ public abstract record RunOptions
         MaxMinutes = MaxMinutes, CheckpointMinutes = CheckpointMinutes, Resume = resume, Console = console,
     };
 }
+
+/// <summary>The options of a family that trains on a folder of images (or an IDX set) at one size: the size and channel
+/// count the images are loaded at, and how many of them (0 = all).</summary>
+public interface IImageRunOptions
+{
+    int Size { get; }
+    int Channels { get; }
+    int ImageLimit { get; }
+}

@@ -10,7 +10,7 @@ namespace GanService.Training.Families.Encoders;
 /// (AAE: z only, the prior's samples against E(x); ALI: (x, z) pairs, (x, E(x)) against (G(z), z)) and in AAE's
 /// reconstruction term. Adam 2e-4, β1 0.5 as DCGAN (ALI's paper used 1e-4, β1 0.5 on larger nets).
 /// </summary>
-public sealed record EncoderGanOptions : Training.RunOptions
+public sealed record EncoderGanOptions : Training.RunOptions, Training.IImageRunOptions
 {
     public string Family { get; init; } = "aae";          // aae | ali
     public int Nz { get; init; } = 16;

@@ -10,7 +10,7 @@ namespace GanService.Training.Families.Gan;
 /// defaults when <see cref="Lr"/> etc. are left null (WGAN: RMSprop 5e-5, clip 0.01, n_critic 5; WGAN-GP: Adam 1e-4,
 /// β (0.5, 0.9), λ 10, n_critic 5, critic without BatchNorm).
 /// </summary>
-public sealed record GenerationOptions : RunOptions
+public sealed record GenerationOptions : RunOptions, IImageRunOptions
 {
     public string Family { get; init; } = "dcgan";        // gan | dcgan | cgan
     public string Arch { get; init; } = "";                // mlp | dcgan ("" = gan → mlp, dcgan/cgan → dcgan)

@@ -9,7 +9,7 @@ namespace GanService.Training.Families.InfoGan;
 /// term (the paper's value for MNIST), D lr 2e-4 and G lr 1e-3 with Adam β1 0.5, and the continuous codes' Q posterior
 /// a factored Gaussian with σ fixed at 1 (so its log-likelihood is −½(c − μ)² up to a constant).
 /// </summary>
-public sealed record InfoGanOptions : Training.RunOptions
+public sealed record InfoGanOptions : Training.RunOptions, Training.IImageRunOptions
 {
     public int Nz { get; init; } = 62;                   // incompressible noise z
     public int Categories { get; init; } = 10;           // one categorical code c ~ Cat(1/K)
