@@ -2,6 +2,7 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using GanService.Training.Platform;
 
 namespace GanService.Bench;
 
@@ -77,7 +78,7 @@ public sealed class OnnxEager : IDisposable
                 var strides = Ints("strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
                 var dilations = Ints("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
                 if (spatial != 2) throw new NotSupportedException($"Conv over {spatial} spatial dimensions");
-                return F.conv2d(x, X(1), input(2), strides, pads[..spatial], dilations, Int("group", 1));
+                return ConvolutionBackend.Conv2d(x, X(1), input(2), strides, pads[..spatial], dilations, Int("group", 1));
             }
             case "ConvTranspose":
             {
@@ -89,7 +90,7 @@ public sealed class OnnxEager : IDisposable
                 var strides = Ints("strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
                 var outputPadding = Ints("output_padding") ?? new long[spatial];
                 var dilations = Ints("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
-                return F.conv_transpose2d(x, X(1), input(2), strides, pads[..spatial], outputPadding, dilations, Int("group", 1));
+                return ConvolutionBackend.ConvTranspose2d(x, X(1), input(2), strides, pads[..spatial], outputPadding, dilations, Int("group", 1));
             }
             case "Gemm":
             {

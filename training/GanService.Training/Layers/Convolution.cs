@@ -28,7 +28,7 @@ public sealed class Conv2d : Layer
     }
 
     public override Tensor forward(Tensor x) =>
-        nn.functional.conv2d(x, weight, bias, [Stride, Stride], [Padding, Padding], [Dilation, Dilation], Groups);
+        ConvolutionBackend.Conv2d(x, weight, bias, [Stride, Stride], [Padding, Padding], [Dilation, Dilation], Groups);
 
     public override string Emit(OnnxGraphBuilder g, string input)
     {
@@ -65,7 +65,7 @@ public sealed class ConvTranspose2d : Layer
     }
 
     public override Tensor forward(Tensor x) =>
-        nn.functional.conv_transpose2d(x, weight, bias, [Stride, Stride], [Padding, Padding], [OutputPadding, OutputPadding],
+        ConvolutionBackend.ConvTranspose2d(x, weight, bias, [Stride, Stride], [Padding, Padding], [OutputPadding, OutputPadding],
             [Dilation, Dilation], Groups);
 
     public override string Emit(OnnxGraphBuilder g, string input)

@@ -87,8 +87,8 @@ public sealed class SpectralNorm : Layer
         return inner switch
         {
             Linear l => nn.functional.linear(x, w, l.bias),
-            Conv2d c => nn.functional.conv2d(x, w, c.bias, [c.Stride, c.Stride], [c.Padding, c.Padding], [c.Dilation, c.Dilation], c.Groups),
-            ConvTranspose2d t => nn.functional.conv_transpose2d(x, w, t.bias, [t.Stride, t.Stride], [t.Padding, t.Padding],
+            Conv2d c => ConvolutionBackend.Conv2d(x, w, c.bias, [c.Stride, c.Stride], [c.Padding, c.Padding], [c.Dilation, c.Dilation], c.Groups),
+            ConvTranspose2d t => ConvolutionBackend.ConvTranspose2d(x, w, t.bias, [t.Stride, t.Stride], [t.Padding, t.Padding],
                 [t.OutputPadding, t.OutputPadding], [t.Dilation, t.Dilation], t.Groups),
             _ => throw new InvalidOperationException(),
         };

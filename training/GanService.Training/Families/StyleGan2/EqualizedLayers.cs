@@ -39,8 +39,8 @@ public static class StyleGanMath
         long c = x.shape[1];
         using var k = FirWeight(c, gain, x.device);
         return transposed
-            ? nn.functional.conv_transpose2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c)
-            : nn.functional.conv2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c);
+            ? ConvolutionBackend.ConvTranspose2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c)
+            : ConvolutionBackend.Conv2d(x, k, strides: [stride, stride], padding: [padding, padding], groups: c);
     }
 
     public static Tensor Lrelu(Tensor x) => x.leaky_relu(Layers.Scalars.Of(LreluSlope)) * Layers.Scalars.Of(LreluGain);
@@ -139,7 +139,7 @@ public sealed class EqualizedConv2d : Layer
 
     public override Tensor forward(Tensor x)
     {
-        var y = nn.functional.conv2d(x, weight * WeightGain, bias, padding: [Kernel / 2, Kernel / 2]);
+        var y = ConvolutionBackend.Conv2d(x, weight * WeightGain, bias, padding: [Kernel / 2, Kernel / 2]);
         return Lrelu ? StyleGanMath.Lrelu(y) : y;
     }
 

@@ -31,11 +31,11 @@ public sealed class DiscriminatorConv : nn.Module<Tensor, Tensor>
         {
             // 3×3: pad 2, FIR → H+1, conv stride 2 → H/2. 1×1: pad 1, FIR stride 2 → H/2, then conv.
             if (_kernel == 1)
-                x = nn.functional.conv2d(StyleGanMath.Fir(x, 1, padding: 1, stride: 2), w, bias);
+                x = ConvolutionBackend.Conv2d(StyleGanMath.Fir(x, 1, padding: 1, stride: 2), w, bias);
             else
-                x = nn.functional.conv2d(StyleGanMath.Fir(x, 1, padding: 2), w, bias, strides: [2, 2]);
+                x = ConvolutionBackend.Conv2d(StyleGanMath.Fir(x, 1, padding: 2), w, bias, strides: [2, 2]);
         }
-        else x = nn.functional.conv2d(x, w, bias, padding: [_kernel / 2, _kernel / 2]);
+        else x = ConvolutionBackend.Conv2d(x, w, bias, padding: [_kernel / 2, _kernel / 2]);
         if (_lrelu) x = x.leaky_relu(Layers.Scalars.Of(StyleGanMath.LreluSlope));
         return _actGain == 1 ? x : x * _actGain;
     }

@@ -43,7 +43,7 @@ public sealed class SynthesisLayer : nn.Module
         var styles = affine.forward(w);                                               // (B, in)
         var dcoefs = (styles.square().matmul(weight.square().sum([2, 3]).t()) + 1e-8).rsqrt(); // (B, out)
         x = x * styles.unsqueeze(-1).unsqueeze(-1);
-        x = Up ? UpConv(x, weight.transpose(0, 1), 1) : nn.functional.conv2d(x, weight, padding: [1, 1]);
+        x = Up ? UpConv(x, weight.transpose(0, 1), 1) : ConvolutionBackend.Conv2d(x, weight, padding: [1, 1]);
         x = x * dcoefs.unsqueeze(-1).unsqueeze(-1);
         return Epilogue(x, mode, noise);
     }
@@ -61,7 +61,7 @@ public sealed class SynthesisLayer : nn.Module
         if (Up)
             y = UpConv(xg, wgt.transpose(1, 2).reshape(b * InChannels, OutChannels, 3, 3), b);
         else
-            y = nn.functional.conv2d(xg, wgt.reshape(b * OutChannels, InChannels, 3, 3), padding: [1, 1], groups: b);
+            y = ConvolutionBackend.Conv2d(xg, wgt.reshape(b * OutChannels, InChannels, 3, 3), padding: [1, 1], groups: b);
         y = y.reshape(b, OutChannels, y.shape[2], y.shape[3]);
         return Epilogue(y, mode, noise);
     }
@@ -69,7 +69,7 @@ public sealed class SynthesisLayer : nn.Module
     /// <summary>conv2d_resample(up=2): transposed 3×3 conv stride 2 (→ 2H+1), then [1,3,3,1] FIR (gain 4, pad 1) → 2H.</summary>
     private Tensor UpConv(Tensor x, Tensor transposedWeight, long groups)
     {
-        var y = nn.functional.conv_transpose2d(x, transposedWeight, strides: [2, 2], groups: groups);
+        var y = ConvolutionBackend.ConvTranspose2d(x, transposedWeight, strides: [2, 2], groups: groups);
         return StyleGanMath.Fir(y, gain: 4, padding: 1);
     }
 
@@ -138,7 +138,7 @@ public sealed class ToRgbLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor w)
     {
         var styles = affine.forward(w) * WeightGain;
-        return StyleGanMath.ClampTo(nn.functional.conv2d(x * styles.unsqueeze(-1).unsqueeze(-1), weight, bias), Clamp);
+        return StyleGanMath.ClampTo(ConvolutionBackend.Conv2d(x * styles.unsqueeze(-1).unsqueeze(-1), weight, bias), Clamp);
     }
 
     public string Emit(OnnxGraphBuilder g, string x, string w)
