@@ -100,7 +100,7 @@ public static class ConvolutionBackend
     public static string Describe(ConvRemedy r) => r switch
     {
         ConvRemedy.None => "none (libtorch as it comes)",
-        ConvRemedy.Pad => "pad (the project's convolutions run with zero-padded channels, 16 or a multiple of 32; exact)",
+        ConvRemedy.Pad => "pad (the project's convolutions run with zero-padded channels, to 16 or a multiple of 32; exact)",
         ConvRemedy.Isa => $"isa (oneDNN capped at {IsaCap} through ONEDNN_MAX_CPU_ISA)",
         ConvRemedy.NoMkldnn => "no-mkldnn (libtorch's oneDNN kernels off; slower convolutions)",
         _ => throw new ArgumentOutOfRangeException(nameof(r)),

@@ -36,6 +36,8 @@ public static class ConvolutionProbe
         new("convT 4×4/2 64→1", true, 64, 1, 4, 2, 4),
         new("convT 4×4/2 32→3", true, 32, 3, 4, 2, 4),
         new("convT 3×3/2 20→20", true, 20, 20, 3, 2, 4),
+        new("convT 4×4 4→32 on 1×1", true, 4, 32, 4, 1, 1),
+        new("convT 3×3 8→3", true, 8, 3, 3, 1, 4),
     ];
 
     /// <summary>The plain libtorch call (no remedy).</summary>

@@ -20,6 +20,7 @@ public static class TrainingLoop
     public static TrainingState Run<TInput>(ITrainer<TInput> trainer, ITrainingData<TInput> data, LoopSettings s, TrainingState? restored = null)
     {
         var console = s.Console ?? Console.Out;
+        ConvolutionBackend.Ensure(); // never train on convolutions the probe finds wrong (docs/platform.md)
         var ckpt = Path.Combine(s.RunDirectory, TrainingRun.CheckpointFolder);
         var state = restored ?? new TrainingState(0, 0, 0, s.Seed);
         if (restored is null && s.Resume)
