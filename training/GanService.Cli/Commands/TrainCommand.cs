@@ -192,6 +192,11 @@ public static class TrainCommand
                 error.WriteLine($"error: {e.Message}");
                 return 2;
             }
+            catch (TrainingNumericsException e)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return 3;
+            }
         });
         return cmd;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GanService.Training.Training;
 
 namespace GanService.Training.Checkpoints;
 
@@ -21,6 +22,7 @@ public static class Checkpoint
     public static void Save(string directory, string family, object options, TrainingState state,
         IReadOnlyDictionary<string, nn.Module> modules, IReadOnlyDictionary<string, optim.Optimizer>? optimizers = null)
     {
+        FiniteGuard.RequireFinite(modules, $"checkpoint {directory}");
         string full = Path.GetFullPath(directory);
         string tmp = full + ".saving";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);

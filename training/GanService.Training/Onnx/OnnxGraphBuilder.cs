@@ -53,6 +53,9 @@ public sealed class OnnxGraphBuilder
 
     public string Initializer(string hint, float[] data, long[] shape)
     {
+        // A model is never exported from non-finite weights (FiniteGuard): gan export and gan import both pass here.
+        if (!Array.TrueForAll(data, float.IsFinite))
+            throw new InvalidDataException($"weight '{hint}' holds NaN or infinite values; refusing to export non-finite weights");
         var name = Unique(hint);
         var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         proto.Dims.AddRange(shape);

@@ -29,8 +29,8 @@ public sealed record NumericsReport(
 /// The one way the project's layers run a convolution, and the platform check behind it. Before the first
 /// convolution of a process (and at the start of every training run), <see cref="Ensure"/> runs
 /// <see cref="ConvolutionProbe"/> against float64. libtorch 2.10's oneDNN computes some f32 convolutions wrong on AMD
-/// Zen 5 (docs/platform.md); when the probe finds that, the cheapest remedy that the probe then finds right is put in
-/// force and said once on <see cref="Log"/>. The environment variable <see cref="SettingVariable"/> overrides the choice:
+/// Zen 5 (docs/platform.md); when the probe finds that, a remedy that the probe then finds right is put in force and
+/// said once on <see cref="Log"/>. The environment variable <see cref="SettingVariable"/> overrides the choice:
 /// <c>auto</c> (default), <c>off</c> (no check, libtorch as it comes), <c>pad</c>, <c>isa</c>, <c>no-mkldnn</c>
 /// (that remedy whatever the probe finds; checked all the same, and a remedy that does not take effect falls back to the
 /// next one). Training never continues silently on a backend the probe finds wrong: with no remedy right,
@@ -57,7 +57,7 @@ public static class ConvolutionBackend
     public static NumericsReport Ensure()
     {
         var report = Check();
-        return report.Right ? report : throw new InvalidOperationException(report.Summary);
+        return report.Right ? report : throw new Training.TrainingNumericsException(report.Summary);
     }
 
     /// <summary>The check's result, running it the first time, without throwing (for <c>gan doctor</c>).</summary>
@@ -109,15 +109,17 @@ public static class ConvolutionBackend
     /// <summary>
     /// The decision, apart from libtorch: <paramref name="probe"/> returns what is wrong with a remedy in force, and
     /// <paramref name="apply"/> puts a remedy in force (false: it could not). <c>auto</c> probes libtorch as it comes
-    /// and, when it is wrong, takes the first of pad and no-mkldnn that the probe finds right (the isa cap cannot be
-    /// chosen after the fact: oneDNN reads it once, before its first convolution, which the probe has then run). A
-    /// named remedy is applied before any probe, then checked; if it is wrong the others are tried in the same order.
+    /// and, when it is wrong, takes the first of no-mkldnn and pad that the probe finds right. no-mkldnn comes first:
+    /// it is right for every shape and for the double backward of gradient penalties (pad is not, on Zen 5), and its
+    /// cost is within a third of the isa cap's (docs/platform.md). The isa cap cannot be chosen after the fact: oneDNN
+    /// reads it once, before its first convolution, which the probe has then run. A named remedy is applied first
+    /// (isa before any probe), then checked; if it is wrong the others are tried in the same order.
     /// </summary>
     public static NumericsReport Decide(string setting, Func<ConvRemedy, IReadOnlyList<string>> probe, Func<ConvRemedy, bool> apply)
     {
         if (setting == "off")
             return new(setting, [], ConvRemedy.None, [], $"numerics: convolution check off ({SettingVariable}=off)", 0);
-        var order = new List<ConvRemedy> { ConvRemedy.Pad, ConvRemedy.NoMkldnn };
+        var order = new List<ConvRemedy> { ConvRemedy.NoMkldnn, ConvRemedy.Pad };
         IReadOnlyList<string> wrongByDefault = [];
         var notes = new List<string>();
         // The isa cap must be set before oneDNN's first convolution, so a named isa is not preceded by a probe.

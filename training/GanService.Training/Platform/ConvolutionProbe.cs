@@ -32,6 +32,12 @@ public static class ConvolutionProbe
         new("conv 1×1 20→20", false, 20, 20, 1, 1, 8),
         new("conv 3×3 2×(20→20) grouped", false, 40, 40, 3, 1, 8, Groups: 2),
         new("conv 4×4 8×(1→1) depthwise", false, 8, 8, 4, 1, 8, Groups: 8),
+        new("conv 4×4/2 16×(1→1) depthwise", false, 16, 16, 4, 2, 8, Groups: 16),
+        new("conv 4×4 3×(1→1) depthwise", false, 3, 3, 4, 1, 8, Groups: 3),
+        new("convT 4×4/2 16×(1→1) depthwise", true, 16, 16, 4, 2, 4, Groups: 16),
+        new("convT 4×4/2 3×(1→1) depthwise", true, 3, 3, 4, 2, 4, Groups: 3),
+        new("conv 3×3 4×(16→16) grouped", false, 64, 64, 3, 1, 8, Groups: 4),
+        new("convT 3×3/2 4×(16→16) grouped", true, 64, 64, 3, 2, 4, Groups: 4),
         new("convT 4×4 100→256 on 1×1", true, 100, 256, 4, 1, 1),
         new("convT 4×4/2 64→1", true, 64, 1, 4, 2, 4),
         new("convT 4×4/2 32→3", true, 32, 3, 4, 2, 4),
@@ -70,8 +76,8 @@ public static class ConvolutionProbe
             var f32 = Evaluate(conv, c, padding, x, w, b, shape => g = torch.randn(shape, generator: generator));
             var f64 = Evaluate(Plain, c, padding, x.to_type(ScalarType.Float64), w.to_type(ScalarType.Float64), b.to_type(ScalarType.Float64),
                 _ => g!.to_type(ScalarType.Float64));
-            string[] what = ["output", "input gradient", "weight gradient", "bias gradient"];
-            for (int i = 0; i < 4; i++)
+            string[] what = ["output", "input gradient", "weight gradient", "bias gradient", "second-order weight gradient"];
+            for (int i = 0; i < what.Length; i++)
             {
                 var reference = f64[i];
                 double scale = Math.Max(1, reference.abs().max().item<double>());
@@ -82,12 +88,15 @@ public static class ConvolutionProbe
         return wrong;
     }
 
-    /// <summary>[y, dL/dx, dL/dw, dL/db] for L = Σ y·g, g made for y's shape.</summary>
+    /// <summary>[y, dL/dx, dL/dw, dL/db, d|dL/dx|²/dw] for L = Σ y·g, g made for y's shape. The last is the
+    /// double backward an R1 or path-length penalty takes, where libtorch runs convolutions of other shapes (the
+    /// batch becomes the channels) that no layer of the project calls directly.</summary>
     private static Tensor[] Evaluate(ConvFunction conv, ProbeCase c, long padding, Tensor x, Tensor w, Tensor b, Func<long[], Tensor> g)
     {
         var (xl, wl, bl) = (x.detach().requires_grad_(), w.detach().requires_grad_(), b.detach().requires_grad_());
         var y = conv(xl, wl, bl, c.Stride, padding, c.Groups, c.Transposed);
-        var grads = torch.autograd.grad([(y * g(y.shape)).sum()], [xl, wl, bl]);
-        return [y.detach(), .. grads];
+        var grads = torch.autograd.grad([(y * g(y.shape)).sum()], [xl, wl, bl], create_graph: true);
+        var second = torch.autograd.grad([grads[0].square().sum()], [wl])[0];
+        return [y.detach(), .. grads.Select(t => t.detach()), second];
     }
 }

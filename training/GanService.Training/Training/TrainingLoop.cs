@@ -36,10 +36,12 @@ public static class TrainingLoop
         int epoch = state.Epoch;
         var session = Stopwatch.StartNew(); // the time limit counts this session (the run's total is in state.json)
         bool Stop() => step >= maxSteps || (s.MaxMinutes > 0 && session.Elapsed.TotalMinutes >= s.MaxMinutes);
+        string? lastGood = restored is not null || s.Resume ? $"{ckpt} (step {state.Step})" : null;
         void Save(int nextEpoch)
         {
             SaveCheckpoint(trainer, ckpt, s.Options, new TrainingState(nextEpoch, step, run.ElapsedSeconds, s.Seed));
             run.MarkCheckpoint();
+            lastGood = $"{ckpt} (step {step})";
         }
 
         bool stopped = false;
@@ -57,7 +59,8 @@ public static class TrainingLoop
                     if (inEpoch++ < skip) continue;
                     var losses = Step(trainer, inputs.Current);
                     step++;
-                    run.Log(epoch, step, losses);
+                    run.Log(epoch, step, losses); // the row that went non-finite is kept for diagnosis
+                    FiniteGuard.AfterStep(trainer, losses, step, lastGood);
                     run.Progress(epoch, s.Epochs, inEpoch, perEpoch, losses, step - startStep, totalSteps - startStep);
                     if (Stop()) { stopped = true; break; }
                     if (run.CheckpointDue) Save(epoch);

@@ -1,0 +1,64 @@
+namespace GanService.Training.Training;
+
+/// <summary>Training stopped because its numbers went wrong: a non-finite loss, gradient or weight, or convolutions the
+/// platform check found wrong with no remedy. The message is one line, for a person.</summary>
+public sealed class TrainingNumericsException(string message) : Exception(message);
+
+/// <summary>
+/// The NaN guard. After every step the loop asks <see cref="AfterStep{TInput}"/> whether any loss is infinite or any
+/// gradient or weight of the trainer's networks is NaN or infinite (one float64 sum per tensor: NaN and ±∞ survive a
+/// sum, finite values cannot overflow it), and stops the run before anything is written from those weights.
+/// Checkpoints refuse non-finite weights (<see cref="RequireFinite"/>), and so does the ONNX exporter, so
+/// <c>gan export</c> and <c>gan import</c> cannot write such a model either. A NaN loss alone is not an error: the
+/// trainers log NaN for a loss a step did not compute (a lazy regulariser's off steps); a NaN computed from the weights
+/// shows in their gradients.
+/// </summary>
+public static class FiniteGuard
+{
+    /// <summary>Throws <see cref="TrainingNumericsException"/> when step <paramref name="step"/> left a non-finite loss,
+    /// gradient or weight. <paramref name="lastCheckpoint"/>: the last checkpoint written (from finite weights), if any.</summary>
+    public static void AfterStep<TInput>(ITrainer<TInput> trainer, IReadOnlyDictionary<string, double> losses, long step, string? lastCheckpoint)
+    {
+        var infinite = losses.Where(l => double.IsInfinity(l.Value)).Select(l => $"{l.Key} = {l.Value}").ToList();
+        string? gradient = FirstNonFinite(trainer.Networks, gradients: true);
+        string? weight = FirstNonFinite(trainer.Networks, gradients: false);
+        if (infinite.Count == 0 && gradient is null && weight is null) return;
+        var nanLosses = losses.Where(l => double.IsNaN(l.Value)).Select(l => $"{l.Key} = NaN");
+        var what = infinite.Concat(nanLosses).ToList();
+        if (gradient is not null) what.Add($"gradient of {gradient} is not finite");
+        if (weight is not null) what.Add($"weight {weight} is not finite");
+        throw new TrainingNumericsException(
+            $"step {step}: {string.Join(", ", what)} — training stopped; nothing was written from these weights. " +
+            (lastCheckpoint is null ? "No checkpoint had been written yet." : $"Last good checkpoint: {lastCheckpoint} (resume with --resume).") +
+            " Check `gan doctor`, then lower the learning rate or check the data.");
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the first non-finite weight of <paramref name="networks"/>.</summary>
+    public static void RequireFinite(IReadOnlyDictionary<string, nn.Module> networks, string what)
+    {
+        if (FirstNonFinite(networks, gradients: false) is { } bad)
+            throw new InvalidDataException($"{what}: weight {bad} is NaN or infinite; refusing to write non-finite weights");
+    }
+
+    /// <summary>"network.parameter" of the first parameter (or its gradient) that holds NaN or ±∞, else null. Buffers
+    /// (batch-norm statistics) count as weights.</summary>
+    public static string? FirstNonFinite(IReadOnlyDictionary<string, nn.Module> networks, bool gradients)
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var tensors = new List<(string Name, Tensor Value)>();
+        foreach (var (net, module) in networks)
+        {
+            foreach (var (name, p) in module.named_parameters())
+                if ((gradients ? p.grad : p) is { } t) tensors.Add(($"{net}.{name}", t));
+            if (!gradients)
+                foreach (var (name, b) in module.named_buffers())
+                    if (b.is_floating_point()) tensors.Add(($"{net}.{name}", b));
+        }
+        if (tensors.Count == 0) return null;
+        var sums = torch.stack(tensors.Select(t => t.Value.sum(ScalarType.Float64).cpu()).ToArray());
+        if (sums.isfinite().all().item<bool>()) return null;
+        var finite = sums.isfinite().data<bool>().ToArray();
+        return tensors[Array.IndexOf(finite, false)].Name;
+    }
+}
