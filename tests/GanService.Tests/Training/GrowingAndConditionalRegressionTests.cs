@@ -19,26 +19,38 @@ public sealed class GrowingAndConditionalRegressionTests : IDisposable
     public void BigGan_first_three_steps_keep_their_losses()
     {
         using var threads = TorchThreads.Use(1);
+        AssertLosses(BigGan, FirstRows(RunBigGan(_root, 3), 3));
+    }
+
+    /// <summary>The run behind the pin, <paramref name="steps"/> steps long; returns its folder.</summary>
+    internal static string RunBigGan(string root, int steps)
+    {
         torch.manual_seed(2);
         var pixels = (torch.rand(48, 1, 8, 8) * 255).to_type(ScalarType.Byte);
         using var data = new LabelledImageSet(pixels, torch.arange(48, dtype: ScalarType.Int64) % 3, ["a", "b", "c"]);
         var o = new BigGanOptions { Size = 8, GCh = 8, DCh = 8, ZDim = 16, SharedDim = 8, AttentionResolution = 8, NumClasses = 3, ClassNames = ["a", "b", "c"],
-            Batch = 8, Seed = 1, MaxSteps = 3, Out = Path.Combine(_root, "biggan"), Data = "generated" };
+            Batch = 8, Seed = 1, MaxSteps = steps, Out = Path.Combine(root, "biggan"), Data = "generated" };
         BigGanTrainer.Train(o, data, resume: false, TextWriter.Null);
-        AssertLosses(BigGan, FirstRows(o.Out, 3));
+        return o.Out;
     }
 
     [Fact]
     public void ProGan_first_three_steps_keep_their_losses()
     {
         using var threads = TorchThreads.Use(1);
+        AssertLosses(ProGan, FirstRows(RunProGan(_root, 3), 3));
+    }
+
+    /// <summary>The run behind the pin, <paramref name="steps"/> steps long; returns its folder.</summary>
+    internal static string RunProGan(string root, int steps)
+    {
         torch.manual_seed(3);
         using var data = StyleGanImageFolder.FromTensor(torch.rand(16, 3, 8, 8) * 2 - 1);
-        var o = new ProGanOptions { Size = 8, ZDim = 8, FmapBase = 32, FmapMax = 8, PhaseImages = 8, Batch = 4, Seed = 1, MaxSteps = 3,
-            Out = Path.Combine(_root, "progan"), Data = "generated", SampleCount = 4 };
+        var o = new ProGanOptions { Size = 8, ZDim = 8, FmapBase = 32, FmapMax = 8, PhaseImages = 8, Batch = 4, Seed = 1, MaxSteps = steps,
+            Out = Path.Combine(root, "progan"), Data = "generated", SampleCount = 4 };
         using var trainer = new ProGanTrainer(o);
         trainer.Run(data, resume: false, TextWriter.Null);
-        AssertLosses(ProGan, FirstRows(o.Out, 3));
+        return o.Out;
     }
 
     private static readonly (string, double[])[] BigGan =
