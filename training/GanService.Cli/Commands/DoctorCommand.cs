@@ -41,7 +41,7 @@ public static class DoctorCommand
             Row("cuda", string.Join("; ", MachineFacts.CudaLibraries().Select(l => $"{l.Library} {(l.Loads ? "loads" : "not found")}")) +
                 "; libtorch here is the CPU build");
             Row("setting", $"{ConvolutionBackend.SettingVariable}={report.Setting}");
-            Row("summary", report.Summary);
+            Row("notice", report.Summary);
             Row("check", report.DefectFound switch
             {
                 null => report.Setting == "off" ? "not run (off)" : "libtorch as it comes not probed (the isa cap must precede oneDNN's first convolution)",

@@ -78,6 +78,7 @@ public static class TrainingLoop
     /// <summary>One step outside a run (tests, benchmarks): set the input, optimise, update the EMA networks.</summary>
     public static IReadOnlyDictionary<string, double> Step<TInput>(ITrainer<TInput> trainer, TInput input)
     {
+        using var gate = FinalizerGate.Close(); // TorchSharp's temporaries are finalized between steps, never under one
         trainer.SetInput(input);
         var losses = trainer.OptimizeParameters();
         if (trainer.Ema.Count > 0)
@@ -108,6 +109,7 @@ public static class TrainingLoop
 
     private static void SaveSamples<TInput>(TrainingRun run, ITrainer<TInput> trainer, TInput sample, int epoch)
     {
+        using var gate = FinalizerGate.Close();
         using var scope = torch.NewDisposeScope();
         var (tiles, columns) = trainer.SampleTiles(sample);
         run.SaveSampleGrid(epoch, tiles, columns, new ImageSpec((int)tiles[0].shape[0], (int)tiles[0].shape[1], (int)tiles[0].shape[2]));

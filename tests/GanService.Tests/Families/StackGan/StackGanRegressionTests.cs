@@ -28,14 +28,7 @@ public sealed class StackGanRegressionTests(ITestOutputHelper log) : IDisposable
     public void First_step_of_each_phase_keeps_its_losses()
     {
         using var threads = TorchThreads.Use(1);
-        using var data = CaptionedImages.Shapes(16, 16, seed: 2);
-        var o = new StackGanOptions
-        {
-            Size = 16, StageOneSize = 8, ZDim = 4, ConditionDim = 4, WordDim = 4, TextDim = 6, StageOneWidth = 16, StageTwoWidth = 4,
-            ResidualBlocks = 1, DiscriminatorWidth = 4, EncoderWidth = 4, Batch = 4, MinWordCount = 1, MaxTokens = 3,
-            EncoderSteps = 1, StageOneSteps = 1, StageTwoSteps = 1, Seed = 9, Out = _root, CheckpointMinutes = 60,
-        };
-        StackGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+        RunPhases(_root, 1);
         var lines = File.ReadAllLines(Path.Combine(_root, "losses.csv"));
         var header = lines[0].Split(',');
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
@@ -52,6 +45,20 @@ public sealed class StackGanRegressionTests(ITestOutputHelper log) : IDisposable
             }
         }
         Pinned.Equal(values);
+    }
+
+    /// <summary>The run behind the pin: <paramref name="stepsPerPhase"/> steps of each phase, into <paramref name="root"/>.</summary>
+    internal static string RunPhases(string root, int stepsPerPhase)
+    {
+        using var data = CaptionedImages.Shapes(16, 16, seed: 2);
+        var o = new StackGanOptions
+        {
+            Size = 16, StageOneSize = 8, ZDim = 4, ConditionDim = 4, WordDim = 4, TextDim = 6, StageOneWidth = 16, StageTwoWidth = 4,
+            ResidualBlocks = 1, DiscriminatorWidth = 4, EncoderWidth = 4, Batch = 4, MinWordCount = 1, MaxTokens = 3,
+            EncoderSteps = stepsPerPhase, StageOneSteps = stepsPerPhase, StageTwoSteps = stepsPerPhase, Seed = 9, Out = root, CheckpointMinutes = 60,
+        };
+        StackGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+        return root;
     }
 
     private static class Recorded
