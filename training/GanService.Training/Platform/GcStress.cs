@@ -1,8 +1,8 @@
 namespace GanService.Training.Platform;
 
 /// <summary>
-/// The stress mode of docs/platform.md: a background thread that forces full garbage collections, as fast as it can,
-/// and waits for the finalizers after every eighth, while training runs. TorchSharp 0.107 frees its temporary Scalars (and any
+/// The stress mode of docs/platform.md: a background thread that forces garbage collections (gen 0, and a full one every
+/// 16th) as fast as it can, and waits for the finalizers after every eighth, while training runs. TorchSharp 0.107 frees its temporary Scalars (and any
 /// tensor left outside a dispose scope) in finalizers; a collection that lands while a step is inside a native call
 /// frees them under it — a crash, or silently other numbers. A run that gives the same losses bit for bit with and
 /// without this thread has no such hole on the paths it took. <c>GAN_GC_STRESS=1</c> turns it on for every training run
@@ -34,7 +34,8 @@ public sealed class GcStress : IDisposable
     {
         for (long i = 0; !_stop; i++)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+            // Young collections find the temporaries (they die young) and are cheap on a large heap; a full one every 16th.
+            GC.Collect(i % 16 == 15 ? GC.MaxGeneration : 0, GCCollectionMode.Forced, blocking: true);
             // Waiting for the finalizers returns only between steps (FinalizerGate), so most collections are not followed
             // by a wait: they land inside steps, where a freed temporary would hurt.
             if (i % 8 == 7) GC.WaitForPendingFinalizers();
