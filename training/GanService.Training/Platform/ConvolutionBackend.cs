@@ -69,6 +69,9 @@ public static class ConvolutionBackend
             if (_report is not null) return _report;
             var setting = ReadSetting(Environment.GetEnvironmentVariable(SettingVariable));
             var sw = Stopwatch.StartNew();
+            // NNPACK is reached only by convolutions oneDNN does not take (float64 — the probe's reference — and every one
+            // under no-mkldnn); where it cannot start, libtorch warns "Could not initialize NNPACK" on each such call.
+            if (setting != "off") LibTorchNative.SetNnpackEnabled(false);
             var report = Decide(setting, Probe, Apply) with { Milliseconds = sw.Elapsed.TotalMilliseconds };
             _remedy = (int)report.Remedy;
             _report = report;

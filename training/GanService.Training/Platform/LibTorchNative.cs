@@ -18,7 +18,7 @@ internal static class LibTorchNative
     private static extern IntPtr GetEnv(string name);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate IntPtr GlobalContextFn();
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate void SetMkldnnFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate void SetMkldnnFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled); // also NNPACK's
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] [return: MarshalAs(UnmanagedType.U1)] private delegate bool GetMkldnnFn(IntPtr context);
     // A function returning std::string by value takes the return slot as a hidden first argument (x86-64 SysV, sret).
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate IntPtr StringReturningFn(IntPtr returnSlot);
@@ -66,6 +66,16 @@ internal static class LibTorchNative
         if (set == IntPtr.Zero || ctx == IntPtr.Zero) return false;
         Marshal.GetDelegateForFunctionPointer<SetMkldnnFn>(set)(ctx, enabled);
         return MkldnnEnabled == enabled;
+    }
+
+    /// <summary><c>at::globalContext().setUserEnabledNNPACK(enabled)</c>; false when the switch cannot be reached.</summary>
+    public static bool SetNnpackEnabled(bool enabled)
+    {
+        var set = Export("_ZN2at7Context20setUserEnabledNNPACKEb");
+        var ctx = Context();
+        if (set == IntPtr.Zero || ctx == IntPtr.Zero) return false;
+        Marshal.GetDelegateForFunctionPointer<SetMkldnnFn>(set)(ctx, enabled); // same signature: (Context*, bool)
+        return true;
     }
 
     /// <summary>libtorch's <c>at::show_config()</c> (compiler, BLAS, oneDNN version, CPU capability), or null.</summary>
