@@ -17,7 +17,8 @@ public static class ChannelPadding
     /// <summary>The per-group channel counts a convolution (input → output, as its forward sees them) runs with.</summary>
     public static (long In, long Out) Padded(long inPerGroup, long outPerGroup, long groups, bool transposed) =>
         groups > 1 && inPerGroup == 1 && outPerGroup == 1 ? (1, 1)
-        : (Wide(inPerGroup), Wide(outPerGroup));
+        : transposed ? (Wide(inPerGroup), Wide(outPerGroup))
+        : (inPerGroup > 16 ? RoundUp(inPerGroup, 32) : inPerGroup, Wide(outPerGroup));
 
     /// <summary>16 for up to 16 channels, else the next multiple of 32.</summary>
     private static long Wide(long c) => c <= 16 ? 16 : RoundUp(c, 32);

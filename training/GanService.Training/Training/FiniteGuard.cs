@@ -20,9 +20,10 @@ public static class FiniteGuard
     public static void AfterStep<TInput>(ITrainer<TInput> trainer, IReadOnlyDictionary<string, double> losses, long step, string? lastCheckpoint)
     {
         var infinite = losses.Where(l => double.IsInfinity(l.Value)).Select(l => $"{l.Key} = {l.Value}").ToList();
-        string? gradient = FirstNonFinite(trainer.Networks, gradients: true);
-        string? weight = FirstNonFinite(trainer.Networks, gradients: false);
-        if (infinite.Count == 0 && gradient is null && weight is null) return;
+        // One pass over gradients and weights together: a single host sync per step.
+        var bad = NonFinite(Tensors(trainer.Networks, gradients: true).Concat(Tensors(trainer.Networks, gradients: false)).ToList());
+        string? gradient = bad.FirstOrDefault(b => b.Gradient).Name, weight = bad.FirstOrDefault(b => !b.Gradient).Name;
+        if (infinite.Count == 0 && bad.Count == 0) return;
         var nanLosses = losses.Where(l => double.IsNaN(l.Value)).Select(l => $"{l.Key} = NaN");
         var what = infinite.Concat(nanLosses).ToList();
         if (gradient is not null) what.Add($"gradient of {gradient} is not finite");
@@ -42,23 +43,29 @@ public static class FiniteGuard
 
     /// <summary>"network.parameter" of the first parameter (or its gradient) that holds NaN or ±∞, else null. Buffers
     /// (batch-norm statistics) count as weights.</summary>
-    public static string? FirstNonFinite(IReadOnlyDictionary<string, nn.Module> networks, bool gradients)
+    public static string? FirstNonFinite(IReadOnlyDictionary<string, nn.Module> networks, bool gradients) =>
+        NonFinite(Tensors(networks, gradients).ToList()).FirstOrDefault().Name;
+
+    /// <summary>Parameters (or their gradients) and, for weights, floating-point buffers, by "network.name".</summary>
+    private static IEnumerable<(string Name, bool Gradient, Tensor Value)> Tensors(IReadOnlyDictionary<string, nn.Module> networks, bool gradients)
     {
-        using var _ = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var tensors = new List<(string Name, Tensor Value)>();
         foreach (var (net, module) in networks)
         {
             foreach (var (name, p) in module.named_parameters())
-                if ((gradients ? p.grad : p) is { } t) tensors.Add(($"{net}.{name}", t));
+                if ((gradients ? p.grad : p) is { } t) yield return ($"{net}.{name}", gradients, t);
             if (!gradients)
                 foreach (var (name, b) in module.named_buffers())
-                    if (b.is_floating_point()) tensors.Add(($"{net}.{name}", b));
+                    if (b.is_floating_point()) yield return ($"{net}.{name}", false, b);
         }
-        if (tensors.Count == 0) return null;
-        var sums = torch.stack(tensors.Select(t => t.Value.sum(ScalarType.Float64).cpu()).ToArray());
-        if (sums.isfinite().all().item<bool>()) return null;
-        var finite = sums.isfinite().data<bool>().ToArray();
-        return tensors[Array.IndexOf(finite, false)].Name;
+    }
+
+    /// <summary>The tensors that hold NaN or ±∞, in order: one float64 sum each, stacked, one sync.</summary>
+    private static List<(string Name, bool Gradient)> NonFinite(List<(string Name, bool Gradient, Tensor Value)> tensors)
+    {
+        if (tensors.Count == 0) return [];
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var finite = torch.stack(tensors.Select(t => t.Value.sum(ScalarType.Float64).cpu()).ToArray()).isfinite().data<bool>().ToArray();
+        return tensors.Where((_, i) => !finite[i]).Select(t => (t.Name, t.Gradient)).ToList();
     }
 }
