@@ -34,7 +34,7 @@ public class GenerateCommandTests
             g.eval();
             var ort = GanPipelines.GenerateTensor(m, [7u], new GenerateSettings(Label: 2), CancellationToken.None).Floats!;
             using var _ = torch.no_grad();
-            var expected = g.Generate(torch.tensor(SeedLatent.Normal(7, o.Nz), [1, o.Nz]), torch.tensor(new long[] { 2 })).data<float>().ToArray();
+            var expected = g.Generate(torch.tensor(SeedLatent.Normal(7, o.ZDim), [1, o.ZDim]), torch.tensor(new long[] { 2 })).data<float>().ToArray();
             Assert.True(ort.Zip(expected).Max(p => Math.Abs(p.First - p.Second)) < 1e-4);
             var refused = Assert.Throws<ArgumentException>(() => GanPipelines.Generate(m, [0u], new GenerateSettings(Label: 3), CancellationToken.None));
             Assert.Contains("0=a, 1=b, 2=c", refused.Message);
@@ -45,7 +45,7 @@ public class GenerateCommandTests
     [Fact]
     public void Tampered_onnx_is_refused()
     {
-        var dir = ExportRandom(new GenerationOptions { Family = "gan", Size = 8, GHidden = [8], DHidden = [8], Nz = 4 }, "t-gan");
+        var dir = ExportRandom(new GenerationOptions { Family = "gan", Size = 8, GHidden = [8], DHidden = [8], ZDim = 4 }, "t-gan");
         try
         {
             File.AppendAllText(Path.Combine(dir, "model.onnx"), "x");

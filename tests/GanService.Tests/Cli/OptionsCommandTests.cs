@@ -25,7 +25,7 @@ public class OptionsCommandTests
         Assert.False(Directory.Exists(models), "nothing is written when an option is refused");
     }
 
-    public static TheoryData<string> TrainFamilies() => [.. TrainCommand.Families.Select(f => f.Name)];
+    public static TheoryData<string> TrainFamilies() => [.. GanService.Training.Families.GanFamilies.All.Where(f => f.Training is not null).Select(f => f.Name)];
 
     [Theory]
     [MemberData(nameof(TrainFamilies))]

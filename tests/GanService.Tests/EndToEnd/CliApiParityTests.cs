@@ -29,7 +29,7 @@ public sealed class ParityModels : IAsyncLifetime
         ModelPackage.Write(Dir(StyleGan), draft, graphs);
 
         // An MLP: at random init its images vary with z by tens of grey levels (a random DCGAN barely moves).
-        var o = new GenerationOptions { Family = "cgan", Arch = "mlp", Channels = 3, Size = 16, Nz = 8, GHidden = [32], NumClasses = 3, ClassNames = ["a", "b", "c"], Seed = 4 };
+        var o = new GenerationOptions { Family = "cgan", Arch = "mlp", Channels = 3, Size = 16, ZDim = 8, GHidden = [32], NumClasses = 3, ClassNames = ["a", "b", "c"], Seed = 4 };
         var (g, _, _) = GenerationTrainer.Build(o);
         var (_, cganDraft, cganGraph) = GenerationExportFamily.Export(g, o, Cgan, null);
         ModelPackage.Write(Dir(Cgan), cganDraft, [cganGraph]);

@@ -13,7 +13,7 @@ namespace GanService.Tests.EndToEnd;
 /// query (code, c1, c2), checked against TorchSharp, refused outside their declared ranges, listed in Swagger.</summary>
 public class ControlsServingTests
 {
-    private static readonly InfoGanOptions Small = new() { Nz = 12, Categories = 4, Continuous = 2, Ngf = 8, Ndf = 8, Size = 16, QHidden = 16, EmaBeta = 0 };
+    private static readonly InfoGanOptions Small = new() { ZDim = 12, Categories = 4, Continuous = 2, Ngf = 8, Ndf = 8, Size = 16, QHidden = 16, EmaBeta = 0 };
 
     private static (InfoGanGenerator G, ImportTestData.TempDir Folder) Serve()
     {
@@ -36,7 +36,7 @@ public class ControlsServingTests
 
         float[] expected;
         using (torch.no_grad())
-            expected = g.Generate(torch.tensor(SeedLatent.Normal(9, Small.Nz), [1, Small.Nz]), torch.tensor(new long[] { 3 }, ScalarType.Int64),
+            expected = g.Generate(torch.tensor(SeedLatent.Normal(9, Small.ZDim), [1, Small.ZDim]), torch.tensor(new long[] { 3 }, ScalarType.Int64),
                 torch.tensor(new float[] { -1.5f, 0.5f }, [1, 2])).data<float>().ToArray();
         using var want = ImageCodec.FromTensor(expected, new ImageSpec(1, 16, 16));
         int maxDiff = 0;

@@ -37,8 +37,8 @@ public class EncoderServingTests
         var (draft, graphs) = EncoderGanExportFamily.Export(e, g, o, "e2e-aae", "test");
         ModelPackage.Write(Path.Combine(tmp.Path, "e2e-aae"), draft, graphs);
         // A generate model without an encoder graph, to be refused by the encoder endpoints.
-        var (ig, _, _) = InfoGanTrainer.Build(new InfoGanOptions { Nz = 4, Categories = 2, Continuous = 1, Ngf = 4, Ndf = 4, Size = 16, EmaBeta = 0 });
-        var (_, igDraft, igGraph) = InfoGanExportFamily.Export(ig, new InfoGanOptions { Nz = 4, Categories = 2, Continuous = 1, Ngf = 4, Size = 16 }, "e2e-plain", "test");
+        var (ig, _, _) = InfoGanTrainer.Build(new InfoGanOptions { ZDim = 4, Categories = 2, Continuous = 1, Ngf = 4, Ndf = 4, Size = 16, EmaBeta = 0 });
+        var (_, igDraft, igGraph) = InfoGanExportFamily.Export(ig, new InfoGanOptions { ZDim = 4, Categories = 2, Continuous = 1, Ngf = 4, Size = 16 }, "e2e-plain", "test");
         ModelPackage.Write(Path.Combine(tmp.Path, "e2e-plain"), igDraft, [igGraph]);
         return new Served { E = e, G = g, Folder = tmp, Api = await LoopbackApi.StartAsync(tmp.Path) };
     }

@@ -1,3 +1,4 @@
+using GanService.Tests.Training;
 using GanService.Contracts;
 using Google.Protobuf;
 using GanService.Training.Checkpoints;
@@ -53,9 +54,9 @@ public sealed class ProvenanceExportTests : IDisposable
     {
         torch.manual_seed(0);
         using var data = new LabelledImageSet(torch.randint(0, 256, [32, 1, 16, 16]).to_type(ScalarType.Byte), torch.zeros([32], dtype: ScalarType.Int64), ["a"]);
-        var o = new GenerationOptions { Family = "dcgan", Size = 16, Ngf = 4, Ndf = 4, Nz = 8, Batch = 16, Epochs = 1, Data = "/home/someone/fashion-mnist" };
+        var o = new GenerationOptions { Family = "dcgan", Size = 16, Ngf = 4, Ndf = 4, ZDim = 8, Batch = 16, Epochs = 1, Data = "/home/someone/fashion-mnist" };
         var run = Path.Combine(_dir, "run");
-        GenerationTrainer.Train(o, data, run, resume: false, TimeSpan.FromMinutes(5), TextWriter.Null);
+        Runs.Generation(o with { Out = run }, data, false);
         var checkpoint = Path.Combine(run, "checkpoint");
         Assert.Equal("dataset 'fashion-mnist', 32 samples", Checkpoint.ReadOptions<GenerationOptions>(checkpoint).Options.DataDescription);
         var (draft, _) = FamilyRegistry.Get("dcgan").BuildExport("g", checkpoint, new Dictionary<string, string>());

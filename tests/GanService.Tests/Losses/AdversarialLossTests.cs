@@ -127,9 +127,9 @@ public class AdversarialLossTests
         Assert.Equal(AdversarialLossKind.WganGp, new GanService.Training.Families.Gan.GenerationOptions { Loss = "wgangp" }.LossKind);
         Assert.Equal(1e-4, new GanService.Training.Families.Gan.GenerationOptions { Loss = "wgangp" }.ResolvedLr);   // WGAN-GP's Adam lr
         Assert.Equal(5e-5, new GanService.Training.Families.Gan.GenerationOptions { Loss = "wgan" }.ResolvedLr);     // WGAN's RMSprop lr
-        var o = new GanService.Training.Families.Translation.Pix2PixOptions { GanMode = "wgan", NetG = "unet_32", CropSize = 32, LoadSize = 32, Ngf = 4, Ndf = 4 };
+        var o = new GanService.Training.Families.Translation.Pix2PixOptions { Loss = "wgan", NetG = "unet_32", CropSize = 32, LoadSize = 32, Ngf = 4, Ndf = 4 };
         using var t = new GanService.Training.Families.Translation.Pix2PixTrainer(o);
-        var e = Assert.Throws<ArgumentException>(() => new GanService.Training.Families.Translation.Pix2PixTrainer(o with { GanMode = "wgan_gp" }));
+        var e = Assert.Throws<ArgumentException>(() => new GanService.Training.Families.Translation.Pix2PixTrainer(o with { Loss = "wgan_gp" }));
         Assert.Contains("wgan-gp", e.Message);
     }
 }

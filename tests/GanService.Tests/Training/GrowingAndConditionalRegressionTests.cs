@@ -30,7 +30,7 @@ public sealed class GrowingAndConditionalRegressionTests : IDisposable
         using var data = new LabelledImageSet(pixels, torch.arange(48, dtype: ScalarType.Int64) % 3, ["a", "b", "c"]);
         var o = new BigGanOptions { Size = 8, GCh = 8, DCh = 8, ZDim = 16, SharedDim = 8, AttentionResolution = 8, NumClasses = 3, ClassNames = ["a", "b", "c"],
             Batch = 8, Seed = 1, MaxSteps = steps, Out = Path.Combine(root, "biggan"), Data = "generated" };
-        BigGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+        Runs.BigGan(o, data, false);
         return o.Out;
     }
 
@@ -49,7 +49,7 @@ public sealed class GrowingAndConditionalRegressionTests : IDisposable
         var o = new ProGanOptions { Size = 8, ZDim = 8, FmapBase = 32, FmapMax = 8, PhaseImages = 8, Batch = 4, Seed = 1, MaxSteps = steps,
             Out = Path.Combine(root, "progan"), Data = "generated", SampleCount = 4 };
         using var trainer = new ProGanTrainer(o);
-        trainer.Run(data, resume: false, TextWriter.Null);
+        trainer.Train(data, false, TextWriter.Null);
         return o.Out;
     }
 

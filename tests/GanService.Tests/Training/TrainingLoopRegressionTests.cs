@@ -35,11 +35,11 @@ public sealed class TrainingLoopRegressionTests : IDisposable
         Pinned.Equal(expected.SelectMany(e => Enumerable.Range(0, 3).Select(s => ($"{e.Name} step {s + 1}", actual[s][e.Name], e.PerStep[s]))));
     }
 
-    private static void RunTranslation<T>(T o, IImageDataset ds, Func<T, ITranslationTrainer> make) where T : TranslationOptions
+    private static void RunTranslation<T>(T o, IImageDataset ds, Func<T, TranslationTrainer<T>> make) where T : TranslationOptions
     {
         using var t = make(o);
         var loader = new DataLoader(ds, o.BatchSize, o.Seed, shuffle: true, workers: 0);
-        TranslationTraining.Run(t, loader, resume: false, TextWriter.Null);
+        t.Train(loader, resume: false, TextWriter.Null);
     }
 
     [Fact]
@@ -111,9 +111,9 @@ public sealed class TrainingLoopRegressionTests : IDisposable
         torch.manual_seed(5);
         using var data = new LabelledImageSet(torch.randint(0, 256, [64, 1, 16, 16]).to_type(ScalarType.Byte),
             torch.randint(0, 2, [64], dtype: ScalarType.Int64), ["a", "b"]);
-        var o = new GenerationOptions { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, Nz = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, EmaBeta = 0.9, Seed = 5 };
+        var o = new GenerationOptions { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, ZDim = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, EmaBeta = 0.9, Seed = 5 };
         var run = Path.Combine(root, "run");
-        GenerationTrainer.Train(o, data, run, resume: false, TimeSpan.FromMinutes(5), TextWriter.Null);
+        Runs.Generation(o with { Out = run }, data, false);
         return run;
     }
 
@@ -135,7 +135,7 @@ public sealed class TrainingLoopRegressionTests : IDisposable
             Batch = 4, Augment = "", Mirror = false, EmaKimg = 0.02, R1Gamma = 0.01, R1Interval = 2, PathLengthWeight = 2, PathLengthInterval = 2,
             Out = Path.Combine(root, "run"), SampleCount = 4, MaxSteps = steps, Seed = 4,
         };
-        using (var trainer = new StyleGan2Trainer(o)) trainer.Run(data, TextWriter.Null);
+        using (var trainer = new StyleGan2Trainer(o)) trainer.Train(data, false, TextWriter.Null);
         return o.Out;
     }
 
@@ -157,9 +157,9 @@ public sealed class TrainingLoopRegressionTests : IDisposable
     internal static string RunInfogan(string root, int steps)
     {
         using var data = NoiseImages(6);
-        var o = new InfoGanOptions { Nz = 8, Categories = 3, Continuous = 2, Size = 16, Ngf = 4, Ndf = 4, QHidden = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, EmaBeta = 0.9, Seed = 6 };
+        var o = new InfoGanOptions { ZDim = 8, Categories = 3, Continuous = 2, Size = 16, Ngf = 4, Ndf = 4, QHidden = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, EmaBeta = 0.9, Seed = 6 };
         var run = Path.Combine(root, "run");
-        InfoGanTrainer.Train(o with { Out = run }, data, run, resume: false, TextWriter.Null);
+        Runs.InfoGan(o with { Out = run }, data, false);
         return run;
     }
 
@@ -176,9 +176,9 @@ public sealed class TrainingLoopRegressionTests : IDisposable
     internal static string RunEncoder(string family, string root, int steps)
     {
         using var data = NoiseImages(7);
-        var o = new EncoderGanOptions { Family = family, Nz = 4, Size = 16, Ngf = 4, Ndf = 4, ZHidden = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, Seed = 7 };
+        var o = new EncoderGanOptions { Family = family, ZDim = 4, Size = 16, Ngf = 4, Ndf = 4, ZHidden = 8, Batch = 8, Epochs = steps > 3 ? 1000 : 1, MaxSteps = steps, Seed = 7 };
         var run = Path.Combine(root, "run");
-        EncoderGanTrainer.Train(o with { Out = run }, data, run, resume: false, TextWriter.Null);
+        Runs.EncoderGan(o with { Out = run }, data, false);
         return run;
     }
 

@@ -23,7 +23,7 @@ public sealed class TrainingLoopTests : IDisposable
         return new LabelledImageSet(torch.randint(0, 256, [64, 1, 16, 16]).to_type(ScalarType.Byte), torch.randint(0, 2, [64], dtype: ScalarType.Int64), ["a", "b"]);
     }
 
-    private static readonly GenerationOptions Cgan = new() { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, Nz = 8, Batch = 16, Epochs = 1, EmaBeta = 0.9 };
+    private static readonly GenerationOptions Cgan = new() { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, ZDim = 8, Batch = 16, Epochs = 1, EmaBeta = 0.9 };
 
     private static double[] LossD(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, TrainingRun.MetricsFile)).Select(l => JsonNode.Parse(l)!["loss_d"]!.GetValue<double>()).ToArray();
@@ -44,7 +44,7 @@ public sealed class TrainingLoopTests : IDisposable
     {
         using var data = TinyImages();
         string current = Path.Combine(_root, "current"), old = Path.Combine(_root, "old"), none = Path.Combine(_root, "none");
-        GenerationTrainer.Train(Cgan, data, current, resume: false, TimeSpan.FromMinutes(5), TextWriter.Null);
+        Runs.Generation(Cgan with { Out = current }, data, false);
         CopyFolder(current, old);
         CopyFolder(current, none);
         // The layout gan/dcgan/cgan wrote before the single loop (main at 833cf40): the same optimiser files, named
@@ -55,8 +55,8 @@ public sealed class TrainingLoopTests : IDisposable
             File.Delete(Path.Combine(none, "checkpoint", $"{n}.optim"));
         }
 
-        GenerationTrainer.Train(Cgan with { Epochs = 2 }, data, current, resume: true, TimeSpan.FromMinutes(5), TextWriter.Null);
-        GenerationTrainer.Train(Cgan with { Epochs = 2 }, data, old, resume: true, TimeSpan.FromMinutes(5), TextWriter.Null);
+        Runs.Generation((Cgan with { Epochs = 2 }) with { Out = current }, data, true);
+        Runs.Generation((Cgan with { Epochs = 2 }) with { Out = old }, data, true);
 
         var (a, b) = (LossD(current), LossD(old));
         Assert.Equal(8, a.Length);
@@ -66,7 +66,7 @@ public sealed class TrainingLoopTests : IDisposable
         Assert.False(File.Exists(Path.Combine(old, "checkpoint", "opt_G.optim")));
 
         var e = Assert.Throws<InvalidDataException>(() =>
-            GenerationTrainer.Train(Cgan with { Epochs = 2 }, data, none, resume: true, TimeSpan.FromMinutes(5), TextWriter.Null));
+            Runs.Generation((Cgan with { Epochs = 2 }) with { Out = none }, data, true));
         Assert.Contains("'G.optim'", e.Message);
         Assert.Contains("'opt_G.optim'", e.Message);
     }
@@ -99,10 +99,10 @@ public sealed class TrainingLoopTests : IDisposable
             BatchSize = 2, NEpochs = 1, NEpochsDecay = 0, MaxSteps = 3,
         };
         var loader = new DataLoader(new AlignedDataset(data, new ImageTransform(32, 32, Flip: false)), o.BatchSize, o.Seed, workers: 0);
-        using (var t = new Pix2PixTrainer(o)) Assert.Equal((0, 3L), (TranslationTraining.Run(t, loader, false, TextWriter.Null) is var s ? (s.Epoch, s.Step) : default));
+        using (var t = new Pix2PixTrainer(o)) Assert.Equal((0, 3L), (t.Train(loader, false, TextWriter.Null) is var s ? (s.Epoch, s.Step) : default));
         using (var t = new Pix2PixTrainer(o with { MaxSteps = 0 }))
         {
-            var s = TranslationTraining.Run(t, loader, true, TextWriter.Null);
+            var s = t.Train(loader, true, TextWriter.Null);
             Assert.Equal((1, 4L), (s.Epoch, s.Step)); // 4 batches an epoch: one was left
         }
         var lines = File.ReadAllLines(Path.Combine(o.Out, TrainingRun.MetricsFile));
@@ -121,7 +121,7 @@ public sealed class TrainingLoopTests : IDisposable
             return FormattableString.Invariant($"{Math.Cos(a) + rng.NextDouble() * 0.05:F4},{Math.Sin(a) + rng.NextDouble() * 0.05:F4}");
         }));
         var run = Path.Combine(_root, "toy-run");
-        TrainCommand.Families.Add(ToyGanTrainer.Registration); // the registry line (a real family adds it to the list itself)
+        GanService.Training.Families.GanFamilies.Register(new ToyGanFamily()); // the registry line (a real family writes it in GanFamilies)
         try
         {
             var (exit, output, err) = CommandRunner.Run(TrainCommand.Create(), "toy", "--data", points, "--out", run, "--batch-size", "32", "--max-steps", "20", "--seed", "1");
@@ -142,7 +142,7 @@ public sealed class TrainingLoopTests : IDisposable
             Assert.Equal(24, File.ReadAllLines(Path.Combine(run, TrainingRun.MetricsFile)).Length);
             Assert.Equal(32, Checkpoint.ReadOptions<ToyGanOptions>(Path.Combine(run, "checkpoint")).Options.BatchSize);
         }
-        finally { TrainCommand.Families.Remove(TrainCommand.Families.Single(f => f.Name == ToyGanTrainer.Name)); }
+        finally { GanService.Training.Families.GanFamilies.Unregister(ToyGanTrainer.Family); }
     }
 
     [Fact]

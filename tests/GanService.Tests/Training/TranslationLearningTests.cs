@@ -1,3 +1,4 @@
+using GanService.Training.Training;
 using System.Diagnostics;
 using GanService.Training.Data;
 using GanService.Training.Families.Translation;
@@ -12,7 +13,7 @@ public sealed class TranslationLearningTests(ITestOutputHelper log) : IDisposabl
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
     /// <summary>Runs <paramref name="steps"/> optimisation steps over as many epochs as it takes (shared with StarGAN's test).</summary>
-    internal static void Train(ITranslationTrainer trainer, DataLoader loader, int steps)
+    internal static void Train(ITrainer<Batch> trainer, DataLoader loader, int steps)
     {
         int step = 0;
         for (int epoch = 0; step < steps; epoch++)

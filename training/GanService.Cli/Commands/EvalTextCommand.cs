@@ -43,7 +43,7 @@ public static class EvalTextCommand
     public static string Run(string checkpoint, string dataRoot, string outDir, int candidates, int figureRows, int figureSeeds)
     {
         using var scope = torch.NewDisposeScope();
-        var o = TrainCommand.ReadCheckpoint<StackGanOptions>(checkpoint, StackGanTrainer.FamilyName);
+        var o = Checkpoint.ReadOptions<StackGanOptions>(checkpoint, StackGanTrainer.Family);
         var (g, encoder, _, _) = StackGanTrainer.Build(o);
         Checkpoint.LoadModule(checkpoint, "G", g);
         Checkpoint.LoadModule(checkpoint, "I", encoder);

@@ -1,3 +1,4 @@
+using GanService.Training.Checkpoints;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -120,7 +121,7 @@ public static class EvalTranslationCommand
         {
             case "pix2pix":
             {
-                var o = TrainCommand.ReadCheckpoint<GanService.Training.Families.Translation.Pix2PixOptions>(checkpoint, "pix2pix");
+                var o = Checkpoint.ReadOptions<GanService.Training.Families.Translation.Pix2PixOptions>(checkpoint, "pix2pix");
                 var g = GanService.Training.Families.Translation.Pix2PixTrainer.Build(o with { Device = "cpu" });
                 GanService.Training.Checkpoints.Checkpoint.LoadModule(checkpoint, "G", g);
                 g.eval();
@@ -129,7 +130,7 @@ public static class EvalTranslationCommand
             }
             case "cyclegan":
             {
-                var o = TrainCommand.ReadCheckpoint<GanService.Training.Families.Translation.CycleGanOptions>(checkpoint, "cyclegan");
+                var o = Checkpoint.ReadOptions<GanService.Training.Families.Translation.CycleGanOptions>(checkpoint, "cyclegan");
                 bool aToB = direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase);
                 var g = aToB ? GanService.Training.Families.Translation.CycleGanTrainer.Build(o with { Device = "cpu" }, o.InputChannels, o.OutputChannels)
                              : GanService.Training.Families.Translation.CycleGanTrainer.Build(o with { Device = "cpu" }, o.OutputChannels, o.InputChannels);
@@ -140,7 +141,7 @@ public static class EvalTranslationCommand
             }
             case "stargan":
             {
-                var o = TrainCommand.ReadCheckpoint<GanService.Training.Families.Translation.StarGanOptions>(checkpoint, "stargan");
+                var o = Checkpoint.ReadOptions<GanService.Training.Families.Translation.StarGanOptions>(checkpoint, "stargan");
                 if (targetIndex is not int t) throw new ArgumentException("--checkpoint with a StarGAN model needs --target");
                 var g = GanService.Training.Families.Translation.StarGanTrainer.Build(o with { Device = "cpu" });
                 GanService.Training.Checkpoints.Checkpoint.LoadModule(checkpoint, "G", g);

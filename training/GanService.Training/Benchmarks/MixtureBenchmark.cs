@@ -174,7 +174,7 @@ public static class MixtureBenchmark
         double lr = c.Lr ?? st.Lr;
         var o = new GenerationOptions
         {
-            Family = "gan", Nz = 2, Loss = c.Loss, Pack = c.Pack, Batch = st.Batch, Lr = lr, Beta1 = c.Beta1 ?? st.Beta1, Beta2 = c.Beta2 ?? st.Beta2,
+            Family = "gan", ZDim = 2, Loss = c.Loss, Pack = c.Pack, Batch = st.Batch, Lr = lr, Beta1 = c.Beta1 ?? st.Beta1, Beta2 = c.Beta2 ?? st.Beta2,
             Seed = seed, EmaBeta = st.EmaBeta, R1Gamma = c.R1, R1Every = c.R1Every,
         };
         LatentGenerator g; Discriminator d; LatentGenerator? ema = null;

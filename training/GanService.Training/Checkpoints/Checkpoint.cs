@@ -61,6 +61,14 @@ public static class Checkpoint
         return (family, options);
     }
 
+    /// <summary>A checkpoint's options, refusing another family's checkpoint.</summary>
+    public static T ReadOptions<T>(string directory, string family)
+    {
+        var (saved, options) = ReadOptions<T>(directory);
+        if (!saved.Equals(family, StringComparison.OrdinalIgnoreCase)) throw new ArgumentException($"{directory} is a {saved} checkpoint, not {family}");
+        return options;
+    }
+
     public static string ReadFamily(string directory) => ReadOptions<JsonObject>(directory).Family;
 
     public static TrainingState ReadState(string directory) =>

@@ -55,5 +55,16 @@ public sealed class StyleGanImageFolder : IDisposable
         return torch.where(flip, x.flip(3), x);
     }
 
+    /// <summary>An epoch = count / batch steps, each handed the folder (StyleGAN2 and ProGAN draw their real batch
+    /// inside the step, where the references do).</summary>
+    public Training.ITrainingData<StyleGanImageFolder> Steps(int batch) => new FolderSteps(this, batch);
+
     public void Dispose() => Images.Dispose();
+
+    private sealed class FolderSteps(StyleGanImageFolder folder, int batch) : Training.ITrainingData<StyleGanImageFolder>
+    {
+        public long StepsPerEpoch { get; } = Math.Max(1, folder.Count / batch);
+        public IEnumerable<StyleGanImageFolder> Epoch(int epoch) => Enumerable.Repeat(folder, (int)StepsPerEpoch);
+        public StyleGanImageFolder SampleInput => folder;
+    }
 }

@@ -4,7 +4,7 @@ namespace GanService.Training.Export;
 
 /// <summary>
 /// What `gan export` needs from a family: rebuild the generator(s) from a checkpoint (or randomly initialised from
-/// options), and produce the ONNX graphs + manifest draft. Registered by name in <see cref="FamilyRegistry"/>.
+/// options), and produce the ONNX graphs + manifest draft. Registered with its family in <see cref="Families.GanFamilies"/>.
 /// </summary>
 public interface IExportableFamily
 {
@@ -60,33 +60,12 @@ public static class ExportOptions
         weights == "G" ? "live generator (not the EMA)" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"EMA generator β {emaBeta}");
 }
 
-/// <summary>The explicit registry of families (no reflection, no string-built type names).</summary>
+/// <summary>The families `gan export` knows: the exports of the one registry, <see cref="Families.GanFamilies"/>.</summary>
 public static class FamilyRegistry
 {
-    private static readonly Dictionary<string, IExportableFamily> Families = new(StringComparer.OrdinalIgnoreCase);
-
-    static FamilyRegistry()
-    {
-        Register(new Families.Pix2Pix.UnetExportFamily());
-        Register(new Families.Translation.Pix2PixExportFamily());
-        Register(new Families.Translation.CycleGanExportFamily());
-        Register(new Families.Translation.StarGanExportFamily());
-        Register(new Families.StyleGan2.StyleGan2ExportFamily());
-        Register(new Families.Gan.GenerationExportFamily("gan"));
-        Register(new Families.Gan.GenerationExportFamily("dcgan"));
-        Register(new Families.Gan.GenerationExportFamily("cgan"));
-        Register(new Families.StackGan.StackGanExportFamily());
-        Register(new Families.BigGan.BigGanExportFamily());
-        Register(new Families.ProGan.ProGanExportFamily());
-        Register(new Families.InfoGan.InfoGanExportFamily());
-        Register(new Families.Encoders.EncoderGanExportFamily("aae"));
-        Register(new Families.Encoders.EncoderGanExportFamily("ali"));
-    }
-
-    public static void Register(IExportableFamily family) => Families[family.Name] = family;
-    public static IReadOnlyCollection<IExportableFamily> All => Families.Values;
+    public static IEnumerable<IExportableFamily> All => Families.GanFamilies.All.Select(f => f.Export).OfType<IExportableFamily>();
 
     public static IExportableFamily Get(string name) =>
-        Families.TryGetValue(name, out var f) ? f
-            : throw new ArgumentException($"unknown family '{name}'; known: {string.Join(", ", Families.Keys.Order())}");
+        All.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown family '{name}'; known: {string.Join(", ", All.Select(f => f.Name).Order())}");
 }

@@ -1,27 +1,13 @@
 namespace GanService.Training.Import;
 
-/// <summary>
-/// The explicit registry of checkpoint importers, one per family `gan import` accepts (no reflection). Each importer
-/// lives in its own file; adding a family is one line in one of the lists below.
-/// </summary>
+/// <summary>The checkpoint importers `gan import` accepts: those of the one registry,
+/// <see cref="GanService.Training.Families.GanFamilies"/> (pix2pix and CycleGAN from junyanz, StarGAN from yunjey,
+/// StyleGAN2 from rosinality or NVlabs).</summary>
 public static class CheckpointImporters
 {
-    // Image-to-image translation families (junyanz pix2pix/CycleGAN, yunjey StarGAN).
-    private static ICheckpointImporter[] Translation() =>
-    [
-        new JunyanzGeneratorImporter("pix2pix"),
-        new JunyanzGeneratorImporter("cyclegan"),
-        new StarGanImporter(),
-    ];
-
-    // Unconditional generation families (StyleGAN2: rosinality, NVlabs).
-    private static ICheckpointImporter[] Generation() =>
-    [
-        new StyleGan2Importer(),
-    ];
-
-    /// <summary>Every importer, in the order `gan import --help` lists them.</summary>
-    public static IReadOnlyList<ICheckpointImporter> All { get; } = [.. Translation(), .. Generation()];
+    /// <summary>Every importer, in registry order.</summary>
+    public static IReadOnlyList<ICheckpointImporter> All =>
+        [.. GanService.Training.Families.GanFamilies.All.Select(f => f.Importer).OfType<ICheckpointImporter>()];
 
     public static IEnumerable<string> Families => All.Select(i => i.Family);
 

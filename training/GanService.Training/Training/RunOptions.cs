@@ -22,9 +22,14 @@ public abstract record RunOptions
     /// <summary>A family whose step does not move tensors to a GPU refuses any other device before it starts.</summary>
     public void RequireCpu(string family)
     {
-        if (Families.Translation.Networks.ParseDevice(Device).type != DeviceType.CPU)
+        if (Devices.Parse(Device).type != DeviceType.CPU)
             throw new ArgumentException($"--device {Device}: {family} trains on the CPU only for now (its step does not move tensors to a GPU)");
     }
+
+    /// <summary>These options as the checkpoint stores them: the data described (the given description, else the
+    /// folder's name and <paramref name="count"/> samples), so export can say what was trained on without its path.</summary>
+    public RunOptions DescribedData(long count) =>
+        this with { DataDescription = Export.TrainingProvenance.DescribeData(DataDescription, Data, count) };
 
     /// <summary>The loop's settings for this run: the folder, seed, limits and checkpoint interval from these options.</summary>
     public LoopSettings Loop(object saved, int epochs, bool resume, TextWriter? console, long? maxSteps = null) => new()

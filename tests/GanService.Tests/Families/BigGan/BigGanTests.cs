@@ -1,3 +1,4 @@
+using GanService.Tests.Training;
 using GanService.Contracts;
 using GanService.Tests.Onnx;
 using GanService.Training.Data;
@@ -59,7 +60,7 @@ public class BigGanTests(ITestOutputHelper log)
             torch.manual_seed(6);
             using var data = new LabelledImageSet((torch.rand(32, 1, 8, 8) * 255).to_type(ScalarType.Byte), torch.arange(32, dtype: ScalarType.Int64) % 3, ["a", "b", "c"]);
             var o = Small(8) with { ClassNames = ["a", "b", "c"], Batch = 8, MaxSteps = 2, Out = dir, Data = "generated" };
-            BigGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+            Runs.BigGan(o, data, false);
             var family = FamilyRegistry.Get("biggan");
             var checkpoint = Path.Combine(dir, "checkpoint");
             var (emaDraft, ema) = family.BuildExport("t", checkpoint, new Dictionary<string, string>());
@@ -149,7 +150,7 @@ public class BigGanTests(ITestOutputHelper log)
         var o = Small(size) with { NumClasses = 2, ClassNames = ["top", "left"], Batch = 16, DSteps = 1, LrG = 1e-3, LrD = 1e-3, EmaBeta = 0.8, Seed = 1 };
         using var trainer = new BigGanTrainer(o, data);
         double before = ClassAccuracy(trainer.GEma, size, 16);
-        var batches = new GanService.Training.Families.Gan.GenerationData(new GanService.Training.Families.Gan.GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = 1 }, data.Count);
+        var batches = new GanService.Training.Data.IndexBatches(data.Count, o.Batch, o.DSteps, 1);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int steps = 0;
         for (int epoch = 0; steps < 150; epoch++)

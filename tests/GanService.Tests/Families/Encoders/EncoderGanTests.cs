@@ -11,7 +11,7 @@ namespace GanService.Tests.Families.Encoders;
 /// <summary>AAE and ALI/BiGAN: both exported graphs against TorchSharp, the manifest's encoder graph, and the learning each objective promises.</summary>
 public class EncoderGanTests(ITestOutputHelper log)
 {
-    internal static readonly EncoderGanOptions Small = new() { Nz = 6, Ngf = 8, Ndf = 8, Size = 16, ZHidden = 32, Batch = 16 };
+    internal static readonly EncoderGanOptions Small = new() { ZDim = 6, Ngf = 8, Ndf = 8, Size = 16, ZHidden = 32, Batch = 16 };
 
     [Theory]
     [InlineData("aae")]
@@ -24,21 +24,21 @@ public class EncoderGanTests(ITestOutputHelper log)
         using (torch.no_grad())
         {
             foreach (var p in e.parameters().Concat(g.parameters()).Where(p => p.dim() == 4)) p.normal_(0, 0.15);
-            for (int i = 0; i < 3; i++) { e.forward(torch.randn(8, 1, 16, 16)); g.Generate(torch.randn(8, o.Nz)); } // BN running stats off their init
+            for (int i = 0; i < 3; i++) { e.forward(torch.randn(8, 1, 16, 16)); g.Generate(torch.randn(8, o.ZDim)); } // BN running stats off their init
         }
         e.eval(); g.eval();
         torch.manual_seed(2);
         var x = torch.rand(3, 1, 16, 16) * 2 - 1;
-        float encoderDiff = Parity.MaxAbsDiff(e, [(new OnnxIo("image", [-1, 1, 16, 16]), x)], [new OnnxIo("z", [-1, o.Nz])], t => [e.forward(t[0])], log, $"{family} E");
+        float encoderDiff = Parity.MaxAbsDiff(e, [(new OnnxIo("image", [-1, 1, 16, 16]), x)], [new OnnxIo("z", [-1, o.ZDim])], t => [e.forward(t[0])], log, $"{family} E");
         var (gIn, gOut) = g.OnnxSignature([1, 16, 16]);
-        float decoderDiff = Parity.MaxAbsDiff(g, [(gIn[0], torch.randn(3, o.Nz))], gOut, t => [g.Generate(t[0])], log, $"{family} G");
+        float decoderDiff = Parity.MaxAbsDiff(g, [(gIn[0], torch.randn(3, o.ZDim))], gOut, t => [g.Generate(t[0])], log, $"{family} G");
         Assert.True(encoderDiff <= Parity.Tolerance && decoderDiff <= Parity.Tolerance, $"E {encoderDiff}, G {decoderDiff}");
 
         var (draft, graphs) = EncoderGanExportFamily.Export(e, g, o, $"t-{family}", null);
         Assert.Equal(["model", GraphRoles.Encoder], graphs.Select(p => p.Role));
         Assert.Equal([TensorRoles.Image], graphs[1].Inputs.Select(i => i.Role));
         Assert.Equal([TensorRoles.Latent], graphs[1].Outputs.Select(i => i.Role));
-        Assert.Equal(o.Nz, draft.Latent!.Size);
+        Assert.Equal(o.ZDim, draft.Latent!.Size);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class EncoderGanTests(ITestOutputHelper log)
         var z = EncoderGanTrainer.SamplePrior(Small with { Prior = "mixture10" }, 2000, new torch.Generator(1));
         var radius = z.narrow(1, 0, 2).square().sum(1).sqrt();
         Assert.InRange(radius.mean().item<float>(), 3.8f, 4.2f);
-        Assert.InRange(z.narrow(1, 2, Small.Nz - 2).std().item<float>(), 0.9f, 1.1f); // the other dimensions stay N(0, 1)
+        Assert.InRange(z.narrow(1, 2, Small.ZDim - 2).std().item<float>(), 0.9f, 1.1f); // the other dimensions stay N(0, 1)
         var angles = torch.atan2(z[.., 1], z[.., 0]).data<float>().ToArray();
         var sectors = angles.Select(a => (int)Math.Round((a + 2 * Math.PI) % (2 * Math.PI) / (2 * Math.PI / 10)) % 10).Distinct().Count();
         Assert.Equal(10, sectors);
@@ -68,7 +68,7 @@ public class EncoderGanTests(ITestOutputHelper log)
 
     private static void Train(EncoderGanTrainer t, LabelledImageSet data, int steps)
     {
-        var batches = new GenerationData(new GenerationOptions { Batch = t.Options.Batch, NCritic = 1 }, data.Count);
+        var batches = new IndexBatches(data.Count, t.Options.Batch, 1, 0);
         int done = 0;
         for (int epoch = 0; done < steps; epoch++)
             foreach (var b in batches.Epoch(epoch))
@@ -123,7 +123,7 @@ public class EncoderGanTests(ITestOutputHelper log)
             using var _ = torch.no_grad();
             using var scope = torch.NewDisposeScope();
             var x = data.Batch(torch.arange(128, dtype: ScalarType.Int64));
-            var generated = t.G.Generate(torch.randn([128, Small.Nz], generator: new torch.Generator(9)));
+            var generated = t.G.Generate(torch.randn([128, Small.ZDim], generator: new torch.Generator(9)));
             return (Math.Abs(generated.mean().item<float>() - x.mean().item<float>()), t.E.forward(x).std().item<float>());
         }
         var before = Marginals();

@@ -20,7 +20,7 @@ public class GanLearningTests(ITestOutputHelper log)
     {
         torch.manual_seed(0);
         using var threads = TorchThreads.Use(1);
-        var o = new GenerationOptions { Family = "gan", Nz = 4, Loss = loss, Pack = pack, Batch = 64, Lr = 2e-3, Beta1 = 0.5, Beta2 = 0.9, RealLabel = 0.9, EmaBeta = 0.9 };
+        var o = new GenerationOptions { Family = "gan", ZDim = 4, Loss = loss, Pack = pack, Batch = 64, Lr = 2e-3, Beta1 = 0.5, Beta2 = 0.9, RealLabel = 0.9, EmaBeta = 0.9 };
         var g = new LatentGenerator(4, MlpNetworks.Generator(4, [32, 32], 2, null));
         var ema = new LatentGenerator(4, MlpNetworks.Generator(4, [32, 32], 2, null));
         GanService.Training.Tricks.WeightAverage.CopyInto(ema, g);
@@ -48,7 +48,7 @@ public class GanLearningTests(ITestOutputHelper log)
     {
         torch.manual_seed(1);
         using var threads = TorchThreads.Use(1);
-        var o = new GenerationOptions { Family = "gan", Nz = 2, Loss = "ns", Batch = 16, Lr = 1e-3, R1Gamma = 1, R1Every = 4 };
+        var o = new GenerationOptions { Family = "gan", ZDim = 2, Loss = "ns", Batch = 16, Lr = 1e-3, R1Gamma = 1, R1Every = 4 };
         var g = new LatentGenerator(2, MlpNetworks.Generator(2, [8], 2, null));
         Func<long, long, Layer> linear = (i, k) => new Linear(i, k);
         var (body, f) = MlpNetworks.DiscriminatorBody(2, [8], 0, linear);
@@ -72,7 +72,7 @@ public class GanLearningTests(ITestOutputHelper log)
     {
         torch.manual_seed(2);
         using var threads = TorchThreads.Use(1);
-        var o = new GenerationOptions { Family = "gan", Nz = 2, Loss = "ns", Batch = 16, Lr = 0.0 };
+        var o = new GenerationOptions { Family = "gan", ZDim = 2, Loss = "ns", Batch = 16, Lr = 0.0 };
         var g = new LatentGenerator(2, MlpNetworks.Generator(2, [8], 2, null));
         Func<long, long, Layer> linear = (i, k) => new Linear(i, k);
         var (body, f) = MlpNetworks.DiscriminatorBody(2, [8], 0, linear);

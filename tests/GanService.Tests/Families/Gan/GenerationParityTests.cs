@@ -19,7 +19,7 @@ public class GenerationParityTests(ITestOutputHelper log)
         // DCGAN's N(0, 0.02) init makes outputs tiny (Δ trivially small); widen conv weights so the check sees O(1) values.
         foreach (var p in g.parameters().Where(p => p.dim() == 4)) p.normal_(0, 0.15);
         for (int i = 0; i < 3; i++)
-            g.Generate(torch.randn(8, o.Nz) * 1.5 + 0.3, o.Conditional ? torch.randint(0, o.NumClasses, [8], dtype: ScalarType.Int64) : null);
+            g.Generate(torch.randn(8, o.ZDim) * 1.5 + 0.3, o.Conditional ? torch.randint(0, o.NumClasses, [8], dtype: ScalarType.Int64) : null);
         g.eval();
     }
 
@@ -29,7 +29,7 @@ public class GenerationParityTests(ITestOutputHelper log)
         WarmUp(g, o);
         var (inputs, outputs) = g.OnnxSignature([o.Channels, o.Size, o.Size]);
         torch.manual_seed(123);
-        var z = torch.randn(3, o.Nz);
+        var z = torch.randn(3, o.ZDim);
         var values = new List<(OnnxIo, Tensor)> { (inputs[0], z) };
         Tensor? labels = null;
         if (o.Conditional)

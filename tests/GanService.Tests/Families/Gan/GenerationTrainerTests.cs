@@ -1,3 +1,4 @@
+using GanService.Tests.Training;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Families.Gan;
@@ -15,13 +16,13 @@ public class GenerationTrainerTests
             torch.manual_seed(0);
             using var data = new LabelledImageSet(torch.randint(0, 256, [64, 1, 16, 16]).to_type(ScalarType.Byte),
                 torch.randint(0, 2, [64], dtype: ScalarType.Int64), ["a", "b"]);
-            var o = new GenerationOptions { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, Nz = 8, Batch = 16, Epochs = 1 };
-            GenerationTrainer.Train(o, data, dir, resume: false, TimeSpan.FromMinutes(5), TextWriter.Null);
+            var o = new GenerationOptions { Family = "cgan", NumClasses = 2, ClassNames = ["a", "b"], Size = 16, Ngf = 4, Ndf = 4, ZDim = 8, Batch = 16, Epochs = 1 };
+            Runs.Generation(o with { Out = dir }, data, false);
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_001.png")));
             Assert.True(File.Exists(Path.Combine(dir, "samples", "loss_plot.png")));
             Assert.Equal(4, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
             Assert.Equal(new TrainingState(1, 4, 0, 0).Step, Checkpoint.ReadState(Path.Combine(dir, "checkpoint")).Step);
-            GenerationTrainer.Train(o with { Epochs = 2 }, data, dir, resume: true, TimeSpan.FromMinutes(5), TextWriter.Null);
+            Runs.Generation((o with { Epochs = 2 }) with { Out = dir }, data, true);
             var state = Checkpoint.ReadState(Path.Combine(dir, "checkpoint"));
             Assert.Equal((2, 8L), (state.Epoch, state.Step));
             Assert.True(File.Exists(Path.Combine(dir, "samples", "epoch_002.png")));

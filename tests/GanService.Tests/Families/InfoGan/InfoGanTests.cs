@@ -10,7 +10,7 @@ namespace GanService.Tests.Families.InfoGan;
 /// <summary>InfoGAN: the exported generator against TorchSharp, the controls its manifest declares, and the MI term learning.</summary>
 public class InfoGanTests(ITestOutputHelper log)
 {
-    private static readonly InfoGanOptions Small = new() { Nz = 12, Categories = 4, Continuous = 2, Ngf = 8, Ndf = 8, Size = 16, QHidden = 16, EmaBeta = 0 };
+    private static readonly InfoGanOptions Small = new() { ZDim = 12, Categories = 4, Continuous = 2, Ngf = 8, Ndf = 8, Size = 16, QHidden = 16, EmaBeta = 0 };
 
     [Fact]
     public void Generator_with_code_and_continuous_inputs_matches_onnx()
@@ -20,7 +20,7 @@ public class InfoGanTests(ITestOutputHelper log)
         using (torch.no_grad())
         {
             foreach (var p in g.parameters().Where(p => p.dim() == 4)) p.normal_(0, 0.15); // O(1) outputs, so the check sees real values
-            for (int i = 0; i < 3; i++) g.Generate(torch.randn(8, Small.Nz), torch.randint(0, Small.Categories, [8], dtype: ScalarType.Int64), torch.rand(8, 2) * 2 - 1);
+            for (int i = 0; i < 3; i++) g.Generate(torch.randn(8, Small.ZDim), torch.randint(0, Small.Categories, [8], dtype: ScalarType.Int64), torch.rand(8, 2) * 2 - 1);
         }
         g.eval();
         var (inputs, outputs) = g.OnnxSignature([1, 16, 16]);
@@ -28,7 +28,7 @@ public class InfoGanTests(ITestOutputHelper log)
         torch.manual_seed(5);
         var values = new List<(OnnxIo, Tensor)>
         {
-            (inputs[0], torch.randn(3, Small.Nz)),
+            (inputs[0], torch.randn(3, Small.ZDim)),
             (inputs[1], torch.tensor(new long[] { 0, 3, 1 }, ScalarType.Int64)),
             (inputs[2], torch.tensor(new float[] { -2f, 0.5f, 1.5f }, [3, 1])),
             (inputs[3], torch.tensor(new float[] { 1f, -1f, 0f }, [3, 1])),
@@ -85,7 +85,7 @@ public class InfoGanTests(ITestOutputHelper log)
         using var data = new LabelledImageSet(torch.randint(0, 256, [256, 1, 16, 16], dtype: ScalarType.Byte), null, []);
         using var trainer = new InfoGanTrainer(Small with { Batch = 16 }, data);
         double before = CodeRecovery(trainer);
-        var batches = new GanService.Training.Families.Gan.GenerationData(new GanService.Training.Families.Gan.GenerationOptions { Batch = 16, NCritic = 1 }, data.Count);
+        var batches = new GanService.Training.Data.IndexBatches(data.Count, 16, 1, 0);
         int steps = 0;
         for (int epoch = 0; steps < Steps; epoch++)
             foreach (var b in batches.Epoch(epoch))

@@ -84,7 +84,7 @@ public class ProGanTests(ITestOutputHelper log)
             // A large lr and a short EMA so 20 steps visibly move G_ema toward the data's colour.
             using var trainer = new ProGanTrainer(Tiny(dir) with { MaxSteps = 20, LrG = 1e-2, LrD = 1e-2, EmaBeta = 0.5 });
             var before = ProGanTrainer.Sample(trainer.GEma, [0, 1, 2, 3], new ProGanSchedule(1, 1));
-            trainer.Run(data, resume: false, TextWriter.Null);
+            trainer.Train(data, false, TextWriter.Null);
             var columns = ScheduleColumns(dir);
             Assert.Equal(20, columns.Count);
             // Phases of 64 images at batch 8 = 8 steps: 4² for steps 0–7, fade-in of 8² for 8–15 (α 0, ⅛, …, ⅞), then 8² at α 1.
@@ -116,9 +116,9 @@ public class ProGanTests(ITestOutputHelper log)
         try
         {
             using var data = Synthetic();
-            using (var first = new ProGanTrainer(Tiny(dir) with { MaxSteps = 11 })) first.Run(data, resume: false, TextWriter.Null);
+            using (var first = new ProGanTrainer(Tiny(dir) with { MaxSteps = 11 })) first.Train(data, false, TextWriter.Null);
             using var resumed = new ProGanTrainer(Tiny(dir) with { MaxSteps = 14 });
-            resumed.Run(data, resume: true, TextWriter.Null);
+            resumed.Train(data, true, TextWriter.Null);
             Assert.Equal(14, resumed.Step);
             var columns = ScheduleColumns(dir);
             Assert.Equal(14, columns.Count);

@@ -1,3 +1,4 @@
+using GanService.Training.Data;
 using System.Diagnostics;
 using GanService.Contracts;
 using GanService.Training.Families.StackGan;
@@ -75,7 +76,7 @@ public class StackGanLearningTests(ITestOutputHelper log)
 
             var clock = Stopwatch.StartNew();
             using var trainer = new StackGanTrainer(o, data);
-            TrainingLoop.Run(trainer, new StackGanData(o, data.Count), new LoopSettings
+            TrainingLoop.Run(trainer, new IndexBatches(data.Count, o.Batch, 1, o.Seed), new LoopSettings
             {
                 RunDirectory = dir, Options = o, Seed = o.Seed, Epochs = 100, MaxSteps = o.TotalSteps, CheckpointMinutes = 60, Console = TextWriter.Null,
             });

@@ -1,3 +1,4 @@
+using GanService.Tests.Training;
 using System.Globalization;
 using GanService.Training.Families.StackGan;
 using Xunit.Abstractions;
@@ -57,7 +58,7 @@ public sealed class StackGanRegressionTests(ITestOutputHelper log) : IDisposable
             ResidualBlocks = 1, DiscriminatorWidth = 4, EncoderWidth = 4, Batch = 4, MinWordCount = 1, MaxTokens = 3,
             EncoderSteps = stepsPerPhase, StageOneSteps = stepsPerPhase, StageTwoSteps = stepsPerPhase, Seed = 9, Out = root, CheckpointMinutes = 60,
         };
-        StackGanTrainer.Train(o, data, resume: false, TextWriter.Null);
+        Runs.StackGan(o, data, false);
         return root;
     }
 

@@ -147,8 +147,8 @@ public sealed class TranslationSampleIndicesTests
     public void Sample_rows_are_spread_over_the_dataset()
     {
         // 600 images ordered blue, green, red (200 each): 4 rows must not all come from the first domain.
-        Assert.Equal([0, 150, 300, 450], TranslationTraining.SampleIndices(600, 4));
-        Assert.Equal([0, 1, 2], TranslationTraining.SampleIndices(3, 4));
-        Assert.Equal([0, 2], TranslationTraining.SampleIndices(5, 2));
+        Assert.Equal([0, 150, 300, 450], TranslationData.SampleIndices(600, 4));
+        Assert.Equal([0, 1, 2], TranslationData.SampleIndices(3, 4));
+        Assert.Equal([0, 2], TranslationData.SampleIndices(5, 2));
     }
 }

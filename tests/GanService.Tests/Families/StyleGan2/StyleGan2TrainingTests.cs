@@ -63,7 +63,8 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
                 Assert.Contains(k, keys);
             Assert.Contains("b8.conv1.weight", trainer.D.state_dict().Keys);
             TrainingLoop.SaveCheckpoint(trainer, dir, options, new TrainingState(0, trainer.Step, 1.5, options.Seed));
-            using var resumed = new StyleGan2Trainer(Checkpoint.ReadOptions<StyleGan2TrainOptions>(dir).Options, dir);
+            using var resumed = new StyleGan2Trainer(Checkpoint.ReadOptions<StyleGan2TrainOptions>(dir).Options);
+            TrainingLoop.Restore(resumed, dir);
             Assert.Equal(3, resumed.Step);
             foreach (var (name, p) in trainer.GEma.named_parameters())
                 Assert.True(p.allclose(resumed.GEma.named_parameters().First(q => q.name == name).parameter, 0, 0), name);
@@ -89,10 +90,10 @@ public class StyleGan2TrainingTests(ITestOutputHelper log)
     [Fact]
     public void Minibatch_std_appends_one_channel_and_reacts_to_variance()
     {
-        var same = StyleGan2Discriminator.MinibatchStd(torch.ones(8, 5, 4, 4), 4);
+        var same = GanService.Training.Tricks.MinibatchStddev.Apply(torch.ones(8, 5, 4, 4), 4);
         Assert.Equal([8L, 6, 4, 4], same.shape);
         Assert.True(same[.., 5].max().item<float>() < 1e-3f);
-        var varied = StyleGan2Discriminator.MinibatchStd(torch.randn(8, 5, 4, 4), 4);
+        var varied = GanService.Training.Tricks.MinibatchStddev.Apply(torch.randn(8, 5, 4, 4), 4);
         Assert.True(varied[.., 5].min().item<float>() > 0.3f);
     }
 }

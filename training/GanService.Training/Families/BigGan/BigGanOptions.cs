@@ -8,7 +8,7 @@ namespace GanService.Training.Families.BigGan;
 /// ajbrock/BigGAN-PyTorch unless a comment says why not: hinge loss, Adam β (0, 0.999) ε 1e-6, G lr 1e-4 and D lr
 /// 4e-4 with 2 D steps per G step, orthogonal init, orthogonal regularisation β 1e-4 on G, G EMA.
 /// </summary>
-public sealed record BigGanOptions : Training.RunOptions
+public sealed record BigGanOptions : Training.RunOptions, Training.IImageRunOptions
 {
     public int Size { get; init; } = 32;                   // image size, a power of two ≥ 8 (28² IDX images are padded to 32)
     public int Channels { get; init; } = 1;                // 1 grey or 3 RGB

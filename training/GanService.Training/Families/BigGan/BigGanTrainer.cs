@@ -13,48 +13,43 @@ namespace GanService.Training.Families.BigGan;
 /// BigGAN's step for the <see cref="TrainingLoop"/>: per iteration <see cref="BigGanOptions.DSteps"/> hinge-loss D steps
 /// on real (image, label) batches against G(z, y) for random classes, then one G step on −D(G(z, y)) plus the orthogonal
 /// regulariser on G's weights (the shared embedding excluded, as BigGAN). G_ema is averaged by the loop and drawn for
-/// samples and export. The input is one iteration's index batches (<see cref="GenerationData"/>).
+/// samples and export. The input is one iteration's index batches (<see cref="IndexBatches"/>).
 /// </summary>
-public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
+public sealed class BigGanTrainer : GanTrainer<IReadOnlyList<Tensor>, BigGanOptions>
 {
     public const string Family = "biggan";
     public const int GridColumns = 8;
 
     private readonly LabelledImageSet _data;
     private readonly ScalarSafeAdam _optG, _optD;
-    private readonly Device _device;
     private IReadOnlyList<Tensor> _indices = [];
     // z and the fake classes come from a private generator: a run is reproducible while other runs draw from the
     // global one on other threads.
     private torch.Generator _rng;
 
-    public BigGanOptions Options { get; }
     public BigGanGenerator G { get; }
     public BigGanGenerator GEma { get; }
     public BigGanDiscriminator D { get; }
     public long Step { get; private set; }
+    public override IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+    public override double EmaBeta => Options.EmaBeta;
+    protected override int Epochs => Options.Epochs;
 
-    string ITrainer<IReadOnlyList<Tensor>>.Family => Family;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
-    public IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
-    public double EmaBeta => Options.EmaBeta;
-
-    public BigGanTrainer(BigGanOptions o, LabelledImageSet data)
+    public BigGanTrainer(BigGanOptions o, LabelledImageSet data) : base(o, Family)
     {
         if (data.Labels is null) throw new ArgumentException("BigGAN is class-conditional: the data needs labels (IDX labels file or class sub-folders)");
         if (data.ClassNames.Length != o.NumClasses) throw new ArgumentException($"the options say {o.NumClasses} classes, the data has {data.ClassNames.Length}");
-        (Options, _data) = (o, data);
+        _data = data;
         (G, D, GEma) = Build(o);
-        _device = Translation.Networks.ParseDevice(o.Device);
-        G.to(_device); GEma.to(_device); D.to(_device);
-        _optG = new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps);
-        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps);
+        Network("G", G); Network("G_ema", GEma); Network("D", D);
+        G.to(Device); GEma.to(Device); D.to(Device);
+        _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps));
+        _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps));
         _rng = new torch.Generator((ulong)o.Seed + 29);
     }
 
-    private Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: _rng).to(_device);
-    private Tensor SampleLabels(long n) => torch.randint(0, Options.NumClasses, [n], generator: _rng, dtype: ScalarType.Int64).to(_device);
+    private Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: _rng).to(Device);
+    private Tensor SampleLabels(long n) => torch.randint(0, Options.NumClasses, [n], generator: _rng, dtype: ScalarType.Int64).to(Device);
 
     public static (BigGanGenerator G, BigGanDiscriminator D, BigGanGenerator GEma) Build(BigGanOptions o)
     {
@@ -69,9 +64,9 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     public static IEnumerable<Tensor> OrthogonalWeights(BigGanGenerator g) =>
         g.named_parameters().Where(p => p.parameter.dim() >= 2 && p.name != "shared.weight").Select(p => (Tensor)p.parameter);
 
-    public void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
+    public override void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
         G.train(); D.train();
@@ -79,8 +74,8 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         foreach (var idx in _indices)
         {
             using var scope = torch.NewDisposeScope();
-            var real = _data.Batch(idx).to(_device);
-            var labels = _data.BatchLabels(idx)!.to(_device);
+            var real = _data.Batch(idx).to(Device);
+            var labels = _data.BatchLabels(idx)!.to(Device);
             long b = real.shape[0];
             var fakeLabels = SampleLabels(b);
             Tensor fake;
@@ -106,7 +101,7 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
             try
             {
                 var lossG = AdversarialLosses.Generator(AdversarialLossKind.Hinge, D.Forward(G.Generate(SampleZ(b), labels), labels));
-                var ortho = o.OrthoBeta > 0 ? Penalties.Orthogonal(OrthogonalWeights(G), o.OrthoBeta) : torch.zeros([], device: _device);
+                var ortho = o.OrthoBeta > 0 ? Penalties.Orthogonal(OrthogonalWeights(G), o.OrthoBeta) : torch.zeros([], device: Device);
                 _optG.zero_grad();
                 (lossG + ortho).backward();
                 _optG.step();
@@ -120,7 +115,7 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     }
 
     /// <summary>Step counter and the random stream a resumed run continues with (RNG state is not checkpointed).</summary>
-    public void Restore(TrainingState state)
+    public override void Restore(TrainingState state)
     {
         Step = state.Step;
         _rng = new torch.Generator((ulong)(Options.Seed + 29 + Step));
@@ -138,37 +133,20 @@ public sealed class BigGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     /// <summary>Eval-mode images of <paramref name="g"/> as (C, H, W) tiles for z and labels.</summary>
     public static List<Tensor> Samples(BigGanGenerator g, Tensor z, Tensor labels)
     {
-        bool was = g.training;
-        g.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            var device = g.linear.u.device;
-            var images = g.Generate(z.to(device), labels.to(device)).cpu();
-            return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
-        }
-        finally { g.train(was); }
+        using var scope = EvalScope.Of(g);
+        var device = g.linear.u.device;
+        var images = g.Generate(z.to(device), labels.to(device)).cpu();
+        return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
     }
 
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(IReadOnlyList<Tensor> sample)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(IReadOnlyList<Tensor> sample)
     {
         var (z, labels) = GridInputs(Options, Options.NumClasses);
         return (Samples(GEma, z, labels), GridColumns);
     }
 
-    /// <summary>Trains through the <see cref="TrainingLoop"/> into <see cref="BigGanOptions.Out"/>.</summary>
-    public static TrainingState Train(BigGanOptions o, LabelledImageSet data, bool resume, TextWriter? console = null)
-    {
-        using var trainer = new BigGanTrainer(o, data);
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        // The index batches of one iteration: DSteps batches, each image seen once per epoch by D.
-        var batches = new GenerationData(new GenerationOptions { Batch = o.Batch, NCritic = o.DSteps, Seed = o.Seed }, data.Count);
-        return TrainingLoop.Run(trainer, batches, o.Loop(saved, o.Epochs, resume, console));
-    }
-
-    public void Dispose()
-    {
-        _optG.Dispose(); _optD.Dispose();
-        G.Dispose(); GEma.Dispose(); D.Dispose();
-    }
+    /// <summary>The run over the trainer's own images into <see cref="RunOptions.Out"/>: each step DSteps index batches,
+    /// each image seen once per epoch by D.</summary>
+    public TrainingState Train(bool resume, TextWriter? console = null) =>
+        Train(new IndexBatches(_data.Count, Options.Batch, Options.DSteps, Options.Seed), _data.Count, resume, console);
 }

@@ -41,7 +41,7 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
         var decoder = new PackagedGraph("model", "model.onnx", OnnxExporter.Export(g, gIn, gOut),
             [ModelPackage.Spec(gIn[0], TensorRoles.Latent)], [ModelPackage.Spec(gOut[0], TensorRoles.Image)]);
         var eIn = new OnnxIo("image", [-1, .. shape]);
-        var eOut = new OnnxIo("z", [-1, o.Nz]);
+        var eOut = new OnnxIo("z", [-1, o.ZDim]);
         var encoder = new PackagedGraph(EncoderRole, "encoder.onnx", OnnxExporter.Export(e, [eIn], [eOut]),
             [ModelPackage.Spec(eIn, TensorRoles.Image)], [ModelPackage.Spec(eOut, TensorRoles.Latent)]);
         var draft = new ModelManifest
@@ -49,7 +49,7 @@ public sealed class EncoderGanExportFamily(string family) : IExportableFamily
             Name = modelName, Family = o.Family, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
             // /generate draws z from N(0, I); a mixture-prior AAE says so, since its decoder was trained on the mixture.
-            Latent = new LatentSpec(o.Nz, o.Prior == "mixture10" ? "mixture10" : "normal"),
+            Latent = new LatentSpec(o.ZDim, o.Prior == "mixture10" ? "mixture10" : "normal"),
             License = TrainingProvenance.License(o),
             Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? $"Randomly initialised {o.Family} decoder and encoder (for checking the export chain)." : null,

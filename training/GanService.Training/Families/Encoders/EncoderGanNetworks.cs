@@ -8,18 +8,18 @@ namespace GanService.Training.Families.Encoders;
 /// convolutions → Linear nz), and each family's discriminator. G and E are exported; the discriminators never are.</summary>
 public static class EncoderGanNetworks
 {
-    public static LatentGenerator Decoder(EncoderGanOptions o) => new(o.Nz, DcganNetworks.Generator(o.Nz, o.Ngf, o.Channels, o.Size));
+    public static LatentGenerator Decoder(EncoderGanOptions o) => new(o.ZDim, DcganNetworks.Generator(o.ZDim, o.Ngf, o.Channels, o.Size));
 
     /// <summary>x (B, C, H, W) in [-1, 1] → z (B, nz): the DCGAN discriminator body (BatchNorm) and a Linear to nz.</summary>
     public static Seq Encoder(EncoderGanOptions o)
     {
         var (body, features) = DcganNetworks.DiscriminatorBody(o.Channels, o.Ndf, o.Size, batchNorm: true, spectralNorm: false);
-        return new Seq(body, new Linear(features, o.Nz));
+        return new Seq(body, new Linear(features, o.ZDim));
     }
 
     /// <summary>AAE's D on z: MLP nz → h → h → 1 with LeakyReLU 0.2 (Makhzani et al.: two 1000-unit layers; narrower here).</summary>
     public static Seq LatentDiscriminator(EncoderGanOptions o) =>
-        new(new Linear(o.Nz, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, 1));
+        new(new Linear(o.ZDim, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, 1));
 }
 
 /// <summary>
@@ -36,7 +36,7 @@ public sealed class JointDiscriminator : nn.Module
     public JointDiscriminator(EncoderGanOptions o) : base(nameof(JointDiscriminator))
     {
         (xPath, long features) = DcganNetworks.DiscriminatorBody(o.Channels, o.Ndf, o.Size, batchNorm: false, spectralNorm: false);
-        zPath = new Seq(new Linear(o.Nz, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, o.ZHidden), new LeakyReLU(0.2));
+        zPath = new Seq(new Linear(o.ZDim, o.ZHidden), new LeakyReLU(0.2), new Linear(o.ZHidden, o.ZHidden), new LeakyReLU(0.2));
         joint = new Seq(new Linear(features + o.ZHidden, o.ZHidden * 2), new LeakyReLU(0.2), new Linear(o.ZHidden * 2, 1));
         register_module("xPath", xPath);
         register_module("zPath", zPath);

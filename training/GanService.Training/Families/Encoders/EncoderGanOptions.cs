@@ -13,7 +13,7 @@ namespace GanService.Training.Families.Encoders;
 public sealed record EncoderGanOptions : Training.RunOptions, Training.IImageRunOptions
 {
     public string Family { get; init; } = "aae";          // aae | ali
-    public int Nz { get; init; } = 16;
+    [Training.OptionAlias("nz")] public int ZDim { get; init; } = 16; // options files from before read "nz"
     /// <summary>AAE's prior on z: gaussian = N(0, I); mixture10 = 10 Gaussians with means on a circle of radius 4 in the
     /// first two dimensions (σ 0.5 there) and N(0, 1) in the others (Makhzani et al. Fig. 3 uses a 2-D mixture of 10).</summary>
     public string Prior { get; init; } = "gaussian";

@@ -18,7 +18,7 @@ namespace GanService.Training.Families.Encoders;
 /// <para><b>ALI / BiGAN</b> (Dumoulin et al. 2017; Donahue et al. 2017): D(x, z) learns to tell (x, E(x)) (label real)
 /// from (G(z), z) (label fake); then E and G step with the labels swapped, so E inverts G at the game's optimum.</para>
 /// </summary>
-public sealed class EncoderGanTrainer : ITrainer<IReadOnlyList<Tensor>>
+public sealed class EncoderGanTrainer : GanTrainer<IReadOnlyList<Tensor>, EncoderGanOptions>
 {
     public const int GridColumns = 8;
 
@@ -28,27 +28,25 @@ public sealed class EncoderGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     private torch.Generator _rng;
     private IReadOnlyList<Tensor> _indices = [];
 
-    public EncoderGanOptions Options { get; }
     public Seq E { get; }
     public LatentGenerator G { get; }
     /// <summary>AAE: <see cref="Seq"/> on z; ALI: <see cref="JointDiscriminator"/>.</summary>
     public nn.Module D { get; }
-    public string Family => Options.Family;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["E"] = E, ["G"] = G, ["D"] = D };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
+    protected override int Epochs => Options.Epochs;
 
-    public EncoderGanTrainer(EncoderGanOptions o, LabelledImageSet data)
+    public EncoderGanTrainer(EncoderGanOptions o, LabelledImageSet data) : base(o, o.Family)
     {
         if (o.Family is not ("aae" or "ali")) throw new ArgumentException($"unknown encoder family '{o.Family}' (aae | ali)");
         if (o.Prior is not ("gaussian" or "mixture10")) throw new ArgumentException($"prior '{o.Prior}' must be gaussian or mixture10");
         if (o.IsAli && o.Prior != "gaussian") throw new ArgumentException("ALI samples z from N(0, I); --set prior applies to aae");
         o.RequireCpu(o.Family);
         if (AdversarialLosses.IsWasserstein(o.LossKind)) throw new ArgumentException($"--loss {o.Loss}: this step runs one D update per E/G update; Wasserstein critics need n_critic");
-        (Options, _data) = (o, data);
+        _data = data;
         (E, G, D) = Build(o);
+        Network("E", E); Network("G", G); Network("D", D);
         _gan = new GanLoss(o.LossKind);
-        _optG = new ScalarSafeAdam(E.parameters().Concat(G.parameters()), o.Lr, o.Beta1, o.Beta2);
-        _optD = new ScalarSafeAdam(D.parameters(), o.Lr, o.Beta1, o.Beta2);
+        _optG = Optimizer("G", new ScalarSafeAdam(E.parameters().Concat(G.parameters()), o.Lr, o.Beta1, o.Beta2));
+        _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), o.Lr, o.Beta1, o.Beta2));
         _rng = new torch.Generator((ulong)o.Seed + 5);
     }
 
@@ -64,20 +62,20 @@ public sealed class EncoderGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     /// <summary>z ~ the prior: N(0, I), or the 10-Gaussian mixture of <see cref="EncoderGanOptions.Prior"/>.</summary>
     public static Tensor SamplePrior(EncoderGanOptions o, long n, torch.Generator? rng)
     {
-        var z = torch.randn([n, o.Nz], generator: rng);
+        var z = torch.randn([n, o.ZDim], generator: rng);
         if (o.Prior != "mixture10") return z;
         var k = torch.randint(0, 10, [n], generator: rng, dtype: ScalarType.Int64).to_type(ScalarType.Float32) * (2 * Math.PI / 10);
         var head = torch.stack([torch.cos(k), torch.sin(k)], 1) * 4 + z.narrow(1, 0, 2) * 0.5;
-        return o.Nz > 2 ? torch.cat([head, z.narrow(1, 2, o.Nz - 2)], 1) : head;
+        return o.ZDim > 2 ? torch.cat([head, z.narrow(1, 2, o.ZDim - 2)], 1) : head;
     }
 
     private Tensor DScore(Tensor x, Tensor z) => D is JointDiscriminator joint ? joint.Forward(x, z) : ((Seq)D).forward(z).squeeze(1);
 
-    public void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
+    public override void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
 
-    public void Restore(TrainingState state) => _rng = new torch.Generator((ulong)Options.Seed + 5 + (ulong)state.Step);
+    public override void Restore(TrainingState state) => _rng = new torch.Generator((ulong)Options.Seed + 5 + (ulong)state.Step);
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
         var stats = new Dictionary<string, double>();
@@ -132,33 +130,17 @@ public sealed class EncoderGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     }
 
     /// <summary>Rows: 8 fixed training images, their reconstructions G(E(x)), then 16 samples G(z) for seeds 0…15.</summary>
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(IReadOnlyList<Tensor> sample)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(IReadOnlyList<Tensor> sample)
     {
-        bool eTraining = E.training, gTraining = G.training;
-        E.eval(); G.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            var x = _data.Batch(torch.arange(GridColumns, dtype: ScalarType.Int64));
-            var recon = G.Generate(E.forward(x));
-            var seeds = Enumerable.Range(0, 2 * GridColumns).Select(i => (uint)i).ToArray();
-            var generated = G.Generate(torch.tensor(SeedLatent.Batch(seeds, Options.Nz), [seeds.Length, Options.Nz]));
-            var all = torch.cat([x, recon, generated], 0);
-            return (Enumerable.Range(0, (int)all.shape[0]).Select(i => all[i]).ToList(), GridColumns);
-        }
-        finally { E.train(eTraining); G.train(gTraining); }
+        var x = _data.Batch(torch.arange(GridColumns, dtype: ScalarType.Int64));
+        var recon = G.Generate(E.forward(x));
+        var seeds = Enumerable.Range(0, 2 * GridColumns).Select(i => (uint)i).ToArray();
+        var generated = G.Generate(torch.tensor(SeedLatent.Batch(seeds, Options.ZDim), [seeds.Length, Options.ZDim]));
+        var all = torch.cat([x, recon, generated], 0);
+        return (Enumerable.Range(0, (int)all.shape[0]).Select(i => all[i]).ToList(), GridColumns);
     }
 
-    public void Dispose()
-    {
-        _optG.Dispose();
-        _optD.Dispose();
-    }
-
-    public static void Train(EncoderGanOptions o, LabelledImageSet data, string outDir, bool resume, TextWriter? console = null)
-    {
-        using var trainer = new EncoderGanTrainer(o, data);
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        GenerationData.RunOneBatchPerStep(trainer, o, saved, data.Count, o.Batch, o.Epochs, outDir, resume, console);
-    }
+    /// <summary>The run over the trainer's own images into <see cref="RunOptions.Out"/>, one image batch per step.</summary>
+    public TrainingState Train(bool resume, TextWriter? console = null) =>
+        Train(new IndexBatches(_data.Count, Options.Batch, 1, Options.Seed), _data.Count, resume, console);
 }

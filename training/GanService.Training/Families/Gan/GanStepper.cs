@@ -50,7 +50,7 @@ public sealed class GanStepper : IDisposable
         {
             // A fixed reference batch (Salimans et al. §3.4), captured through G before each G forward.
             var gen = new torch.Generator((ulong)(o.Seed + 7919));
-            _vbnReferenceZ = torch.randn([Math.Max(o.Batch, 16), o.Nz], generator: gen);
+            _vbnReferenceZ = torch.randn([Math.Max(o.Batch, 16), o.ZDim], generator: gen);
             if (o.Conditional) _vbnReferenceLabels = torch.randint(0, o.NumClasses, [_vbnReferenceZ.shape[0]], generator: gen, dtype: ScalarType.Int64);
         }
     }
@@ -59,7 +59,7 @@ public sealed class GanStepper : IDisposable
     /// generator makes a run reproducible while other runs draw from the global one on other threads.</summary>
     public torch.Generator? Rng { get; init; }
 
-    public Tensor SampleZ(long n) => torch.randn([n, Options.Nz], generator: Rng);
+    public Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: Rng);
     public Tensor? SampleLabels(long n) => Options.Conditional ? torch.randint(0, Options.NumClasses, [n], generator: Rng, dtype: ScalarType.Int64) : null;
 
     /// <summary>Captures the VBN reference statistics (no-op without VBN).</summary>

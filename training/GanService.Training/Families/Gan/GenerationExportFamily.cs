@@ -52,7 +52,7 @@ public sealed class GenerationExportFamily(string family) : IExportableFamily
         {
             Name = modelName, Family = o.Family, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
-            Latent = new LatentSpec(o.Nz),
+            Latent = new LatentSpec(o.ZDim),
             Labels = o.Conditional ? o.ClassNames : [],
             License = TrainingProvenance.License(o),
             Training = TrainingProvenance.Describe(o, source),

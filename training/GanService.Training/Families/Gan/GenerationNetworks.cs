@@ -10,14 +10,14 @@ public static class GenerationNetworks
     public static LatentGenerator Generator(GenerationOptions o)
     {
         int e = o.Conditional ? (o.EmbedDim > 0 ? o.EmbedDim : o.NumClasses) : 0;
-        int zIn = o.Nz + e;
+        int zIn = o.ZDim + e;
         Layer body = o.ResolvedArch switch
         {
             "mlp" => Gan.MlpNetworks.Generator(zIn, o.GHidden, o.Channels * o.Size * o.Size, [o.Channels, o.Size, o.Size], o.VirtualBatchNorm),
             "dcgan" => Dcgan.DcganNetworks.Generator(zIn, o.Ngf, o.Channels, o.Size, o.VirtualBatchNorm),
             var a => throw new ArgumentException($"unknown arch '{a}' (mlp | dcgan)"),
         };
-        return new LatentGenerator(o.Nz, body, o.NumClasses, e);
+        return new LatentGenerator(o.ZDim, body, o.NumClasses, e);
     }
 
     public static Discriminator Discriminator(GenerationOptions o)

@@ -14,7 +14,7 @@ public sealed record GenerationOptions : RunOptions, IImageRunOptions
 {
     public string Family { get; init; } = "dcgan";        // gan | dcgan | cgan
     public string Arch { get; init; } = "";                // mlp | dcgan ("" = gan → mlp, dcgan/cgan → dcgan)
-    public int Nz { get; init; } = 100;
+    [OptionAlias("nz")] public int ZDim { get; init; } = 100; // latent size; options files from before read "nz"
     public int Channels { get; init; } = 1;
     public int Size { get; init; } = 32;                   // 32 or 64 for the conv nets; any for MLP
     public int Ngf { get; init; } = 64;

@@ -13,12 +13,12 @@ public sealed class LatentGenerator : nn.Module, IOnnxGraphModule
     public readonly Embedding? embed;   // (K, e): label → vector, concatenated after z
     public readonly Layer body;         // (B, nz + e) → (B, C, H, W) in [-1, 1] (or (B, F) for 2-D mixture data)
 
-    public int Nz { get; }
+    public int ZDim { get; }
     public int NumClasses { get; }
 
     public LatentGenerator(int nz, Layer body, int numClasses = 0, int embedDim = 0) : base(nameof(LatentGenerator))
     {
-        (Nz, NumClasses) = (nz, numClasses);
+        (ZDim, NumClasses) = (nz, numClasses);
         if (numClasses > 0)
         {
             embed = new Embedding(numClasses, embedDim > 0 ? embedDim : numClasses);
@@ -55,7 +55,7 @@ public sealed class LatentGenerator : nn.Module, IOnnxGraphModule
     /// <summary>The graph's declared inputs/outputs for an image of (C, H, W).</summary>
     public (OnnxIo[] Inputs, OnnxIo[] Outputs) OnnxSignature(long[] outputShape)
     {
-        var inputs = new List<OnnxIo> { new("z", [-1, Nz]) };
+        var inputs = new List<OnnxIo> { new("z", [-1, ZDim]) };
         if (Conditional) inputs.Add(new OnnxIo("label", [-1], ScalarType.Int64));
         return (inputs.ToArray(), [new OnnxIo("image", [-1, .. outputShape])]);
     }

@@ -12,7 +12,7 @@ namespace GanService.Training.Families.InfoGan;
 /// <c>code</c> (categorical, 0 … K−1) and <c>c1</c> … <c>cn</c> (continuous, ±<see cref="InfoGanOptions.ServedCodeRange"/>).</summary>
 public sealed class InfoGanExportFamily : IExportableFamily
 {
-    public string Name => InfoGanTrainer.FamilyName;
+    public string Name => InfoGanTrainer.Family;
     public string Description => "InfoGAN generator (z + categorical code + continuous codes → image; codes are query controls)";
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint, IReadOnlyDictionary<string, string> overrides)
@@ -47,9 +47,9 @@ public sealed class InfoGanExportFamily : IExportableFamily
         var model = OnnxExporter.Export(g, inputs, outputs);
         var draft = new ModelManifest
         {
-            Name = modelName, Family = InfoGanTrainer.FamilyName, Task = ModelTasks.Generate, Graphs = [],
+            Name = modelName, Family = InfoGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(o.Channels, o.Size, o.Size),
-            Latent = new LatentSpec(o.Nz),
+            Latent = new LatentSpec(o.ZDim),
             License = TrainingProvenance.License(o),
             Training = TrainingProvenance.Describe(o, source),
             Description = source is null ? "Randomly initialised InfoGAN generator (for checking the export chain)." : null,

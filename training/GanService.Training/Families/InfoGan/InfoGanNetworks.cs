@@ -13,13 +13,13 @@ public sealed class InfoGanGenerator : nn.Module, IOnnxGraphModule
 {
     public readonly Layer body; // (B, nz + K + n) → (B, C, H, W) in [-1, 1]
 
-    public int Nz { get; }
+    public int ZDim { get; }
     public int Categories { get; }
     public int Continuous { get; }
 
     public InfoGanGenerator(InfoGanOptions o) : base(nameof(InfoGanGenerator))
     {
-        (Nz, Categories, Continuous) = (o.Nz, o.Categories, o.Continuous);
+        (ZDim, Categories, Continuous) = (o.ZDim, o.Categories, o.Continuous);
         body = DcganNetworks.Generator(o.GeneratorInput, o.Ngf, o.Channels, o.Size);
         register_module("body", body);
     }
@@ -45,7 +45,7 @@ public sealed class InfoGanGenerator : nn.Module, IOnnxGraphModule
     /// <summary>Graph inputs z, code, c1…cn and output image (B, C, H, W).</summary>
     public (OnnxIo[] Inputs, OnnxIo[] Outputs) OnnxSignature(long[] imageShape)
     {
-        var inputs = new List<OnnxIo> { new("z", [-1, Nz]), new("code", [-1], ScalarType.Int64) };
+        var inputs = new List<OnnxIo> { new("z", [-1, ZDim]), new("code", [-1], ScalarType.Int64) };
         for (int i = 0; i < Continuous; i++) inputs.Add(new OnnxIo(InfoGanOptions.ContinuousName(i), [-1, 1]));
         return (inputs.ToArray(), [new OnnxIo("image", [-1, .. imageShape])]);
     }

@@ -11,7 +11,7 @@ namespace GanService.Training.Families.InfoGan;
 /// </summary>
 public sealed record InfoGanOptions : Training.RunOptions, Training.IImageRunOptions
 {
-    public int Nz { get; init; } = 62;                   // incompressible noise z
+    [Training.OptionAlias("nz")] public int ZDim { get; init; } = 62; // incompressible noise z; options files from before read "nz"
     public int Categories { get; init; } = 10;           // one categorical code c ~ Cat(1/K)
     public int Continuous { get; init; } = 2;            // continuous codes c1…cn ~ U(−1, 1)
     public double Lambda { get; init; } = 1.0;           // weight of the categorical MI lower bound
@@ -37,7 +37,7 @@ public sealed record InfoGanOptions : Training.RunOptions, Training.IImageRunOpt
 
     [JsonIgnore] public AdversarialLossKind LossKind => AdversarialLosses.Parse(Loss);
     /// <summary>G's input width: z, the one-hot categorical code and the continuous codes.</summary>
-    [JsonIgnore] public int GeneratorInput => Nz + Categories + Continuous;
+    [JsonIgnore] public int GeneratorInput => ZDim + Categories + Continuous;
     /// <summary>The query names the served model takes for its continuous codes: c1, c2, …</summary>
     public static string ContinuousName(int i) => $"c{i + 1}";
 }

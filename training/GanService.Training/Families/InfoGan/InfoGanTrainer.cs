@@ -16,9 +16,9 @@ namespace GanService.Training.Families.InfoGan;
 /// too, so the shared body and the Q head learn from it on D's step (on fake.detach()) and G learns from it on its own
 /// step (with D frozen). The adversarial part is any loss of the one vocabulary.
 /// </summary>
-public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
+public sealed class InfoGanTrainer : GanTrainer<IReadOnlyList<Tensor>, InfoGanOptions>
 {
-    public const string FamilyName = "infogan";
+    public const string Family = "infogan";
     /// <summary>The sample grid's columns: the first continuous code swept over −2 … 2.</summary>
     public static readonly float[] SweepValues = [-2f, -1.5f, -1f, -0.5f, 0f, 0.5f, 1f, 1.5f, 2f];
 
@@ -28,34 +28,25 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
     private torch.Generator _rng;
     private IReadOnlyList<Tensor> _indices = [];
 
-    public InfoGanOptions Options { get; }
     public InfoGanGenerator G { get; }
     public InfoGanDiscriminator D { get; }
     public InfoGanGenerator? GEma { get; }
-    public string Family => FamilyName;
-    public IReadOnlyDictionary<string, nn.Module> Networks
-    {
-        get
-        {
-            var n = new Dictionary<string, nn.Module> { ["G"] = G, ["D"] = D };
-            if (GEma is not null) n["G_ema"] = GEma;
-            return n;
-        }
-    }
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
-    public IReadOnlyList<EmaPair> Ema => GEma is null ? [] : [new EmaPair("G_ema", "G")];
-    public double EmaBeta => Options.EmaBeta;
+    public override IReadOnlyList<EmaPair> Ema => GEma is null ? [] : [new EmaPair("G_ema", "G")];
+    public override double EmaBeta => Options.EmaBeta;
+    protected override int Epochs => Options.Epochs;
 
-    public InfoGanTrainer(InfoGanOptions o, LabelledImageSet data)
+    public InfoGanTrainer(InfoGanOptions o, LabelledImageSet data) : base(o, Family)
     {
-        o.RequireCpu("infogan");
+        o.RequireCpu(Family);
         if (AdversarialLosses.IsWasserstein(o.LossKind))
             throw new ArgumentException($"--loss {o.Loss}: InfoGAN here runs one D step per G step; a Wasserstein critic needs n_critic and a BatchNorm-free D");
-        (Options, _data) = (o, data);
+        _data = data;
         (G, D, GEma) = Build(o);
+        Network("G", G); Network("D", D);
+        if (GEma is not null) Network("G_ema", GEma);
         _gan = new GanLoss(o.LossKind);
-        _optG = new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2);
-        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2);
+        _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2));
+        _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2));
         _rng = new torch.Generator((ulong)o.Seed + 3);
     }
 
@@ -70,7 +61,7 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
 
     /// <summary>z ~ N(0, I), c ~ Cat(1/K), c₁…cₙ ~ U(−1, 1) for a batch of <paramref name="b"/>.</summary>
     public (Tensor Z, Tensor Code, Tensor Continuous) SampleCodes(long b) =>
-        (torch.randn([b, Options.Nz], generator: _rng),
+        (torch.randn([b, Options.ZDim], generator: _rng),
          torch.randint(0, Options.Categories, [b], generator: _rng, dtype: ScalarType.Int64),
          torch.rand([b, Options.Continuous], generator: _rng) * 2 - 1);
 
@@ -82,12 +73,12 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         return (o.Lambda * ce + o.LambdaContinuous * nll, ce, nll);
     }
 
-    public void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
+    public override void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
 
     /// <summary>A resumed run draws codes from a generator seeded by the step it resumes at (not the run's first draws again).</summary>
-    public void Restore(TrainingState state) => _rng = new torch.Generator((ulong)Options.Seed + 3 + (ulong)state.Step);
+    public override void Restore(TrainingState state) => _rng = new torch.Generator((ulong)Options.Seed + 3 + (ulong)state.Step);
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
         var stats = new Dictionary<string, double>();
@@ -132,46 +123,30 @@ public sealed class InfoGanTrainer : ITrainer<IReadOnlyList<Tensor>>
         return stats;
     }
 
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(IReadOnlyList<Tensor> sample) => (CodeSweep(GEma ?? G, Options, 0, 0), SweepValues.Length);
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(IReadOnlyList<Tensor> sample) => (CodeSweep(GEma ?? G, Options, 0, 0), SweepValues.Length);
 
     /// <summary>The InfoGAN figure: row r = categorical code r, column = continuous code <paramref name="sweptCode"/>
     /// at <see cref="SweepValues"/> (the others 0), one fixed z (SeedLatent seed <paramref name="seed"/>) for the whole grid.</summary>
     public static List<Tensor> CodeSweep(InfoGanGenerator g, InfoGanOptions o, int sweptCode, uint seed)
     {
-        bool was = g.training;
-        g.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            var (z, code, cont) = SweepInputs(o, sweptCode, seed);
-            var images = g.Generate(z, code, cont);
-            return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
-        }
-        finally { g.train(was); }
+        using var scope = EvalScope.Of(g);
+        var (z, code, cont) = SweepInputs(o, sweptCode, seed);
+        var images = g.Generate(z, code, cont);
+        return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
     }
 
     /// <summary>The inputs of <see cref="CodeSweep"/>: (K·|sweep|, nz), (K·|sweep|,), (K·|sweep|, n), row-major.</summary>
     public static (Tensor Z, Tensor Code, Tensor Continuous) SweepInputs(InfoGanOptions o, int sweptCode, uint seed)
     {
         int cols = SweepValues.Length, n = o.Categories * cols;
-        var z = torch.tensor(SeedLatent.Normal(seed, o.Nz), [1, o.Nz]).expand(n, -1).contiguous();
+        var z = torch.tensor(SeedLatent.Normal(seed, o.ZDim), [1, o.ZDim]).expand(n, -1).contiguous();
         var code = torch.tensor(Enumerable.Range(0, n).Select(i => (long)(i / cols)).ToArray(), ScalarType.Int64);
         var cont = new float[n * o.Continuous];
         for (int i = 0; i < n; i++) cont[i * o.Continuous + sweptCode] = SweepValues[i % cols];
         return (z, code, torch.tensor(cont, [n, o.Continuous]));
     }
 
-    public void Dispose()
-    {
-        _optG.Dispose();
-        _optD.Dispose();
-    }
-
-    /// <summary>Trains through the <see cref="TrainingLoop"/> into <paramref name="outDir"/>.</summary>
-    public static void Train(InfoGanOptions o, LabelledImageSet data, string outDir, bool resume, TextWriter? console = null)
-    {
-        using var trainer = new InfoGanTrainer(o, data);
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        GenerationData.RunOneBatchPerStep(trainer, o, saved, data.Count, o.Batch, o.Epochs, outDir, resume, console);
-    }
+    /// <summary>The run over the trainer's own images into <see cref="RunOptions.Out"/>, one image batch per step.</summary>
+    public TrainingState Train(bool resume, TextWriter? console = null) =>
+        Train(new IndexBatches(_data.Count, Options.Batch, 1, Options.Seed), _data.Count, resume, console);
 }

@@ -110,7 +110,7 @@ public sealed class ProGanDiscriminator : nn.Module
                 x = low + (x - low) * alpha;
             }
         }
-        x = conv.forward(StyleGan2Discriminator.MinibatchStd(x, _mbstdGroup));
+        x = conv.forward(Tricks.MinibatchStddev.Apply(x, _mbstdGroup));
         return output.forward(dense.forward(x.flatten(1))).squeeze(1);
     }
 }

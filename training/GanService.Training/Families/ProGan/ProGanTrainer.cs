@@ -16,39 +16,32 @@ namespace GanService.Training.Families.ProGan;
 /// process_reals), so D sees reals and fakes made the same way. One WGAN-GP critic step with the ε-drift term, then
 /// one G step; G_ema is averaged by the loop. The input is the image folder (each step draws its batch).
 /// </summary>
-public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
+public sealed class ProGanTrainer : GanTrainer<StyleGanImageFolder, ProGanOptions>
 {
     public const string Family = "progan";
 
     private readonly ScalarSafeAdam _optG, _optD;
-    private readonly Device _device;
     private StyleGanImageFolder? _data;
     private torch.Generator _rng;
 
-    public ProGanOptions Options { get; }
     public ProGanGenerator G { get; }
     public ProGanGenerator GEma { get; }
     public ProGanDiscriminator D { get; }
     public long Step { get; private set; }
     /// <summary>Where the step about to run is in the growing schedule.</summary>
     public ProGanSchedule Schedule => ProGanSchedule.At(Step * Options.Batch, Options.PhaseImages, Options.MaxLevel);
+    public override IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+    public override double EmaBeta => Options.EmaBeta;
+    protected override int Epochs => Options.Epochs;
 
-    string ITrainer<StyleGanImageFolder>.Family => Family;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
-    public IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
-    public double EmaBeta => Options.EmaBeta;
-
-    public ProGanTrainer(ProGanOptions o)
+    public ProGanTrainer(ProGanOptions o) : base(o, Family)
     {
-        if (o.Batch % o.MbstdGroup != 0 && o.Batch > o.MbstdGroup)
-            throw new ArgumentException($"batch {o.Batch} must be a multiple of the minibatch-stddev group {o.MbstdGroup}");
-        Options = o;
+        if (MinibatchStddev.BatchProblem(o.Batch, o.MbstdGroup) is { } problem) throw new ArgumentException(problem);
         (G, D, GEma) = Build(o);
-        _device = Translation.Networks.ParseDevice(o.Device);
-        G.to(_device); GEma.to(_device); D.to(_device);
-        _optG = new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps);
-        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps);
+        Network("G", G); Network("G_ema", GEma); Network("D", D);
+        G.to(Device); GEma.to(Device); D.to(Device);
+        _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), o.LrG, o.Beta1, o.Beta2, o.AdamEps));
+        _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2, o.AdamEps));
         _rng = new torch.Generator((ulong)o.Seed + 17);
     }
 
@@ -60,7 +53,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
         return (g, d, WeightAverage.Shadow(g, new ProGanGenerator(o)));
     }
 
-    public void SetInput(StyleGanImageFolder data) => _data = data;
+    public override void SetInput(StyleGanImageFolder data) => _data = data;
 
     /// <summary>Full-size reals (B, C, S, S) → the schedule's resolution, faded like the generator's output.</summary>
     public static Tensor ProcessReals(Tensor real, ProGanSchedule s, int maxLevel)
@@ -72,7 +65,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
         return low + (x - low) * s.Alpha;
     }
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
         var data = _data ?? throw new InvalidOperationException("SetInput first");
@@ -81,9 +74,9 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
         G.train(); D.train();
         using (var scope = torch.NewDisposeScope())
         {
-            var real = ProcessReals(data.Batch(o.Batch, o.Mirror, _rng).to(_device), s, o.MaxLevel);
+            var real = ProcessReals(data.Batch(o.Batch, o.Mirror, _rng).to(Device), s, o.MaxLevel);
             Tensor fake;
-            using (torch.no_grad()) fake = G.Forward(torch.randn([o.Batch, o.ZDim], generator: _rng).to(_device), s.Level, s.Alpha);
+            using (torch.no_grad()) fake = G.Forward(torch.randn([o.Batch, o.ZDim], generator: _rng).to(Device), s.Level, s.Alpha);
             var realScores = D.Forward(real, s.Level, s.Alpha);
             var fakeScores = D.Forward(fake, s.Level, s.Alpha);
             var wasserstein = AdversarialLosses.Discriminator(AdversarialLossKind.WganGp, realScores, fakeScores);
@@ -101,7 +94,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
             NetworkParameters.SetRequiresGrad(false, D);
             try
             {
-                var fake = G.Forward(torch.randn([o.Batch, o.ZDim], generator: _rng).to(_device), s.Level, s.Alpha);
+                var fake = G.Forward(torch.randn([o.Batch, o.ZDim], generator: _rng).to(Device), s.Level, s.Alpha);
                 var lossG = AdversarialLosses.Generator(AdversarialLossKind.WganGp, D.Forward(fake, s.Level, s.Alpha));
                 _optG.zero_grad();
                 lossG.backward();
@@ -117,7 +110,7 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
     }
 
     /// <summary>Step counter (so the schedule) and the random stream a resumed run continues with.</summary>
-    public void Restore(TrainingState state)
+    public override void Restore(TrainingState state)
     {
         Step = state.Step;
         _rng = new torch.Generator((ulong)(Options.Seed + 17 + Step));
@@ -126,39 +119,23 @@ public sealed class ProGanTrainer : ITrainer<StyleGanImageFolder>
     /// <summary>G_ema images for seeds (SeedLatent) at a schedule point, nearest-upsampled to the final size, as tiles.</summary>
     public static List<Tensor> Sample(ProGanGenerator g, IReadOnlyList<uint> seeds, ProGanSchedule s)
     {
-        bool was = g.training;
-        g.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            var device = g.parameters().First().device;
-            var z = torch.tensor(SeedLatent.Batch(seeds, g.Options.ZDim), [seeds.Count, g.Options.ZDim], device: device);
-            var img = g.Forward(z, s.Level, s.Alpha);
-            int factor = g.Options.Size / s.Resolution;
-            if (factor > 1) img = nn.functional.interpolate(img, scale_factor: [factor, factor], mode: InterpolationMode.Nearest);
-            img = img.clamp(-1, 1).cpu();
-            return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
-        }
-        finally { g.train(was); }
+        using var scope = EvalScope.Of(g);
+        var device = g.parameters().First().device;
+        var z = torch.tensor(SeedLatent.Batch(seeds, g.Options.ZDim), [seeds.Count, g.Options.ZDim], device: device);
+        var img = g.Forward(z, s.Level, s.Alpha);
+        int factor = g.Options.Size / s.Resolution;
+        if (factor > 1) img = nn.functional.interpolate(img, scale_factor: [factor, factor], mode: InterpolationMode.Nearest);
+        img = img.clamp(-1, 1).cpu();
+        return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
     }
 
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(StyleGanImageFolder sample)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(StyleGanImageFolder sample)
     {
         var seeds = Enumerable.Range(0, Options.SampleCount).Select(i => (uint)i).ToArray();
         return (Sample(GEma, seeds, Schedule), (int)Math.Ceiling(Math.Sqrt(Options.SampleCount)));
     }
 
-    /// <summary>Trains through the <see cref="TrainingLoop"/> into <see cref="ProGanOptions.Out"/>.</summary>
-    public TrainingState Run(StyleGanImageFolder data, bool resume, TextWriter? console = null)
-    {
-        var o = Options;
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), o.Loop(saved, o.Epochs, resume, console));
-    }
-
-    public void Dispose()
-    {
-        _optG.Dispose(); _optD.Dispose();
-        G.Dispose(); GEma.Dispose(); D.Dispose();
-    }
+    /// <summary>The run over <paramref name="data"/> into <see cref="RunOptions.Out"/> (each step draws its batch).</summary>
+    public TrainingState Train(StyleGanImageFolder data, bool resume, TextWriter? console = null) =>
+        Train(data.Steps(Options.Batch), data.Count, resume, console);
 }

@@ -11,7 +11,7 @@ namespace GanService.Training.Families.StackGan;
 /// as one graph (tokens, token_lengths, z) → 64² image, with the vocabulary in the manifest.</summary>
 public sealed class StackGanExportFamily : IExportableFamily
 {
-    public string Name => StackGanTrainer.FamilyName;
+    public string Name => StackGanTrainer.Family;
     public string Description => "StackGAN text-to-image generator (tokens + lengths + z → Stage-II image)";
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
@@ -40,7 +40,7 @@ public sealed class StackGanExportFamily : IExportableFamily
         var specs = inputs.Select((io, k) => ModelPackage.Spec(io, roles[k])).ToArray();
         var draft = new ModelManifest
         {
-            Name = modelName, Family = StackGanTrainer.FamilyName, Task = ModelTasks.Generate, Graphs = [],
+            Name = modelName, Family = StackGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
             Image = new ImageSpec(3, o.Size, o.Size),
             Latent = new LatentSpec(g.LatentSize),
             Text = new TextSpec(o.Vocabulary, o.MaxTokens),

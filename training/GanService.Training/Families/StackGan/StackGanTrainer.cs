@@ -1,3 +1,4 @@
+using GanService.Training.Data;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
@@ -20,9 +21,9 @@ namespace GanService.Training.Families.StackGan;
 /// </list>
 /// D sees μ (detached) as the text condition, as in the reference trainer.
 /// </summary>
-public sealed class StackGanTrainer : ITrainer<Tensor>
+public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGanOptions>
 {
-    public const string FamilyName = "stackgan";
+    public const string Family = "stackgan";
     public const int GridSeeds = 8;
 
     private readonly CaptionedImages _data;
@@ -32,33 +33,31 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
     private Tensor? _indices;
     private long _step;
 
-    public StackGanOptions Options { get; }
     public StackGanGenerator G { get; }
     public ImageEncoder ImageEncoder { get; }
     public StackGanDiscriminator D1 { get; }
     public StackGanDiscriminator D2 { get; }
     private readonly optim.Optimizer _optE, _optG1, _optD1, _optG2, _optD2;
 
-    public string Family => FamilyName;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["I"] = ImageEncoder, ["D1"] = D1, ["D2"] = D2 };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer>
-        { ["E"] = _optE, ["G1"] = _optG1, ["D1"] = _optD1, ["G2"] = _optG2, ["D2"] = _optD2 };
+    protected override int Epochs => (int)Math.Ceiling((double)Options.TotalSteps / IndexBatches.StepsIn(_data.Count, Options.Batch, 1));
+    protected override long StepLimit => Options.MaxSteps > 0 ? Math.Min(Options.MaxSteps, Options.TotalSteps) : Options.TotalSteps;
 
-    public StackGanTrainer(StackGanOptions o, CaptionedImages data)
+    public StackGanTrainer(StackGanOptions o, CaptionedImages data) : base(o, Family)
     {
-        o.RequireCpu("stackgan");
+        o.RequireCpu(Family);
         if (o.Vocabulary.Length == 0) throw new ArgumentException("stackgan: the options carry no vocabulary (built from the captions when a run starts)");
         if (data.Size != o.Size) throw new ArgumentException($"the data is {data.Size}², the model {o.Size}²");
-        (Options, _data) = (o, data);
+        _data = data;
         _tokenizer = new TextTokenizer(new TextSpec(o.Vocabulary, o.MaxTokens));
         (G, ImageEncoder, D1, D2) = Build(o);
+        Network("G", G); Network("I", ImageEncoder); Network("D1", D1); Network("D2", D2);
         _rng = new torch.Generator((ulong)o.Seed + 17);
         _captionRng = new Random(o.Seed);
-        _optE = new ScalarSafeAdam(G.text.parameters().Concat(ImageEncoder.parameters()), o.EncoderLr);
-        _optG1 = new ScalarSafeAdam(G.ca1.parameters().Concat(G.stage1.parameters()), o.Lr, o.Beta1);
-        _optD1 = new ScalarSafeAdam(D1.parameters(), o.Lr, o.Beta1);
-        _optG2 = new ScalarSafeAdam(G.ca2.parameters().Concat(G.encoder2.parameters()).Concat(G.decoder2.parameters()), o.Lr, o.Beta1);
-        _optD2 = new ScalarSafeAdam(D2.parameters(), o.Lr, o.Beta1);
+        _optE = Optimizer("E", new ScalarSafeAdam(G.text.parameters().Concat(ImageEncoder.parameters()), o.EncoderLr));
+        _optG1 = Optimizer("G1", new ScalarSafeAdam(G.ca1.parameters().Concat(G.stage1.parameters()), o.Lr, o.Beta1));
+        _optD1 = Optimizer("D1", new ScalarSafeAdam(D1.parameters(), o.Lr, o.Beta1));
+        _optG2 = Optimizer("G2", new ScalarSafeAdam(G.ca2.parameters().Concat(G.encoder2.parameters()).Concat(G.decoder2.parameters()), o.Lr, o.Beta1));
+        _optD2 = Optimizer("D2", new ScalarSafeAdam(D2.parameters(), o.Lr, o.Beta1));
     }
 
     public static (StackGanGenerator G, ImageEncoder I, StackGanDiscriminator D1, StackGanDiscriminator D2) Build(StackGanOptions o)
@@ -76,9 +75,10 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
         step < Options.EncoderSteps ? StackGanPhase.Encoders
         : step < Options.EncoderSteps + Options.StageOneSteps ? StackGanPhase.StageOne : StackGanPhase.StageTwo;
 
-    public void SetInput(Tensor indices) => _indices = indices;
+    /// <summary>One index batch a step (<see cref="IndexBatches"/> with one batch per step).</summary>
+    public override void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices[0];
 
-    public void Restore(TrainingState state)
+    public override void Restore(TrainingState state)
     {
         _step = state.Step;
         _captionRng = new Random(HashCode.Combine(Options.Seed, state.Step));
@@ -87,7 +87,7 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
 
     private static readonly string[] LossNames = ["loss_match", "loss_d1", "loss_g1", "kl1", "loss_d2", "loss_g2", "kl2"];
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var losses = LossNames.ToDictionary(n => n, _ => double.NaN);
         var idx = _indices ?? throw new InvalidOperationException("SetInput first");
@@ -192,7 +192,7 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
 
     /// <summary>Sample grid: rows = the first captions of the data's first images, columns = seeds 0…7 (Stage-II
     /// images; during Stage I, the Stage-I images upsampled; during the encoder phase, the real images).</summary>
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(Tensor sample)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(IReadOnlyList<Tensor> sample)
     {
         var texts = GridCaptions(_data, 6);
         var phase = Phase(Math.Max(0, _step - 1));
@@ -214,57 +214,22 @@ public sealed class StackGanTrainer : ITrainer<Tensor>
     /// The latent of a seed is <see cref="SeedLatent"/>'s, exactly as the exported graph is fed.</summary>
     public static (Tensor StageOne, Tensor StageTwo) Generate(StackGanGenerator g, TextTokenizer tokenizer, IReadOnlyList<string> texts, IReadOnlyList<uint> seeds)
     {
-        bool was = g.training;
-        g.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            var allTexts = texts.SelectMany(t => Enumerable.Repeat(t, seeds.Count)).ToList();
-            var (ids, lengths) = CaptionedImages.Tokens(allTexts, tokenizer);
-            var allSeeds = texts.SelectMany(_ => seeds).ToArray();
-            var z = torch.tensor(SeedLatent.Batch(allSeeds, g.LatentSize), [allSeeds.Length, g.LatentSize]);
-            var output = g.Generate(ids, lengths, z);
-            return (output.StageOne, output.StageTwo);
-        }
-        finally { g.train(was); }
+        using var scope = EvalScope.Of(g);
+        var allTexts = texts.SelectMany(t => Enumerable.Repeat(t, seeds.Count)).ToList();
+        var (ids, lengths) = CaptionedImages.Tokens(allTexts, tokenizer);
+        var allSeeds = texts.SelectMany(_ => seeds).ToArray();
+        var z = torch.tensor(SeedLatent.Batch(allSeeds, g.LatentSize), [allSeeds.Length, g.LatentSize]);
+        var output = g.Generate(ids, lengths, z);
+        return (output.StageOne, output.StageTwo);
     }
 
-    public void Dispose()
-    {
-        foreach (var o in Optimizers.Values) o.Dispose();
-    }
+    /// <summary>The options a new run trains with: the vocabulary built from the data's captions (a resumed run keeps
+    /// its checkpoint's).</summary>
+    public static StackGanOptions WithVocabulary(StackGanOptions o, CaptionedImages data, bool resume) =>
+        resume && o.Vocabulary.Length > 0 ? o
+            : o with { Vocabulary = TextTokenizer.BuildVocabulary(data.Captions.SelectMany(c => c), o.MaxTokens, o.MinWordCount).Words };
 
-    /// <summary>Builds the vocabulary from the data when the run is new, then trains through the loop into o.Out.</summary>
-    public static StackGanOptions Train(StackGanOptions o, CaptionedImages data, bool resume, TextWriter? console = null)
-    {
-        if (!resume || o.Vocabulary.Length == 0)
-            o = o with { Vocabulary = TextTokenizer.BuildVocabulary(data.Captions.SelectMany(c => c), o.MaxTokens, o.MinWordCount).Words };
-        using var trainer = new StackGanTrainer(o, data);
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        var loopData = new StackGanData(o, data.Count);
-        long total = o.MaxSteps > 0 ? Math.Min(o.MaxSteps, o.TotalSteps) : o.TotalSteps;
-        TrainingLoop.Run(trainer, loopData, o.Loop(saved, (int)Math.Ceiling((double)o.TotalSteps / loopData.StepsPerEpoch), resume, console, maxSteps: total));
-        return saved;
-    }
-}
-
-/// <summary>Index batches: a seeded permutation per epoch cut into batches (the remainder waits for the next epoch).</summary>
-public sealed class StackGanData(StackGanOptions o, long count) : ITrainingData<Tensor>
-{
-    private readonly torch.Generator _rng = new((ulong)o.Seed + 1);
-
-    public long StepsPerEpoch { get; } = count >= o.Batch ? count / o.Batch
-        : throw new ArgumentException($"{count} images are fewer than one batch ({o.Batch})");
-
-    public Tensor SampleInput => torch.zeros(1);
-
-    public IEnumerable<Tensor> Epoch(int epoch)
-    {
-        var perm = torch.randperm(count, generator: _rng).DetachFromDisposeScope();
-        try
-        {
-            for (long s = 0; s < StepsPerEpoch; s++) yield return perm.narrow(0, s * o.Batch, o.Batch);
-        }
-        finally { perm.Dispose(); }
-    }
+    /// <summary>The run over the trainer's captioned images into <see cref="RunOptions.Out"/>, one index batch a step.</summary>
+    public TrainingState Train(bool resume, TextWriter? console = null) =>
+        Train(new IndexBatches(_data.Count, Options.Batch, 1, Options.Seed), _data.Count, resume, console);
 }

@@ -99,22 +99,8 @@ public sealed class StyleGan2Discriminator : nn.Module<Tensor, Tensor>
     {
         var x = fromrgb.forward(img);
         foreach (var b in _blocks) x = b.forward(x);
-        x = MinibatchStd(x, _mbstdGroup);
+        x = Tricks.MinibatchStddev.Apply(x, _mbstdGroup);
         x = conv.forward(x);
         return @out.forward(fc.forward(x.flatten(1)));
-    }
-
-    /// <summary>NVlabs MinibatchStdLayer (num_channels 1): std over groups of G samples, averaged, appended as a channel.</summary>
-    public static Tensor MinibatchStd(Tensor x, int groupSize)
-    {
-        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        long g = Math.Min(groupSize, n);
-        if (n % g != 0) throw new ArgumentException($"batch {n} must be divisible by the minibatch-std group {g}");
-        var y = x.reshape(g, -1, 1, c, h, w);
-        y = y - y.mean([0]);
-        y = (y.square().mean([0]) + 1e-8).sqrt();      // (N/G, 1, C, H, W)
-        y = y.mean([2, 3, 4]);                          // (N/G, 1)
-        y = y.reshape(-1, 1, 1, 1).repeat(g, 1, h, w);  // (N, 1, H, W)
-        return torch.cat([x, y], 1);
     }
 }

@@ -48,28 +48,24 @@ public sealed record StyleGan2TrainOptions : RunOptions
 /// loss. G_ema (half-life ema_kimg, ramped up over the first images) is averaged by the loop. The input is the image
 /// folder itself: Dmain draws its real batch where NVlabs does, after the G phases.
 /// </summary>
-public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
+public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2TrainOptions>
 {
     public const string Family = "stylegan2";
-    public StyleGan2TrainOptions Options { get; }
+
     public StyleGan2Generator G { get; }
     public StyleGan2Generator GEma { get; }
     public StyleGan2Discriminator D { get; }
     private readonly TorchSharp.Modules.Adam _optG, _optD;
     private Random _rng;
     private readonly Tensor _plMean;
-    private readonly Device _device;
     private StyleGanImageFolder? _data;
-    private readonly TrainingState? _restored;
-    public long Step { get; private set; }
 
-    string ITrainer<StyleGanImageFolder>.Family => Family;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["G_ema"] = GEma, ["D"] = D };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
-    public IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+    public long Step { get; private set; }
+    public override IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
+    protected override int Epochs => Options.Epochs;
 
     /// <summary>NVlabs: β = 0.5^(batch / ema_nimg), ema_nimg = ema_kimg·1000 ramped up to nimg·rampup; read after a step.</summary>
-    public double EmaBeta
+    public override double EmaBeta
     {
         get
         {
@@ -81,27 +77,25 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
         }
     }
 
-    public StyleGan2Trainer(StyleGan2TrainOptions options, string? resumeFrom = null)
+    public StyleGan2Trainer(StyleGan2TrainOptions options) : base(options, Family)
     {
-        Options = options;
+        if (MinibatchStddev.BatchProblem(options.Batch, options.Arch.MbstdGroup) is { } problem) throw new ArgumentException(problem);
         torch.manual_seed(options.Seed);
         _rng = new Random(options.Seed);
-        G = new StyleGan2Generator(options.Arch);
-        GEma = WeightAverage.Shadow(G, new StyleGan2Generator(options.Arch));
-        D = new StyleGan2Discriminator(options.Arch);
-        _device = Translation.Networks.ParseDevice(options.Device);
+        G = Network("G", new StyleGan2Generator(options.Arch));
+        GEma = Network("G_ema", WeightAverage.Shadow(G, new StyleGan2Generator(options.Arch)));
+        D = Network("D", new StyleGan2Discriminator(options.Arch));
         // Parameters move before the optimisers capture them; checkpoints load into them on that device.
-        G.to(_device); GEma.to(_device); D.to(_device);
-        _plMean = torch.zeros([], device: _device);
+        G.to(Device); GEma.to(Device); D.to(Device);
+        _plMean = Owned(torch.zeros([], device: Device));
         double rG = options.PathLengthWeight > 0 ? options.PathLengthInterval / (options.PathLengthInterval + 1.0) : 1;
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
-        _optG = new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8);
-        _optD = new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8);
-        if (resumeFrom is not null) _restored = TrainingLoop.Restore(this, resumeFrom);
+        _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8));
+        _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8));
     }
 
     /// <summary>Step counter, and the seeds a resumed run continues with (the RNG streams are not checkpointed).</summary>
-    public void Restore(TrainingState state)
+    public override void Restore(TrainingState state)
     {
         Step = state.Step;
         torch.manual_seed(Options.Seed + Step);
@@ -110,10 +104,10 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
 
     private Tensor Aug(Tensor x) => Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
 
-    public void SetInput(StyleGanImageFolder data) => _data = data;
+    public override void SetInput(StyleGanImageFolder data) => _data = data;
 
     /// <summary>One minibatch: all phases. Returns the losses for the log.</summary>
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
         var o = Options;
         var data = _data ?? throw new InvalidOperationException("SetInput first");
@@ -124,7 +118,7 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             // Gmain: softplus(−D(G(z))).
             NetworkParameters.SetRequiresGrad(false, D);
             _optG.zero_grad();
-            var z = torch.randn(o.Batch, o.Arch.ZDim, device: _device);
+            var z = torch.randn(o.Batch, o.Arch.ZDim, device: Device);
             var fake = G.synthesis.Forward(G.MixedWs(z, o.StyleMixingProb, _rng, updateWAvg: false), NoiseMode.Random);
             var lossG = nn.functional.softplus(-D.forward(Aug(fake))).mean();
             lossG.backward();
@@ -136,7 +130,7 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             {
                 _optG.zero_grad();
                 int plBatch = Math.Max(1, o.Batch / 2);
-                var ws = G.MixedWs(torch.randn(plBatch, o.Arch.ZDim, device: _device), o.StyleMixingProb, _rng, false);
+                var ws = G.MixedWs(torch.randn(plBatch, o.Arch.ZDim, device: Device), o.StyleMixingProb, _rng, false);
                 var img = G.synthesis.Forward(ws, NoiseMode.Random);
                 var penalty = Penalties.PathLength(img, ws, _plMean, o.PathLengthDecay);
                 var lossPl = (penalty * o.PathLengthWeight).mean() * o.PathLengthInterval;
@@ -152,8 +146,8 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
             _optD.zero_grad();
             Tensor fakeD;
             using (torch.no_grad())
-                fakeD = G.synthesis.Forward(G.MixedWs(torch.randn(o.Batch, o.Arch.ZDim, device: _device), o.StyleMixingProb, _rng, updateWAvg: true), NoiseMode.Random);
-            var real = data.Batch(o.Batch, o.Mirror).to(_device);
+                fakeD = G.synthesis.Forward(G.MixedWs(torch.randn(o.Batch, o.Arch.ZDim, device: Device), o.StyleMixingProb, _rng, updateWAvg: true), NoiseMode.Random);
+            var real = data.Batch(o.Batch, o.Mirror).to(Device);
             var fakeLogits = D.forward(Aug(fakeD));
             var realLogits = D.forward(Aug(real));
             var lossD = nn.functional.softplus(fakeLogits).mean() + nn.functional.softplus(-realLogits).mean();
@@ -190,42 +184,21 @@ public sealed class StyleGan2Trainer : ITrainer<StyleGanImageFolder>
     /// <summary>G_ema images for seeds (SeedLatent, const noise, ψ) as (C, H, W) tiles.</summary>
     public static List<Tensor> Sample(StyleGan2Generator g, IReadOnlyList<uint> seeds, double psi = 1)
     {
-        g.eval();
-        using var _ = torch.no_grad();
+        using var scope = EvalScope.Of(g);
         var device = g.mapping.w_avg.device;
         var z = torch.tensor(SeedLatent.Batch(seeds, g.Arch.ZDim), [seeds.Count, g.Arch.ZDim], device: device);
         var img = g.Generate(z, psi).clamp(-1, 1).cpu();
         return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
     }
 
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(StyleGanImageFolder sample)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(StyleGanImageFolder sample)
     {
         var seeds = Enumerable.Range(0, Options.SampleCount).Select(i => (uint)i).ToArray();
         return (Sample(GEma, seeds), (int)Math.Ceiling(Math.Sqrt(Options.SampleCount)));
     }
 
-    /// <summary>The whole run through the <see cref="TrainingLoop"/> (continuing from the checkpoint given to the
-    /// constructor, if any): epochs over the folder, losses.csv/metrics.jsonl, sample grids, time-based checkpoints.</summary>
-    public TrainingState Run(StyleGanImageFolder data, TextWriter? console = null)
-    {
-        var o = Options;
-        // What export will call the data: the given description, else the folder's name and size (never its path).
-        var saved = o with { DataDescription = TrainingProvenance.DescribeData(o.DataDescription, o.Data, data.Count) };
-        return TrainingLoop.Run(this, new StyleGan2Data(data, o.Batch), o.Loop(saved, o.Epochs, resume: false, console), _restored);
-    }
-
-    public void Dispose()
-    {
-        _optG.Dispose(); _optD.Dispose();
-        G.Dispose(); GEma.Dispose(); D.Dispose();
-        _plMean.Dispose();
-    }
-}
-
-/// <summary>An epoch of StyleGAN2 = count / batch steps, each handed the folder (the step draws its own real batch).</summary>
-public sealed class StyleGan2Data(StyleGanImageFolder folder, int batch) : ITrainingData<StyleGanImageFolder>
-{
-    public long StepsPerEpoch { get; } = Math.Max(1, folder.Count / batch);
-    public IEnumerable<StyleGanImageFolder> Epoch(int epoch) => Enumerable.Repeat(folder, (int)StepsPerEpoch);
-    public StyleGanImageFolder SampleInput => folder;
+    /// <summary>The run over <paramref name="data"/> into <see cref="RunOptions.Out"/> (each step draws its batch where
+    /// NVlabs does).</summary>
+    public TrainingState Train(StyleGanImageFolder data, bool resume, TextWriter? console = null) =>
+        Train(data.Steps(Options.Batch), data.Count, resume, console);
 }

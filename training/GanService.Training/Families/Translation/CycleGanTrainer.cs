@@ -15,12 +15,12 @@ public sealed record CycleGanOptions : TranslationOptions
     public int Ndf { get; init; } = 64;
     public string Norm { get; init; } = "instance";
     public bool NoDropout { get; init; } = true;          // CycleGAN: no dropout in the ResNet blocks
-    public string GanMode { get; init; } = "lsgan";       // a name AdversarialLosses.Parse reads
+    [OptionAlias("ganMode")] public string Loss { get; init; } = "lsgan"; // a name AdversarialLosses.Parse reads (junyanz gan_mode)
     public double LambdaA { get; init; } = 10;            // cycle A → B → A
     public double LambdaB { get; init; } = 10;            // cycle B → A → B
     public double LambdaIdentity { get; init; } = 0.5;    // identity loss weight, relative to λ_A / λ_B
     public int PoolSize { get; init; } = 50;              // image history pool per D
-    public double LambdaGp { get; init; } = 10;           // only with GanMode = wgan-gp
+    public double LambdaGp { get; init; } = 10;           // only with Loss = wgan-gp
 }
 
 /// <summary>
@@ -29,62 +29,46 @@ public sealed record CycleGanOptions : TranslationOptions
 /// λ_B‖G_A(G_B(B)) − B‖₁ + identity 0.5·λ (‖G_A(B) − B‖₁·λ_B + ‖G_B(A) − A‖₁·λ_A); then the D step on detached fakes
 /// drawn through the history pools, each D loss × 0.5.
 /// </summary>
-public sealed class CycleGanTrainer : ITranslationTrainer
+public sealed class CycleGanTrainer : TranslationTrainer<CycleGanOptions>
 {
-    private readonly CycleGanOptions _o;
-    private readonly Device _device;
+    public const string Family = "cyclegan";
     private readonly GanLoss _gan;
     private readonly ImageHistoryPool _poolA, _poolB;
     private readonly optim.Optimizer _optG, _optD;
-    private Tensor? _realA, _realB;
 
     public Layer GA { get; }
     public Layer GB { get; }
     public Layer DA { get; }
     public Layer DB { get; }
-    public string Family => "cyclegan";
-    public TranslationOptions Options => _o;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G_A"] = GA, ["G_B"] = GB, ["D_A"] = DA, ["D_B"] = DB };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
 
-    public CycleGanTrainer(CycleGanOptions o)
+    public CycleGanTrainer(CycleGanOptions o) : base(o, Family)
     {
-        _o = o;
         if (o.LambdaIdentity > 0 && o.InputChannels != o.OutputChannels)
             throw new ArgumentException("the identity loss needs as many input as output channels (set lambdaIdentity=0)");
-        _device = Translation.Networks.ParseDevice(o.Device);
         torch.manual_seed(o.Seed);
-        GA = Build(o, o.InputChannels, o.OutputChannels);
-        GB = Build(o, o.OutputChannels, o.InputChannels);
-        DA = Translation.Networks.Discriminator(o.NetD, o.OutputChannels, o.Ndf, o.NLayersD, o.Norm);
-        DB = Translation.Networks.Discriminator(o.NetD, o.InputChannels, o.Ndf, o.NLayersD, o.Norm);
+        GA = Network("G_A", Build(o, o.InputChannels, o.OutputChannels));
+        GB = Network("G_B", Build(o, o.OutputChannels, o.InputChannels));
+        DA = Network("D_A", Translation.Networks.Discriminator(o.NetD, o.OutputChannels, o.Ndf, o.NLayersD, o.Norm));
+        DB = Network("D_B", Translation.Networks.Discriminator(o.NetD, o.InputChannels, o.Ndf, o.NLayersD, o.Norm));
         WeightInit.Apply(DA, o.ParsedInit, o.InitGain);
         WeightInit.Apply(DB, o.ParsedInit, o.InitGain);
-        foreach (var m in new[] { GA, GB, DA, DB }) m.to(_device);
-        _gan = new GanLoss(AdversarialLosses.Parse(o.GanMode));
-        _poolA = new ImageHistoryPool(o.PoolSize, o.Seed);
-        _poolB = new ImageHistoryPool(o.PoolSize, o.Seed + 1);
-        _optG = new ScalarSafeAdam(GA.parameters().Concat(GB.parameters()), o.Lr, o.Beta1, o.Beta2);
-        _optD = new ScalarSafeAdam(DA.parameters().Concat(DB.parameters()), o.Lr, o.Beta1, o.Beta2);
+        foreach (var m in new[] { GA, GB, DA, DB }) m.to(Device);
+        _gan = new GanLoss(AdversarialLosses.Parse(o.Loss));
+        _poolA = Owned(new ImageHistoryPool(o.PoolSize, o.Seed));
+        _poolB = Owned(new ImageHistoryPool(o.PoolSize, o.Seed + 1));
+        _optG = Adam("G", GA.parameters().Concat(GB.parameters()), o.Lr);
+        _optD = Adam("D", DA.parameters().Concat(DB.parameters()), o.Lr);
     }
 
-    public static Layer Build(CycleGanOptions o, long inC, long outC)
-    {
-        return Translation.Networks.InitializedGenerator(o.NetG, inC, outC, o.Ngf, o.Norm, !o.NoDropout, o.ParsedInit, o.InitGain);
-    }
+    public static Layer Build(CycleGanOptions o, long inC, long outC) =>
+        Translation.Networks.InitializedGenerator(o.NetG, inC, outC, o.Ngf, o.Norm, !o.NoDropout, o.ParsedInit, o.InitGain);
 
-    public void SetInput(Batch batch)
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
-        _realA?.Dispose(); _realB?.Dispose();
-        _realA = batch.A(_device);
-        _realB = batch.B(_device);
-    }
-
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
-    {
+        var o = Options;
         using var scope = torch.NewDisposeScope();
         foreach (var m in new[] { GA, GB, DA, DB }) m.train();
-        Tensor realA = _realA!, realB = _realB!;
+        Tensor realA = RealA!, realB = RealB!;
         var fakeB = GA.forward(realA);
         var recA = GB.forward(fakeB);
         var fakeA = GB.forward(realB);
@@ -94,16 +78,16 @@ public sealed class CycleGanTrainer : ITranslationTrainer
         NetworkParameters.SetRequiresGrad(false, DA, DB);
         _optG.zero_grad();
         Tensor idtA = torch.zeros(1), idtB = torch.zeros(1);
-        if (_o.LambdaIdentity > 0)
+        if (o.LambdaIdentity > 0)
         {
-            idtA = nn.functional.l1_loss(GA.forward(realB), realB) * (_o.LambdaB * _o.LambdaIdentity);
-            idtB = nn.functional.l1_loss(GB.forward(realA), realA) * (_o.LambdaA * _o.LambdaIdentity);
+            idtA = nn.functional.l1_loss(GA.forward(realB), realB) * (o.LambdaB * o.LambdaIdentity);
+            idtB = nn.functional.l1_loss(GB.forward(realA), realA) * (o.LambdaA * o.LambdaIdentity);
         }
         var gA = _gan.Generator(DA.forward(fakeB));
         var gB = _gan.Generator(DB.forward(fakeA));
-        var cycA = nn.functional.l1_loss(recA, realA) * _o.LambdaA;
-        var cycB = nn.functional.l1_loss(recB, realB) * _o.LambdaB;
-        var lossG = gA + gB + cycA + cycB + idtA.to(_device) + idtB.to(_device);
+        var cycA = nn.functional.l1_loss(recA, realA) * o.LambdaA;
+        var cycB = nn.functional.l1_loss(recB, realB) * o.LambdaB;
+        var lossG = gA + gB + cycA + cycB + idtA.to(Device) + idtB.to(Device);
         lossG.backward();
         _optG.step();
 
@@ -126,35 +110,21 @@ public sealed class CycleGanTrainer : ITranslationTrainer
     private Tensor BasicD(Layer d, Tensor real, Tensor fake)
     {
         var loss = (_gan.Loss(d.forward(real), true) + _gan.Loss(d.forward(fake.detach()), false)) * 0.5;
-        if (_gan.Kind == AdversarialLossKind.WganGp) loss = loss + Penalties.GradientPenalty(d.forward, real, fake, _o.LambdaGp);
+        if (_gan.Kind == AdversarialLossKind.WganGp) loss = loss + Penalties.GradientPenalty(d.forward, real, fake, Options.LambdaGp);
         return loss;
     }
 
-    public void UpdateLearningRate(int epoch)
+    /// <summary>Per row: real_A | fake_B | rec_A | real_B | fake_A | rec_B.</summary>
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(Batch batch)
     {
-        LinearDecay.Apply(_optG, _o.Lr, epoch, _o.NEpochs, _o.NEpochsDecay);
-        LinearDecay.Apply(_optD, _o.Lr, epoch, _o.NEpochs, _o.NEpochsDecay);
-    }
-
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(Batch batch)
-    {
-        GA.eval(); GB.eval();
-        using var _ = torch.no_grad();
-        var a = batch.A(_device);
-        var b = batch.B(_device);
+        var a = batch.A(Device);
+        var b = batch.B(Device);
         var fakeB = GA.forward(a);
         var recA = GB.forward(fakeB);
         var fakeA = GB.forward(b);
         var recB = GA.forward(fakeA);
-        GA.train(); GB.train();
         var tiles = new List<Tensor>();
         for (int i = 0; i < batch.Count; i++) tiles.AddRange([a[i], fakeB[i], recA[i], b[i], fakeA[i], recB[i]]);
-        return (tiles, 6); // real_A | fake_B | rec_A | real_B | fake_A | rec_B
-    }
-
-    public void Dispose()
-    {
-        _realA?.Dispose(); _realB?.Dispose();
-        _poolA.Dispose(); _poolB.Dispose();
+        return (tiles, 6);
     }
 }

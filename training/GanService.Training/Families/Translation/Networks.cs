@@ -46,18 +46,4 @@ public static class Networks
         "pixel" => new PixelDiscriminator(inC, ndf, ParseNorm(norm)),
         _ => throw new ArgumentException($"netD '{netD}' must be basic, n_layers or pixel"),
     };
-
-    /// <summary>"cpu", "cuda", "cuda:N" → a TorchSharp device, with a clear error when CUDA is not usable here.</summary>
-    public static Device ParseDevice(string device)
-    {
-        if (device.Equals("cpu", StringComparison.OrdinalIgnoreCase)) return torch.CPU;
-        if (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
-        {
-            if (!torch.cuda.is_available())
-                throw new ArgumentException($"--device {device}: CUDA is not available to TorchSharp here (this build uses the CPU libtorch " +
-                    "package, or no GPU/driver is visible); use --device cpu or install TorchSharp-cuda-linux with a matching driver");
-            return torch.device(device.ToLowerInvariant());
-        }
-        throw new ArgumentException($"device '{device}' must be cpu, cuda or cuda:N");
-    }
 }

@@ -38,37 +38,29 @@ public sealed record StarGanOptions : TranslationOptions
 /// D frozen: −E[D_src(G(x, c_trg))] + λ_cls·cls(D_cls(G(x, c_trg)), c_trg) + λ_rec·‖x − G(G(x, c_trg), c_org)‖₁.
 /// cls = BCE-with-logits summed over labels / batch (multi-label) or cross-entropy (single label).
 /// </summary>
-public sealed class StarGanTrainer : ITranslationTrainer
+public sealed class StarGanTrainer : TranslationTrainer<StarGanOptions>
 {
-    private readonly StarGanOptions _o;
-    private readonly Device _device;
+    public const string Family = "stargan";
     private readonly GanLoss _gan = new(AdversarialLossKind.WganGp);
     private readonly optim.Optimizer _optG, _optD;
     private readonly Generator _rng;
-    private Tensor? _x, _labels;
     private long _iteration;
     private readonly Dictionary<string, double> _lastG = new() { ["G_fake"] = double.NaN, ["G_cls"] = double.NaN, ["G_rec"] = double.NaN };
 
     public StarGanGenerator G { get; }
     public StarGanDiscriminator D { get; }
-    public string Family => "stargan";
-    public TranslationOptions Options => _o;
-    public IReadOnlyDictionary<string, nn.Module> Networks => new Dictionary<string, nn.Module> { ["G"] = G, ["D"] = D };
-    public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => new Dictionary<string, optim.Optimizer> { ["G"] = _optG, ["D"] = _optD };
 
-    public StarGanTrainer(StarGanOptions o)
+    public StarGanTrainer(StarGanOptions o) : base(o, Family)
     {
         if (o.Labels.Length < 2) throw new ArgumentException("StarGAN needs at least two domain labels");
-        _o = o;
-        _device = Translation.Networks.ParseDevice(o.Device);
         torch.manual_seed(o.Seed);
         _rng = new Generator((ulong)o.Seed + 17);
-        G = Build(o);
-        D = new StarGanDiscriminator(o.CropSize, o.Labels.Length, o.DConvDim, o.DRepeat, o.InputChannels);
+        G = Network("G", Build(o));
+        D = Network("D", new StarGanDiscriminator(o.CropSize, o.Labels.Length, o.DConvDim, o.DRepeat, o.InputChannels));
         WeightInit.Apply(D, o.ParsedInit, o.InitGain);
-        G.to(_device); D.to(_device);
-        _optG = new ScalarSafeAdam(G.parameters(), o.Lr, o.Beta1, o.Beta2);
-        _optD = new ScalarSafeAdam(D.parameters(), o.LrD, o.Beta1, o.Beta2);
+        G.to(Device); D.to(Device);
+        _optG = Adam("G", G.parameters(), o.Lr);
+        _optD = Adam("D", D.parameters(), o.LrD);
     }
 
     public static StarGanGenerator Build(StarGanOptions o)
@@ -78,23 +70,20 @@ public sealed class StarGanTrainer : ITranslationTrainer
         return g;
     }
 
-    public void SetInput(Batch batch)
-    {
-        _x?.Dispose(); _labels?.Dispose();
-        _x = batch.A(_device);
-        _labels = batch.Labels(_device);
-    }
+    /// <summary>StarGAN's second input is the batch's labels (the original domains).</summary>
+    protected override Tensor TakeSecond(Batch batch) => batch.Labels(Device);
 
-    private Tensor Classification(Tensor logits, Tensor target) => _o.MultiLabel
+    private Tensor Classification(Tensor logits, Tensor target) => Options.MultiLabel
         ? nn.functional.binary_cross_entropy_with_logits(logits, target, reduction: nn.Reduction.Sum) / logits.shape[0]
         : nn.functional.cross_entropy(logits, target.argmax(1));
 
-    public IReadOnlyDictionary<string, double> OptimizeParameters()
+    public override IReadOnlyDictionary<string, double> OptimizeParameters()
     {
+        var o = Options;
         using var scope = torch.NewDisposeScope();
         G.train(); D.train();
-        Tensor x = _x!, cOrg = _labels!;
-        var perm = torch.randperm(x.shape[0], generator: _rng).to(_device);
+        Tensor x = RealA!, cOrg = RealB!;
+        var perm = torch.randperm(x.shape[0], generator: _rng).to(Device);
         var cTrg = cOrg.index_select(0, perm);
 
         // D step.
@@ -105,8 +94,8 @@ public sealed class StarGanTrainer : ITranslationTrainer
         var fake = G.forward(x, cTrg).detach();
         var (srcFake, _) = D.forward(fake);
         var dAdv = _gan.Discriminator(srcReal, srcFake);
-        var dGp = Penalties.GradientPenalty(t => D.forward(t).Source, x, fake, _o.LambdaGp);
-        var lossD = dAdv + dCls * _o.LambdaCls + dGp;
+        var dGp = Penalties.GradientPenalty(t => D.forward(t).Source, x, fake, o.LambdaGp);
+        var lossD = dAdv + dCls * o.LambdaCls + dGp;
         lossD.backward();
         _optD.step();
         var losses = new Dictionary<string, double>
@@ -116,7 +105,7 @@ public sealed class StarGanTrainer : ITranslationTrainer
         };
 
         // G step every n_critic iterations, D frozen.
-        if (++_iteration % Math.Max(1, _o.NCritic) == 0)
+        if (++_iteration % Math.Max(1, o.NCritic) == 0)
         {
             NetworkParameters.SetRequiresGrad(false, D);
             _optG.zero_grad();
@@ -125,7 +114,7 @@ public sealed class StarGanTrainer : ITranslationTrainer
             var gFake = _gan.Generator(src);
             var gCls = Classification(cls, cTrg);
             var gRec = (x - G.forward(xFake, cOrg)).abs().mean();
-            var lossG = gFake + gCls * _o.LambdaCls + gRec * _o.LambdaRec;
+            var lossG = gFake + gCls * o.LambdaCls + gRec * o.LambdaRec;
             lossG.backward();
             _optG.step();
             NetworkParameters.SetRequiresGrad(true, D);
@@ -136,23 +125,14 @@ public sealed class StarGanTrainer : ITranslationTrainer
     }
 
     /// <summary>A resumed run keeps the n_critic phase: G steps on the same iterations as an uninterrupted one.</summary>
-    public void Restore(Checkpoints.TrainingState state) => _iteration = state.Step;
-
-    public void UpdateLearningRate(int epoch)
-    {
-        LinearDecay.Apply(_optG, _o.Lr, epoch, _o.NEpochs, _o.NEpochsDecay);
-        LinearDecay.Apply(_optD, _o.LrD, epoch, _o.NEpochs, _o.NEpochsDecay);
-    }
+    public override void Restore(Checkpoints.TrainingState state) => _iteration = state.Step;
 
     /// <summary>Per row: the input, then its translation to every domain (one-hot targets).</summary>
-    public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(Batch batch)
+    protected override (IReadOnlyList<Tensor> Tiles, int Columns) DrawSamples(Batch batch)
     {
-        G.eval();
-        using var _ = torch.no_grad();
-        var x = batch.A(_device);
-        int k = _o.Labels.Length;
-        var outs = Enumerable.Range(0, k).Select(d => G.forward(x, OneHot(x.shape[0], k, d, _device))).ToArray();
-        G.train();
+        var x = batch.A(Device);
+        int k = Options.Labels.Length;
+        var outs = Enumerable.Range(0, k).Select(d => G.forward(x, OneHot(x.shape[0], k, d, Device))).ToArray();
         var tiles = new List<Tensor>();
         for (int i = 0; i < batch.Count; i++)
         {
@@ -168,6 +148,4 @@ public sealed class StarGanTrainer : ITranslationTrainer
         c[TensorIndex.Colon, index] = 1;
         return c;
     }
-
-    public void Dispose() { _x?.Dispose(); _labels?.Dispose(); }
 }
