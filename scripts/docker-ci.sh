@@ -298,7 +298,7 @@ docker restart "$proxy" >/dev/null
 for _ in $(seq 1 40); do curl -sf -m 2 -o /dev/null http://127.0.0.1:5090/nginx-health && break; sleep 0.5; done
 [[ $(docker inspect -f '{{.State.Running}}' "$proxy") == true ]] || fail "nginx did not start with api-2 down"
 for seed in $(seq 1 6); do expect_png "http://127.0.0.1:5090/generate?model=fmnist-dcgan&seed=$seed" "the proxy restarted with api-2 down"; done
-docker exec "$proxy" nginx -s reload || fail "nginx did not reload with api-2 down"
+docker exec "$proxy" nginx -s reload >"$work/reload.log" 2>&1 || { cat "$work/reload.log" >&2; fail "nginx did not reload with api-2 down"; }
 sleep 1
 for seed in $(seq 7 12); do expect_png "http://127.0.0.1:5090/generate?model=fmnist-dcgan&seed=$seed" "the proxy reloaded with api-2 down"; done
 say "nginx restarted and reloaded with api-2 down: up, 12 of 12 requests answered"
