@@ -221,7 +221,9 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 names = [m if isinstance(m, str) else m.get("name") for m in r.get("models", [])]
 ok = r.get("status") == "ready" and len(names) == int(sys.argv[2]) and not r.get("failed")
-print(f"docker-ci: {sys.argv[3]}: /readyz {r.get('status')}, {len(names)} of {sys.argv[2]} models, provider {json.dumps(r.get('provider'))}")
+p = r.get("provider") or {}
+why = f" (fallback: {str(p.get('fallbackReason'))[:110]}…)" if p.get("fallbackReason") else ""
+print(f"docker-ci: {sys.argv[3]}: /readyz {r.get('status')}, {len(names)} of {sys.argv[2]} models, provider {p.get('active')}{why}")
 sys.exit(0 if ok else 1)
 PY
   expect_png "http://127.0.0.1:$port/generate?model=fmnist-dcgan&seed=42" "$1: GET /generate"
