@@ -230,6 +230,7 @@ PY
   expect_png "http://127.0.0.1:$port/translate/sketch2emoji" "$1: POST /translate" "$translate_image"
   say "$name: runs as UID $uid, healthy after ${to_healthy} s, /models read-only, generate and translate answered PNGs"
 }
+docker rm -f ganservice-ci-cpu ganservice-ci-gpu >/dev/null 2>&1 || true   # left by an interrupted run
 check_api_image ganservice:cpu ganservice-ci-cpu
 check_api_image ganservice:gpu ganservice-ci-gpu   # no GPU here: its documented CPU fallback
 docker rm -f "${containers[@]}" >/dev/null; containers=()
@@ -254,6 +255,7 @@ else
 fi
 compose+=(--profile replicas)
 t=$SECONDS
+"${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true   # left by an interrupted run
 "${compose[@]}" up -d --no-build proxy >"$work/compose-up.log" 2>&1 || { cat "$work/compose-up.log" >&2; fail "compose up"; }
 cid() { "${compose[@]}" ps -q "$1"; }
 proxy=$(cid proxy)
