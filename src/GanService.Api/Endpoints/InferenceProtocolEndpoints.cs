@@ -94,9 +94,9 @@ public static class InferenceProtocolEndpoints
         using (lease) return TypedResults.Ok(new OipModelReady(name, true));
     }
 
-    public static async Task<Results<Ok<OipInferResponse>, ProblemHttpResult>> Infer(
-        string name, HttpContext context, ModelRepository models, InferenceGate gate, IOptions<GanOptions> options, CancellationToken cancellation)
+    public static async Task<Results<Ok<OipInferResponse>, ProblemHttpResult>> Infer(string name, [AsParameters] InferenceServices services)
     {
+        var (context, models, gate, options, cancellation) = (services.Context, services.Models, services.Gate, services.Options, services.Cancellation);
         if (!models.TryAcquire(name, out var lease)) return WithError(Problems.UnknownModel(name, models));
         using (lease)
         {
