@@ -41,6 +41,10 @@ public static class GanMetrics
     public static readonly Counter AbortedRequests = Metrics.CreateCounter("gan_aborted_requests_total",
         "Requests whose client disconnected before the response (logged as aborted, not as errors).");
 
+    public static readonly Counter KeyRequests = Metrics.CreateCounter("gan_api_key_requests_total",
+        "Requests to key-protected routes per key name (none when no key matched) and outcome: accepted, missing, invalid, forbidden, over_rate, over_concurrency. Only configured key names become label values; keys never do.",
+        new CounterConfiguration { LabelNames = ["key", "outcome"] });
+
     public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("gan_models_loaded", "Models being served.");
     public static readonly Gauge ModelsFailed = Metrics.CreateGauge("gan_models_failed", "Model folders that failed to load.");
 }

@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Contracts;
 using GanService.Inference;
@@ -23,7 +24,7 @@ public static class EncodeEndpoints
 {
     public static IEndpointRouteBuilder MapEncode(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Encode");
+        var group = app.MapGroup("").WithTags("Encode").RequireApiKey();
         group.MapPost("/encode/{model}", Encode)
             .WithName("Encode")
             .WithSummary("Encode an image to its latent code")

@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Inference;
 using GanService.Contracts;
@@ -11,7 +12,7 @@ public static class GenerateEndpoints
 {
     public static IEndpointRouteBuilder MapGenerate(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Generate");
+        var group = app.MapGroup("").WithTags("Generate").RequireApiKey();
         group.MapGet("/generate", Generate)
             .WithName("Generate")
             .WithSummary("Generate images from seeds")

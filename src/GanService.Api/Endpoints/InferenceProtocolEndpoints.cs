@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GanService.Api.Inference;
@@ -59,9 +60,10 @@ public static class InferenceProtocolEndpoints
         group.MapGet("", ServerMetadata).WithName("OipServerMetadata");
         group.MapGet("/health/live", Live).WithName("OipLive");
         group.MapGet("/health/ready", Ready).WithName("OipReady").Produces<OipReady>(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/models/{name}", ModelMetadata).WithName("OipModelMetadata").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/models/{name}/ready", ModelReady).WithName("OipModelReady").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/models/{name}/infer", Infer).WithName("OipInfer")
+        var models = group.MapGroup("/models").RequireApiKey();
+        models.MapGet("/{name}", ModelMetadata).WithName("OipModelMetadata").ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapGet("/{name}/ready", ModelReady).WithName("OipModelReady").ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapPost("/{name}/infer", Infer).WithName("OipInfer")
             .AddEndpointFilter(new RequestMetricsFilter("v2_infer"))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Inference;
 using GanService.Contracts;
@@ -13,7 +14,7 @@ public static class TranslateEndpoints
 
     public static IEndpointRouteBuilder MapTranslate(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/translate").WithTags("Translate").AddEndpointFilter(new RequestMetricsFilter("translate"));
+        var group = app.MapGroup("/translate").WithTags("Translate").RequireApiKey().AddEndpointFilter(new RequestMetricsFilter("translate"));
         group.MapPost("/{model}", Translate)
             .WithName("Translate")
             .WithSummary("Translate an image with an image-to-image model")
