@@ -163,6 +163,9 @@ public static class GanApiDocs
                             Properties = fields.ToDictionary(f => f, _ => (IOpenApiSchema)binary),
                             Required = new HashSet<string>(fields),
                         },
+                        // Each part's media types: with them, generators (Kiota) type the body as multipart parts rather than
+                        // as a JSON-like object they cannot serialize.
+                        Encoding = fields.ToDictionary(f => f, _ => new OpenApiEncoding { ContentType = string.Join(", ", Endpoints.TranslateEndpoints.ImageMediaTypes) }),
                     },
                 };
                 if (fields.Length == 1) foreach (var type in Endpoints.TranslateEndpoints.ImageMediaTypes) content[type] = new() { Schema = binary };
