@@ -30,7 +30,7 @@ public static class GanMetrics
     public static readonly Gauge InFlight = Metrics.CreateGauge("gan_inferences_in_flight", "Requests holding an inference slot (decode + inference).");
 
     public static readonly Counter Rejected = Metrics.CreateCounter("gan_rejected_requests_total",
-        "Requests refused before inference: queue_full, timeout.", new CounterConfiguration { LabelNames = ["reason"] });
+        "Requests refused before inference: queue_full, timeout, key_quota (an API key over its quota).", new CounterConfiguration { LabelNames = ["reason"] });
 
     public static readonly Counter AbandonedDecodes = Metrics.CreateCounter("gan_abandoned_decodes_total",
         "Image decodes abandoned: past Gan:DecodeTimeoutMilliseconds, or their client went away first.");
