@@ -77,8 +77,10 @@ public sealed class ApiKeyTests : IDisposable
         await TestHttp.AssertProblem(refused, HttpStatusCode.Unauthorized, "matches no configured key");
         Assert.Contains("invalid_token", refused.Headers.WwwAuthenticate.ToString());
 
-        // Serilog writes the request line after the response has gone: wait for the last request's line.
-        var log = await _log.WaitForAsync(text => text.Contains("/translate/" + FixtureModels.Translate) && text.Contains("responded 401"));
+        // The host's "Request finished" line comes after the response has gone: wait for the last request's. (Serilog's
+        // own request line goes to the static logger, which parallel test hosts share, so it is not waited for.)
+        var log = await _log.WaitForAsync(text => text.Contains("/translate/" + FixtureModels.Translate)
+                                                 && System.Text.RegularExpressions.Regex.IsMatch(text, "Request finished .*/models.* 401"));
         Assert.Contains("\"alice\"", log);                              // the caller's key name
         Assert.DoesNotContain(AliceKey, log);
         Assert.DoesNotContain(wrongKey, log);
