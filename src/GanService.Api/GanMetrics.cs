@@ -30,7 +30,7 @@ public static class GanMetrics
     public static readonly Gauge InFlight = Metrics.CreateGauge("gan_inferences_in_flight", "Requests holding an inference slot (decode + inference).");
 
     public static readonly Counter Rejected = Metrics.CreateCounter("gan_rejected_requests_total",
-        "Requests refused before inference: queue_full, timeout.", new CounterConfiguration { LabelNames = ["reason"] });
+        "Requests refused before inference: queue_full, timeout, key_quota (an API key over its quota).", new CounterConfiguration { LabelNames = ["reason"] });
 
     public static readonly Counter AbandonedDecodes = Metrics.CreateCounter("gan_abandoned_decodes_total",
         "Image decodes abandoned: past Gan:DecodeTimeoutMilliseconds, or their client went away first.");
@@ -40,6 +40,10 @@ public static class GanMetrics
 
     public static readonly Counter AbortedRequests = Metrics.CreateCounter("gan_aborted_requests_total",
         "Requests whose client disconnected before the response (logged as aborted, not as errors).");
+
+    public static readonly Counter KeyRequests = Metrics.CreateCounter("gan_api_key_requests_total",
+        "Requests to key-protected routes per key name (none when no key matched) and outcome: accepted, missing, invalid, forbidden, over_rate, over_concurrency. Only configured key names become label values; keys never do.",
+        new CounterConfiguration { LabelNames = ["key", "outcome"] });
 
     public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("gan_models_loaded", "Models being served.");
     public static readonly Gauge ModelsFailed = Metrics.CreateGauge("gan_models_failed", "Model folders that failed to load.");

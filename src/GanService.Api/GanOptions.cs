@@ -72,6 +72,9 @@ public sealed class GanOptions
     /// batch size costs little there: bench/warmup.md).</summary>
     [Range(0, 1024)] public int? WarmupMaxBatch { get; set; }
 
+    /// <summary>API keys with per-key model allow-lists and quotas (<see cref="Auth.AuthOptions"/>); none by default.</summary>
+    public Auth.AuthOptions Auth { get; set; } = new();
+
     /// <summary>CUDA provider settings (ignored on CPU).</summary>
     public CudaOptions Cuda { get; set; } = new();
 

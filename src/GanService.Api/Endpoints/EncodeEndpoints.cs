@@ -1,9 +1,9 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Contracts;
 using GanService.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -24,7 +24,7 @@ public static class EncodeEndpoints
 {
     public static IEndpointRouteBuilder MapEncode(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Encode");
+        var group = app.MapGroup("").WithTags("Encode").RequireApiKey();
         group.MapPost("/encode/{model}", Encode)
             .WithName("Encode")
             .WithSummary("Encode an image to its latent code")
@@ -50,53 +50,43 @@ public static class EncodeEndpoints
         return app;
     }
 
-    /// <param name="model">A loaded model with an encoder graph.</param>
-    /// <param name="size">fit (letterbox, default) | crop (centre crop) | stretch: how the upload meets the model's size.</param>
-    public static Task<Results<Ok<EncodeResponse>, ProblemHttpResult>> Encode(string model, [FromQuery] string? size,
-        HttpContext context, ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, IOptions<GanOptions> options, CancellationToken cancellation) =>
-        WithImagesAsync<Ok<EncodeResponse>>(model, size, ["image"], context, models, gate, decoder, options.Value,
-            (m, images, policy, timings) => TypedResults.Ok(new EncodeResponse(m.Name, EncoderPipelines.Encode(m.Model, images[0], policy, cancellation, timings))), cancellation);
+    public static Task<Results<Ok<EncodeResponse>, ProblemHttpResult>> Encode([AsParameters] EncodeRequest request, [AsParameters] InferenceServices services) =>
+        WithImagesAsync<Ok<EncodeResponse>>(request.Model, request.TryParse, ["image"], services,
+            (m, images, policy, timings) => TypedResults.Ok(new EncodeResponse(m.Name, EncoderPipelines.Encode(m.Model, images[0], policy, services.Cancellation, timings))));
 
-    /// <param name="model">A loaded model with an encoder graph.</param>
-    /// <param name="size">fit (letterbox, default) | crop (centre crop) | stretch.</param>
-    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> Reconstruct(string model, [FromQuery] string? size,
-        HttpContext context, ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, IOptions<GanOptions> options, CancellationToken cancellation) =>
-        WithImagesAsync<FileContentHttpResult>(model, size, ["image"], context, models, gate, decoder, options.Value,
-            (m, images, policy, timings) => TypedResults.File(ImageGrid.Encode([EncoderPipelines.Reconstruct(m.Model, images[0], policy, cancellation, timings)], 1,
-                OutputFormat.Png, options.Value.PngCompressionLevel, timings), "image/png"), cancellation);
+    public static Task<Results<FileContentHttpResult, ProblemHttpResult>> Reconstruct([AsParameters] EncodeRequest request, [AsParameters] InferenceServices services) =>
+        WithImagesAsync<FileContentHttpResult>(request.Model, request.TryParse, ["image"], services,
+            (m, images, policy, timings) => TypedResults.File(ImageGrid.Encode([EncoderPipelines.Reconstruct(m.Model, images[0], policy, services.Cancellation, timings)], 1,
+                OutputFormat.Png, services.Options.Value.PngCompressionLevel, timings), "image/png"));
 
-    /// <param name="model">A loaded model with an encoder graph.</param>
-    /// <param name="steps">2 … 64 images (default 8).</param>
-    /// <param name="size">fit (letterbox, default) | crop (centre crop) | stretch.</param>
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> InterpolateImages(string model, [FromQuery] string? steps, [FromQuery] string? size,
-        HttpContext context, ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, IOptions<GanOptions> options, CancellationToken cancellation)
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> InterpolateImages([AsParameters] InterpolateImagesRequest request, [AsParameters] InferenceServices services)
     {
-        var limits = InferenceLimits.Default;
-        if (!QueryValues.TryInt(steps, "steps", limits.MinInterpolationSteps, limits.MaxInterpolationSteps, 8, out var n, out var error)) return Problems.BadQuery(error!);
-        return await WithImagesAsync<FileContentHttpResult>(model, size, ["from", "to"], context, models, gate, decoder, options.Value,
-            (m, images, policy, timings) => TypedResults.File(ImageGrid.Encode(EncoderPipelines.Interpolate(m.Model, images[0], images[1], n, policy, cancellation, timings), n,
-                OutputFormat.Png, options.Value.PngCompressionLevel, timings), "image/png"), cancellation);
+        if (!request.TrySteps(out var n, out var problem)) return problem;
+        return await WithImagesAsync<FileContentHttpResult>(request.Model, request.TryParse, ["from", "to"], services,
+            (m, images, policy, timings) => TypedResults.File(ImageGrid.Encode(EncoderPipelines.Interpolate(m.Model, images[0], images[1], n, policy, services.Cancellation, timings), n,
+                OutputFormat.Png, services.Options.Value.PngCompressionLevel, timings), "image/png"));
     }
+
+    private delegate bool ParseUpload(LoadedModel m, out ResizePolicy policy, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out ProblemHttpResult? problem);
 
     /// <summary>Model lookup and check, then the upload through <see cref="ImageUploads"/> (the translate intake), then
     /// <paramref name="run"/>; every refusal is problem+json.</summary>
-    private static async Task<Results<T, ProblemHttpResult>> WithImagesAsync<T>(string model, string? size, string[] fields, HttpContext context,
-        ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, GanOptions options,
-        Func<LoadedModel, IReadOnlyList<Image<Rgb24>>, ResizePolicy, StageTimings, T> run, CancellationToken cancellation) where T : IResult
+    private static async Task<Results<T, ProblemHttpResult>> WithImagesAsync<T>(string model, ParseUpload parse, string[] fields, InferenceServices services,
+        Func<LoadedModel, IReadOnlyList<Image<Rgb24>>, ResizePolicy, StageTimings, T> run) where T : IResult
     {
+        var (context, models) = (services.Context, services.Models);
         if (!models.TryAcquire(model, out var lease)) return Problems.UnknownModel(model, models);
         using (lease)
         {
             var m = lease.Model;
-            if (EncoderPipelines.Problem(m.Model) is { } problem) return Problems.BadQuery(problem);
-            if (!QueryValues.TryResize(size, out var policy, out var error)) return Problems.BadQuery(error!);
+            if (!parse(m, out var policy, out var problem)) return problem;
             var timings = new StageTimings();
-            return await ImageUploads.RunAsync(context, fields, gate, decoder, options, timings, images =>
+            return await ImageUploads.RunAsync(context, fields, services.Gate, services.Decoder, services.Options.Value, timings, images =>
             {
                 var result = run(m, images, policy, timings);
                 ServerTiming.Write(context, m.Name, timings);
                 return result;
-            }, cancellation);
+            }, services.Cancellation);
         }
     }
 }

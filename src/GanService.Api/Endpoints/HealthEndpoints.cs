@@ -17,8 +17,8 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithTags("Health");
-        group.MapGet("/healthz", Live).WithName("Live");
-        group.MapGet("/readyz", Ready).WithName("Ready").Produces<Readiness>(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/healthz", Live).WithName("Live").WithSummary("Liveness: the process answers");
+        group.MapGet("/readyz", Ready).WithName("Ready").WithSummary("Readiness: a model is loaded and decoding is not jammed (503 with the reason otherwise)").Produces<Readiness>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

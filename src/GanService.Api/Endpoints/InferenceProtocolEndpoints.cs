@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GanService.Api.Inference;
@@ -56,12 +57,13 @@ public static class InferenceProtocolEndpoints
     public static IEndpointRouteBuilder MapInferenceProtocol(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v2").WithTags("Open Inference Protocol V2");
-        group.MapGet("", ServerMetadata).WithName("OipServerMetadata");
-        group.MapGet("/health/live", Live).WithName("OipLive");
-        group.MapGet("/health/ready", Ready).WithName("OipReady").Produces<OipReady>(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/models/{name}", ModelMetadata).WithName("OipModelMetadata").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/models/{name}/ready", ModelReady).WithName("OipModelReady").ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/models/{name}/infer", Infer).WithName("OipInfer")
+        group.MapGet("", ServerMetadata).WithName("OipServerMetadata").WithSummary("Server metadata: name, version, extensions").RequireApiKey();
+        group.MapGet("/health/live", Live).WithName("OipLive").WithSummary("Server liveness");
+        group.MapGet("/health/ready", Ready).WithName("OipReady").WithSummary("Server readiness (503 when not ready)").Produces<OipReady>(StatusCodes.Status503ServiceUnavailable);
+        var models = group.MapGroup("/models").RequireApiKey();
+        models.MapGet("/{name}", ModelMetadata).WithName("OipModelMetadata").WithSummary("A model's main graph: input and output tensors").ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapGet("/{name}/ready", ModelReady).WithName("OipModelReady").WithSummary("Whether a model is loaded and ready").ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapPost("/{name}/infer", Infer).WithName("OipInfer").WithSummary("Run a model's main graph on JSON tensors")
             .AddEndpointFilter(new RequestMetricsFilter("v2_infer"))
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -94,9 +96,9 @@ public static class InferenceProtocolEndpoints
         using (lease) return TypedResults.Ok(new OipModelReady(name, true));
     }
 
-    public static async Task<Results<Ok<OipInferResponse>, ProblemHttpResult>> Infer(
-        string name, HttpContext context, ModelRepository models, InferenceGate gate, IOptions<GanOptions> options, CancellationToken cancellation)
+    public static async Task<Results<Ok<OipInferResponse>, ProblemHttpResult>> Infer(string name, [AsParameters] InferenceServices services)
     {
+        var (context, models, gate, options, cancellation) = (services.Context, services.Models, services.Gate, services.Options, services.Cancellation);
         if (!models.TryAcquire(name, out var lease)) return WithError(Problems.UnknownModel(name, models));
         using (lease)
         {

@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Inference;
 using GanService.Contracts;
@@ -27,7 +28,7 @@ public static class ModelsEndpoints
 {
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/models").WithTags("Models");
+        var group = app.MapGroup("/models").WithTags("Models").RequireApiKey();
         group.MapGet("", List).WithName("ListModels").WithSummary("Loaded models, and folders that failed to load with the reason");
         group.MapGet("/{name}", Get).WithName("GetModel").WithSummary("A model's manifest, card (card.md) and sample link").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{name}/sample.png", Sample).WithName("GetModelSample").WithSummary("The model folder's samples.png")

@@ -1,9 +1,9 @@
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Inference;
 using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace GanService.Api.Endpoints;
 
@@ -14,7 +14,7 @@ public static class TranslateEndpoints
 
     public static IEndpointRouteBuilder MapTranslate(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/translate").WithTags("Translate").AddEndpointFilter(new RequestMetricsFilter("translate"));
+        var group = app.MapGroup("/translate").WithTags("Translate").RequireApiKey().AddEndpointFilter(new RequestMetricsFilter("translate"));
         group.MapPost("/{model}", Translate)
             .WithName("Translate")
             .WithSummary("Translate an image with an image-to-image model")
@@ -26,40 +26,23 @@ public static class TranslateEndpoints
         return app;
     }
 
-    /// <param name="model">A loaded model name (GET /models).</param>
-    /// <param name="target">StarGAN target domain, by name or index (only for models with a label_vector input).</param>
-    /// <param name="format">png (default), jpeg or webp; overrides Accept.</param>
-    /// <param name="size">fit (letterbox, default) | crop (centre crop) | stretch.</param>
-    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Translate(
-        string model, [FromQuery] string? target, [FromQuery] string? format, [FromQuery] string? size,
-        HttpContext context, ModelRepository models, InferenceGate gate, DecodeWatchdog decoder, IOptions<GanOptions> options, CancellationToken cancellation)
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Translate([AsParameters] TranslateRequest request, [AsParameters] InferenceServices services)
     {
-        if (!models.TryAcquire(model, out var lease)) return Problems.UnknownModel(model, models);
+        var (context, models) = (services.Context, services.Models);
+        if (!models.TryAcquire(request.Model, out var lease)) return Problems.UnknownModel(request.Model, models);
         using (lease)
         {
             var m = lease.Model;
-            if (m.Manifest.Task != ModelTasks.Translate) return Problems.WrongTask(m, ModelTasks.Translate);
-            if (!QueryValues.TryResize(size, out var policy, out var error) || !QueryValues.TryFormat(format, context.Request, out var outputFormat, out error))
-                return Problems.BadQuery(error!);
-            int? targetIndex = null;
-            if (m.Model.Main.Input(TensorRoles.LabelVector) is not null)
-            {
-                if (string.IsNullOrEmpty(target))
-                    return Problems.BadQuery($"model '{m.Name}' needs target=<domain>, one of: {string.Join(", ", m.Manifest.Labels)}");
-                if (!ModelLabels.TryParse(target, m.Manifest.Labels, "target", out var index, out error)) return Problems.BadQuery(error!);
-                targetIndex = index;
-            }
-            else if (!string.IsNullOrEmpty(target))
-                return Problems.BadQuery($"model '{m.Name}' takes no target domain");
-
+            if (!request.TryParse(m, context.Request, out var settings, out var problem)) return problem;
+            var (options, cancellation) = (services.Options.Value, services.Cancellation);
             var timings = new StageTimings();
             context.Response.Headers.Vary = "Accept";
-            return await ImageUploads.RunAsync<FileContentHttpResult>(context, ["image"], gate, decoder, options.Value, timings, images =>
+            return await ImageUploads.RunAsync<FileContentHttpResult>(context, ["image"], services.Gate, services.Decoder, options, timings, images =>
             {
-                var output = GanPipelines.Translate(m.Model, images[0], policy, targetIndex, cancellation, timings);
-                var bytes = ImageGrid.Encode([output], 1, outputFormat, options.Value.PngCompressionLevel, timings);
+                var output = GanPipelines.Translate(m.Model, images[0], settings.Policy, settings.TargetIndex, cancellation, timings);
+                var bytes = ImageGrid.Encode([output], 1, settings.Format, options.PngCompressionLevel, timings);
                 ServerTiming.Write(context, m.Name, timings);
-                return TypedResults.File(bytes, ImageCodec.ContentType(outputFormat));
+                return TypedResults.File(bytes, ImageCodec.ContentType(settings.Format));
             }, cancellation);
         }
     }

@@ -1,3 +1,4 @@
+using GanService.Api.Auth;
 using GanService.Api.Endpoints;
 using Prometheus;
 
@@ -28,6 +29,8 @@ public static class GanApi
         app.UseClientFaults();
         app.UseRequestTimeouts();
         app.UseHttpMetrics();
+        app.UseGanApiKeys();
+        app.UseRateLimiter();
 
         app.MapHealth();
         app.MapModels();

@@ -1,4 +1,5 @@
 using GanService.Contracts;
+using GanService.Api.Auth;
 using GanService.Api.Inference;
 using GanService.Inference;
 using Microsoft.AspNetCore.Http.Features;
@@ -33,7 +34,10 @@ public static class GanInferenceServiceCollectionExtensions
             .Validate(o => o.Batching.Problem() is null, "Gan:Batching: MaxBatch must be 1…1024 and MaxDelayMilliseconds 0…1000")
             .Validate(o => o.Defaults.All(kv => ModelName.IsValid(kv.Key) && ModelName.IsValid(kv.Value)),
                 "Gan:Defaults: every key and value must be a model name (lower-case letters, digits, . _ -)")
+            .Validate(o => o.Auth.Problem() is null, "Gan:Auth: every key needs a unique Name (A-Z a-z 0-9 . _ -), a unique Sha256 (64 hex digits) and quotas ≥ 1")
             .ValidateOnStart();
+        services.AddSingleton<Auth.ApiKeys>();
+        services.AddGanKeyQuotas();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<GanOptions>>().Value;

@@ -6,7 +6,8 @@ using Serilog.Formatting.Compact;
 namespace GanService.Api.Hosting;
 
 /// <summary>Serilog: compact JSON on the console (plain text in Development); one request log line per request with
-/// its id. Bodies (images) are never logged.</summary>
+/// its id and, when API keys are on, the caller's key name. Bodies (images), headers (Authorization, X-Api-Key) and keys
+/// are never logged.</summary>
 public static partial class GanLogging
 {
     public const string RequestIdHeader = "X-Request-Id";
@@ -16,7 +17,8 @@ public static partial class GanLogging
         bool development = builder.Environment.IsDevelopment();
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext();
+            // ReadFrom.Services: sinks registered in DI too (the tests capture the log with one).
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
             if (development) logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {RequestId}{NewLine}{Exception}");
             else logger.WriteTo.Console(new RenderedCompactJsonFormatter());
         });

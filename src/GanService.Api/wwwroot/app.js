@@ -12,6 +12,29 @@ async function problem(response) {
   catch { return `${response.status} ${response.statusText}`; }
 }
 
+// API keys: when the server answers 401, ask for a key once, keep it for this tab (sessionStorage) and send it as
+// X-Api-Key on every request, retrying the one that was refused.
+const KEY_STORE = 'gan-api-key';
+const nativeFetch = window.fetch.bind(window);
+function withKey(init) {
+  const key = sessionStorage.getItem(KEY_STORE);
+  if (!key) return init;
+  const headers = new Headers(init?.headers);
+  headers.set('X-Api-Key', key);
+  return { ...init, headers };
+}
+window.fetch = async (url, init) => {
+  let response = await nativeFetch(url, withKey(init));
+  if (response.status === 401) {
+    const key = window.prompt('This server needs an API key (sent as X-Api-Key, kept for this tab only):');
+    if (key) {
+      sessionStorage.setItem(KEY_STORE, key.trim());
+      response = await nativeFetch(url, withKey(init));
+    }
+  }
+  return response;
+};
+
 function current() { return models.find(m => m.name === $('model').value); }
 
 function fillSelect(select, labels) {

@@ -26,6 +26,8 @@ public static class FixtureModels
     /// <summary>Not in <see cref="All"/>: text-to-image, tokens (B, 3) + token_lengths (B,) + z (B, 8) → image (B, 3, 8, 8),
     /// vocabulary <see cref="TextWords"/>; the image depends on the word ids and the count.</summary>
     public const string Text = "text2img";
+    /// <summary>The DCGAN fixture plus an encoder graph (image → z): POST /encode, /reconstruct, /interpolate/{model}.</summary>
+    public const string Encoder = "encoder";
     public static readonly string[] TextWords = ["smiling", "cat", "dog", "red"];
     public static readonly string[] All = [Translate, StarGan, Dcgan, Cgan, StyleGan];
     public const int Z = 8, NumWs = 4, WDim = 4;
@@ -85,6 +87,7 @@ public static class FixtureModels
             Cgan => GenerateModel(dir, model, withLabels: true),
             StyleGan => StyleModel(dir, model),
             Text => TextModel(dir, model),
+            Encoder => EncoderModel(dir, model),
             _ => throw new ArgumentException(model),
         };
         File.WriteAllText(Path.Combine(dir, "model.json"), manifest.ToJson());
@@ -142,6 +145,19 @@ public static class FixtureModels
         return Manifest(dir, name, withLabels ? "cgan" : "dcgan", ModelTasks.Generate,
             [Graph(dir, "model", "model.onnx", b, [.. inputs], [new("image", [-1, 3, 8, 8])])],
             new ImageSpec(3, 8, 8), new LatentSpec(Z), withLabels ? ["cat", "dog", "bird"] : []);
+    }
+
+    private static ModelManifest EncoderModel(string dir, string name)
+    {
+        var generator = GenerateModel(dir, name, withLabels: false);
+        var e = new OnnxBuilder(6).Input("x", -1, 3, 8, 8)
+            .RandomInitializer("enc_w", 0.2f, 3 * 8 * 8, Z).RandomInitializer("enc_b", 0.1f, Z)
+            .Node("Flatten", ["x"], "flat", ("axis", 1L))
+            .Node("Gemm", ["flat", "enc_w", "enc_b"], "z")
+            .Output("z", -1, Z);
+        var encoder = Graph(dir, GraphRoles.Encoder, "encoder.onnx", e,
+            [new("x", [-1, 3, 8, 8], Role: TensorRoles.Image)], [new("z", [-1, Z], Role: TensorRoles.Latent)]);
+        return generator with { Graphs = [.. generator.Graphs, encoder] };
     }
 
     private static ModelManifest TextModel(string dir, string name)
