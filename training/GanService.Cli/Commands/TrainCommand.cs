@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
+using GanService.Training.Families.StyleGan;
 using GanService.Training.Families.Translation;
 using GanService.Training.Training;
 using GanService.Training.Losses;
@@ -56,6 +57,7 @@ public static class TrainCommand
         TrainStackGanCommand.Family(),
         TrainBigGanCommand.Family(),
         TrainProGanCommand.Family(),
+        new(StyleGanTrainer.Family, StyleGanTrainer.Description, () => new StyleGanOptions(), [.. StyleGanTrainer.Flags.Select(f => new TrainFlag(f.Flag, f.Keys, f.Help))], StyleGanTrainer.RunCommand, dir => ReadCheckpoint<StyleGanOptions>(dir, StyleGanTrainer.Family), StyleGanTrainer.Check),
         TrainInfoGanCommand.Family(),
         .. TrainEncoderGanCommands.Families(),
         Translation<Pix2PixOptions>("pix2pix", "pix2pix: paired A→B translation (U-Net G, PatchGAN D, GAN + λ·L1). --data: A|B images in DIR[/train] or A/ + B/ folders",

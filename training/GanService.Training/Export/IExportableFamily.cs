@@ -78,6 +78,7 @@ public static class FamilyRegistry
         Register(new Families.StackGan.StackGanExportFamily());
         Register(new Families.BigGan.BigGanExportFamily());
         Register(new Families.ProGan.ProGanExportFamily());
+        Register(new Families.StyleGan.StyleGanExportFamily());
         Register(new Families.InfoGan.InfoGanExportFamily());
         Register(new Families.Encoders.EncoderGanExportFamily("aae"));
         Register(new Families.Encoders.EncoderGanExportFamily("ali"));
