@@ -1,6 +1,5 @@
 using System.Globalization;
 using GanService.Contracts;
-using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Families.ProGan;
 using GanService.Training.Families.StyleGan2;
@@ -39,14 +38,7 @@ public sealed class StyleGanExportFamily : IExportableFamily
             : int.TryParse(cutoffText, CultureInfo.InvariantCulture, out var c) && c >= 0 ? c : throw new ArgumentException($"--set cutoff expects a layer count ≥ 0, got '{cutoffText}'");
         var o = ExportOptions.Resolve(checkpoint, others, new StyleGanOptions());
         var (g, d, ema) = StyleGanTrainer.Build(o);
-        if (checkpoint is not null)
-        {
-            var state = Checkpoint.ReadState(checkpoint);
-            var s = ProGanSchedule.At(state.Step * o.Batch, o.PhaseImages, o.MaxLevel);
-            if (s.Level < o.MaxLevel || s.Alpha < 1)
-                throw new ArgumentException($"the checkpoint is at {s.Resolution}² (α {s.Alpha:F2}); it exports once it has grown to {o.Size}² with α = 1");
-            Checkpoint.LoadModule(checkpoint, weights, ema);
-        }
+        if (checkpoint is not null) ProGanExportFamily.LoadGrown(checkpoint, weights, ema, o.Growth);
         g.Dispose(); d.Dispose();
         var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
             $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, loss {o.Loss}, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));

@@ -165,22 +165,8 @@ public sealed class StyleGanTrainer : ITrainer<StyleGanImageFolder>
     }
 
     /// <summary>Images for seeds (SeedLatent; ψ 1, const noise) at a schedule point, nearest-upsampled to the final size.</summary>
-    public static List<Tensor> Sample(StyleGanGenerator g, IReadOnlyList<uint> seeds, ProGanSchedule s)
-    {
-        bool was = g.training;
-        g.eval();
-        try
-        {
-            using var _ = torch.no_grad();
-            int zDim = g.Options.ZDim;
-            var z = torch.tensor(SeedLatent.Batch(seeds, zDim), [seeds.Count, zDim], device: g.mapping.w_avg.device);
-            var img = g.synthesis.Forward(g.mapping.MapWs(z), s.Level, s.Alpha);
-            long up = g.Options.Size / s.Resolution;
-            img = (up > 1 ? img.repeat_interleave(up, 2).repeat_interleave(up, 3) : img).clamp(-1, 1).cpu();
-            return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
-        }
-        finally { g.train(was); }
-    }
+    public static List<Tensor> Sample(StyleGanGenerator g, IReadOnlyList<uint> seeds, ProGanSchedule s) =>
+        ProGanTrainer.Sample(g, g.Options.ZDim, g.Options.Size, seeds, s, z => g.synthesis.Forward(g.mapping.MapWs(z), s.Level, s.Alpha));
 
     public (IReadOnlyList<Tensor> Tiles, int Columns) SampleTiles(StyleGanImageFolder sample)
     {
