@@ -17,6 +17,7 @@ public static class GanFamilies
         new StackGan.StackGanFamily(),
         new BigGan.BigGanFamily(),
         new ProGan.ProGanFamily(),
+        new StyleGan.StyleGanFamily(),
         new InfoGan.InfoGanFamily(),
         new Encoders.EncoderGanFamily("aae"),
         new Encoders.EncoderGanFamily("ali"),

@@ -15,20 +15,23 @@ public sealed class ProGanExportFamily : IExportableFamily
     public string Name => ProGanTrainer.Family;
     public string Description => "ProGAN generator at its final resolution (z → image); --set weights=G_ema|G (default G_ema); random init: any ProGanOptions key";
 
+    /// <summary>Loads <paramref name="weights"/> of a checkpoint that has grown to its final size with α = 1 into
+    /// <paramref name="generator"/>; refuses one still growing (its graph would hold blocks it never trained).</summary>
+    public static void LoadGrown(string checkpoint, string weights, nn.Module generator, ProGanOptions o)
+    {
+        var s = ProGanSchedule.At(Checkpoint.ReadState(checkpoint).Step * o.Batch, o.PhaseImages, o.MaxLevel);
+        if (s.Level < o.MaxLevel || s.Alpha < 1)
+            throw new ArgumentException($"the checkpoint is at {s.Resolution}² (α {s.Alpha:F2}); it exports once it has grown to {o.Size}² with α = 1");
+        Checkpoint.LoadModule(checkpoint, weights, generator);
+    }
+
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
     {
         var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
         var o = ExportOptions.Resolve(checkpoint, rest, new ProGanOptions());
         var (g, d, ema) = ProGanTrainer.Build(o);
-        if (checkpoint is not null)
-        {
-            var state = Checkpoint.ReadState(checkpoint);
-            var s = ProGanSchedule.At(state.Step * o.Batch, o.PhaseImages, o.MaxLevel);
-            if (s.Level < o.MaxLevel || s.Alpha < 1)
-                throw new ArgumentException($"the checkpoint is at {s.Resolution}² (α {s.Alpha:F2}); it exports once it has grown to {o.Size}² with α = 1");
-            Checkpoint.LoadModule(checkpoint, weights, ema);
-        }
+        if (checkpoint is not null) LoadGrown(checkpoint, weights, ema, o);
         var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
             $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));
         var (inputs, outputs) = ema.OnnxSignature();

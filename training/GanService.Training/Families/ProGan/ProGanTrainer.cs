@@ -117,13 +117,19 @@ public sealed class ProGanTrainer : GanTrainer<StyleGanImageFolder, ProGanOption
     }
 
     /// <summary>G_ema images for seeds (SeedLatent) at a schedule point, nearest-upsampled to the final size, as tiles.</summary>
-    public static List<Tensor> Sample(ProGanGenerator g, IReadOnlyList<uint> seeds, ProGanSchedule s)
+    public static List<Tensor> Sample(ProGanGenerator g, IReadOnlyList<uint> seeds, ProGanSchedule s) =>
+        Sample(g, g.Options.ZDim, g.Options.Size, seeds, s, z => g.Forward(z, s.Level, s.Alpha));
+
+    /// <summary>Any growing generator's (ProGAN's, StyleGAN's) images for seeds at a schedule point, in eval mode:
+    /// <paramref name="generate"/> maps z (B, zDim) to images at the schedule's resolution; nearest-upsampled to
+    /// <paramref name="size"/>, as tiles.</summary>
+    public static List<Tensor> Sample(nn.Module g, int zDim, int size, IReadOnlyList<uint> seeds, ProGanSchedule s, Func<Tensor, Tensor> generate)
     {
         using var scope = EvalScope.Of(g);
         var device = g.parameters().First().device;
-        var z = torch.tensor(SeedLatent.Batch(seeds, g.Options.ZDim), [seeds.Count, g.Options.ZDim], device: device);
-        var img = g.Forward(z, s.Level, s.Alpha);
-        int factor = g.Options.Size / s.Resolution;
+        var z = torch.tensor(SeedLatent.Batch(seeds, zDim), [seeds.Count, zDim], device: device);
+        var img = generate(z);
+        int factor = size / s.Resolution;
         if (factor > 1) img = nn.functional.interpolate(img, scale_factor: [factor, factor], mode: InterpolationMode.Nearest);
         img = img.clamp(-1, 1).cpu();
         return Enumerable.Range(0, seeds.Count).Select(i => img[i]).ToList();
