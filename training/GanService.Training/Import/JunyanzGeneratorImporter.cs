@@ -1,4 +1,5 @@
 using GanService.Contracts;
+using GanService.Training.Export;
 using GanService.Training.Families.Translation;
 using GanService.Training.Layers;
 
@@ -61,10 +62,8 @@ public sealed class JunyanzGeneratorImporter(string family) : ICheckpointImporte
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {Summarise(source.Dropped)}");
 
             var graph = TranslationExport.ImageToImageGraph(g, arch.InputChannels, arch.OutputChannels, size);
-            var draft = new ModelManifest
+            var draft = ManifestDraft.Of(r.Name, Family, [graph]) with
             {
-                Name = r.Name, Family = Family, Task = ModelTasks.Translate, Graphs = [],
-                Image = new ImageSpec((int)arch.OutputChannels, size, size),
                 Description = $"{Family} generator imported from {Path.GetFileName(r.CheckpointPath)}: junyanz {arch.NetG}, ngf {arch.Ngf}, " +
                     $"{JunyanzNetworks.Describe(arch.Norm)} norm{(arch.Norm is NormKind.Batch or NormKind.BatchNoAffine ? $", BatchNorm statistics: {bnStats}" : "")}.",
                 License = ImportedModel.UnspecifiedLicence,
