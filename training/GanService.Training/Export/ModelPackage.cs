@@ -56,6 +56,21 @@ public static class ModelPackage
     }
 
     /// <summary>
+    /// Writes a model folder around an ONNX file made elsewhere (`gan package`): the file is copied byte for byte (its
+    /// bytes are the ones <paramref name="manifest"/> hashes, so no manifest goes into its metadata), then model.json,
+    /// last, so a half-written folder never validates.
+    /// </summary>
+    public static ModelManifest WriteForeign(string directory, ModelManifest manifest, string onnxPath)
+    {
+        Check(manifest);
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, manifest.Graphs.Single().File), tmp = path + ".tmp";
+        File.Copy(onnxPath, tmp, overwrite: true);
+        File.Move(tmp, path, overwrite: true);
+        return WriteManifest(directory, manifest);
+    }
+
+    /// <summary>
     /// Rewrites a model folder's manifest — model.json and the copy in every ONNX file's metadata — from its model.json
     /// after <paramref name="edit"/> (e.g. a corrected data description), without touching the weights: every ONNX file
     /// must still match the SHA-256 in model.json before, and apart from the metadata its bytes are the same after
