@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Export;
 using Microsoft.ML.OnnxRuntime;

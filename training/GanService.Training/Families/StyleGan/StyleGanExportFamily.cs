@@ -1,8 +1,8 @@
 using System.Globalization;
 using GanService.Contracts;
+using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Families.ProGan;
-using GanService.Training.Checkpoints;
 using GanService.Training.Families.StyleGan2;
 using GanService.Training.Onnx;
 
