@@ -245,6 +245,9 @@ function restoreParams(m, params) {
   if (m.capabilities.label) set('label', 'label');
   if (m.capabilities.target) set('target', 'target');
   if (!params.has('seed')) $('seed').value = '42';
+  // Multi-domain translators open on their second domain: shapes-recolor-stargan's first domain (blue) is its first
+  // example's own colour, and a first result should show a change.
+  if (m.capabilities.target && !params.has('target')) $('target').value = m.labels.length > 1 ? '1' : '0';
   if (!params.has('count')) $('count').value = '1';
   $('psi-value').textContent = $('psi').value;
   for (const input of $('controls').querySelectorAll('[data-control]'))

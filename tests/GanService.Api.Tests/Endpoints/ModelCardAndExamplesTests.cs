@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using GanService.Api.Endpoints;
 using GanService.Api.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GanService.Api.Tests.Endpoints;
 
@@ -113,5 +114,16 @@ public sealed class ModelCardAndExamplesTests : IDisposable
         await TestHttp.AssertProblem(await _client.GetAsync($"/models/{FixtureModels.Translate}/examples/..%2Fmodel.json"), HttpStatusCode.NotFound, "no example");
         var none = JsonDocument.Parse(await _client.GetStringAsync($"/models/{FixtureModels.Dcgan}/examples")).RootElement;
         Assert.Equal(0, none.GetProperty("examples").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task An_example_added_to_the_folder_is_served_after_the_next_scan()
+    {
+        await _client.GetStringAsync("/models"); // the repository has loaded
+        var examples = Path.Combine(_factory.ModelsPath, FixtureModels.Translate, "examples");
+        File.WriteAllBytes(Path.Combine(examples, "c-new.png"), FixtureModels.Png(12, 12));
+        await _factory.Services.GetRequiredService<GanService.Api.Inference.ModelRepository>().RescanAsync();
+        var list = JsonDocument.Parse(await _client.GetStringAsync($"/models/{FixtureModels.Translate}/examples")).RootElement;
+        Assert.Contains("c-new.png", list.GetProperty("examples").EnumerateArray().Select(e => e.GetProperty("name").GetString()));
     }
 }
