@@ -21,7 +21,8 @@ import sys
 import zlib
 from pathlib import Path
 
-# Emoji held out by code point (EmojiKey.IsTest), chosen to show what each model does: faces, an animal, an object.
+# Emoji held out by code point (EmojiKey.IsTest), chosen to show what each model does: faces, an animal, an object. The
+# files are numbered in this order (the page lists examples by name and runs the first).
 EMOJI = ["1f606", "1f633", "1f431", "1f34c"]
 FASHION_IDX = "/usr/share/datasets/fashion-mnist"
 FASHION_CLASSES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
@@ -117,11 +118,11 @@ def main():
     data, models = Path(args.data), Path(args.models)
 
     line2color = data / "emoji-line2color" / "test"
-    copy_examples([(line2color / "A" / f"{k}.png", f"{k}-line-art.png") for k in EMOJI], models / "sketch2emoji" / "examples")
+    copy_examples([(line2color / "A" / f"{k}.png", f"{i}-{k}-line-art.png") for i, k in enumerate(EMOJI, 1)], models / "sketch2emoji" / "examples")
     om_tw = data / "emoji-om-tw"
-    copy_examples([(om_tw / "testA" / f"{k}.png", f"{k}-openmoji.png") for k in EMOJI], models / "openmoji2twemoji" / "examples")
-    copy_examples([(om_tw / "testB" / f"{k}.png", f"{k}-twemoji.png") for k in EMOJI], models / "twemoji2openmoji" / "examples")
-    copy_examples([(om_tw / "testA" / f"{k}.png", f"{k}-openmoji.png") for k in EMOJI], models / "emoji-style" / "examples")
+    copy_examples([(om_tw / "testA" / f"{k}.png", f"{i}-{k}-openmoji.png") for i, k in enumerate(EMOJI, 1)], models / "openmoji2twemoji" / "examples")
+    copy_examples([(om_tw / "testB" / f"{k}.png", f"{i}-{k}-twemoji.png") for i, k in enumerate(EMOJI, 1)], models / "twemoji2openmoji" / "examples")
+    copy_examples([(om_tw / "testA" / f"{k}.png", f"{i}-{k}-openmoji.png") for i, k in enumerate(EMOJI, 1)], models / "emoji-style" / "examples")
 
     # shapes2color-pix2pix: the outlines (left halves) of the recipe's first test pairs; samples.png shows all 16.
     outlines = models / "shapes2color-pix2pix" / "examples"

@@ -143,8 +143,10 @@ function tile(m) {
   }
   const name = Object.assign(document.createElement('strong'), { className: 'tile-name', textContent: m.name });
   const meta = Object.assign(document.createElement('span'), { className: 'tile-facts', textContent: facts(m) });
-  const headline = Object.assign(document.createElement('span'), { className: 'tile-headline', textContent: m.headline ?? m.description ?? '' });
-  const licence = Object.assign(document.createElement('span'), { className: 'tile-licence muted', textContent: `Licence: ${m.license ?? 'unspecified'}` });
+  const headlineText = m.headline ?? m.description ?? '';
+  const headline = Object.assign(document.createElement('span'), { className: 'tile-headline', textContent: headlineText, title: headlineText });
+  const licenceText = `Licence: ${m.license ?? 'unspecified'}`;
+  const licence = Object.assign(document.createElement('span'), { className: 'tile-licence muted', textContent: licenceText, title: licenceText });
   a.append(frame, name, meta, headline, licence);
   a.addEventListener('click', e => {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return; // a new tab gets the address
@@ -178,6 +180,7 @@ let opened = null;
 async function openPanel(m, params, run = true) {
   $('gallery').hidden = true;
   $('panel').hidden = false;
+  window.scrollTo(0, 0);
   document.title = `${m.name} · GanService`;
   $('model').value = m.name;
   $('panel-title').textContent = m.name;
