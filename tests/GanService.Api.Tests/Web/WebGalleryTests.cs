@@ -7,11 +7,17 @@ using Microsoft.Playwright;
 
 namespace GanService.Api.Tests.Web;
 
-/// <summary>The shipped zoo served once for the gallery tests (loading and warming fifteen models takes a while).</summary>
+/// <summary>The shipped zoo served once for the browser tests that use it (loading and warming fifteen models takes a while).</summary>
 public sealed class ZooApi : IDisposable
 {
     public KestrelApi Api { get; } = new(RepositoryZoo.ModelsPath);
     public void Dispose() => Api.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ZooCollection : ICollectionFixture<ZooApi>
+{
+    public const string Name = "shipped zoo";
 }
 
 /// <summary>
@@ -19,7 +25,8 @@ public sealed class ZooApi : IDisposable
 /// first result at once, at desktop (1280×800) and phone (390×844) width. Screenshots are saved for a person to look at
 /// in <c>screenshots/</c> under the test output (tests/GanService.Api.Tests/bin/Debug/net10.0/screenshots/).
 /// </summary>
-public sealed class WebGalleryTests(ZooApi zoo) : IClassFixture<ZooApi>
+[Collection(ZooCollection.Name)]
+public sealed class WebGalleryTests(ZooApi zoo)
 {
     private async Task<string[]> ReadyModels()
     {
@@ -77,6 +84,15 @@ public sealed class WebGalleryTests(ZooApi zoo) : IClassFixture<ZooApi>
         await HeadlessChromium.OpenModelAsync(page, "fmnist-cgan");
         await Assertions.Expect(page.Locator("#generate-result")).ToHaveAttributeAsync("alt", "fmnist-cgan output, seed 42, label T-shirt/top");
         await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("desktop-fmnist-cgan.png") });
+
+        // A multi-domain translator opens on its second domain with its first example; an encoder model reconstructs its first.
+        await HeadlessChromium.OpenModelAsync(page, "emoji-style");
+        await Assertions.Expect(page.Locator("#translate-result")).ToHaveAttributeAsync("alt", "emoji-style output for 1-1f606-openmoji.png, target noto");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("desktop-emoji-style.png") });
+        await HeadlessChromium.OpenModelAsync(page, "fmnist-aae");
+        await Assertions.Expect(page.Locator("#reconstruct-result")).ToHaveAttributeAsync("alt", new System.Text.RegularExpressions.Regex("^fmnist-aae reconstruction G\\(E\\(x\\)\\) of test-"));
+        await Assertions.Expect(page.Locator("#latent")).ToContainTextAsync("E(x) = [");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("desktop-fmnist-aae.png") });
     }
 
     [ChromiumFact]
@@ -236,5 +252,6 @@ public sealed class WebPageResultTests
         await Assertions.Expect(page.Locator("#generate")).ToBeDisabledAsync();
         await Assertions.Expect(page.Locator("#random")).ToBeDisabledAsync();
         await Assertions.Expect(page.Locator("#generate-result")).ToHaveAttributeAsync("alt", "dcgan output, seed 42");
+        await page.ScreenshotAsync(new() { Path = Screenshots.PathOf("desktop-429.png") });
     }
 }

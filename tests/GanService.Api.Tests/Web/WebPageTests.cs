@@ -80,15 +80,15 @@ public sealed class WebPageStarGanTests
 
 /// <summary>The design card's sketch-to-photo, as a person does it: the shipped sketch2emoji model, a face drawn with the
 /// page's pen on its canvas, and a coloured emoji back (the drawing is black on white; the output must not be).</summary>
-public sealed class WebPageSketchTests
+[Collection(ZooCollection.Name)]
+public sealed class WebPageSketchTests(ZooApi zoo)
 {
     [ChromiumFact]
     public async Task A_face_drawn_on_the_canvas_comes_back_as_a_coloured_emoji_from_sketch2emoji()
     {
-        using var api = new KestrelApi(RepositoryZoo.ModelsPath);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await HeadlessChromium.OpenAsync(browser, api.BaseAddress);
+        var page = await HeadlessChromium.OpenAsync(browser, zoo.Api.BaseAddress);
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("model(s)");
         await HeadlessChromium.OpenModelAsync(page, "sketch2emoji");
         // The panel opened on its first example; the drawing starts on a clean canvas.
