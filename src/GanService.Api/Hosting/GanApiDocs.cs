@@ -13,7 +13,7 @@ public static class GanApiDocs
         ["Translate"] = "Image-to-image models (pix2pix, CycleGAN, StarGAN): an image in, an image out.",
         ["Generate"] = "Generators (GAN, DCGAN, cGAN, InfoGAN, BigGAN, StyleGAN2, StackGAN): seeds (and text, labels, controls) in, images out; deterministic and cacheable by ETag.",
         ["Encode"] = "Models with an encoder graph (ALI/BiGAN, adversarial autoencoders): images to latents, reconstructions and interpolations.",
-        ["Models"] = "The loaded models, the folders that failed to load and why, manifests, cards and samples.",
+        ["Models"] = "The loaded models, the folders that failed to load and why, manifests, cards (as markdown and as HTML), samples and example inputs.",
         ["Health"] = "Liveness and readiness probes; open even when API keys are on.",
         ["Open Inference Protocol V2"] = "KServe / Triton REST protocol: raw tensors in and out of a model's main graph.",
     };
@@ -141,7 +141,7 @@ public static class GanApiDocs
     /// responses are described here, since no bound parameter or typed result tells Swashbuckle about them.</summary>
     private sealed class BinaryBodiesFilter : IOperationFilter
     {
-        private static readonly string[] ImageOperations = ["Translate", "Generate", "Interpolate", "GetModelSample", "Reconstruct", "InterpolateImages"];
+        private static readonly string[] ImageOperations = ["Translate", "Generate", "Interpolate", "GetModelSample", "GetModelExample", "Reconstruct", "InterpolateImages"];
         /// <summary>Operations that take uploaded images, and their multipart fields.</summary>
         private static readonly Dictionary<string, string[]> Uploads = new()
         {

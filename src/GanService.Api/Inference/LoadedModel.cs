@@ -13,12 +13,13 @@ public sealed class LoadedModel
     private int _references = 1; // the repository's own reference
     private int _retired;
 
-    public LoadedModel(OnnxModel model, string fingerprint, string? card, byte[]? sample)
+    public LoadedModel(OnnxModel model, string fingerprint, string? card, byte[]? sample, IReadOnlyList<ModelExample>? examples = null)
     {
         Model = model;
         Fingerprint = fingerprint;
         Card = card;
         Sample = sample;
+        Examples = examples ?? [];
     }
 
     /// <summary>The sessions and manifest the pipelines run.</summary>
@@ -28,6 +29,8 @@ public sealed class LoadedModel
     public string Fingerprint { get; }
     public string? Card { get; }
     public byte[]? Sample { get; }
+    /// <summary>The folder's examples/*.png: held-out inputs a person can try (the web page runs the first on opening).</summary>
+    public IReadOnlyList<ModelExample> Examples { get; }
     public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>The warm-up runs made before the model was served (null if it was served without one).</summary>
@@ -67,6 +70,9 @@ public readonly struct ModelLease(LoadedModel model) : IDisposable
     public LoadedModel Model { get; } = model;
     public void Dispose() => Model.Release();
 }
+
+/// <summary>One of a model folder's example inputs (examples/NAME.png), read when the model is loaded.</summary>
+public sealed record ModelExample(string Name, byte[] Png);
 
 /// <summary>A folder that has a model.json but could not be served, and why.</summary>
 public sealed record ModelFailure(string Name, string Reason, string Fingerprint, DateTimeOffset At);

@@ -14,7 +14,9 @@ namespace GanService.Api.Inference;
 public sealed class ModelRepository : IHostedService, IDisposable
 {
     public const string ManifestFile = OnnxModel.ManifestFile;
-    private const long MaxCardBytes = 256 * 1024, MaxSampleBytes = 16 * 1024 * 1024;
+    private const long MaxCardBytes = 256 * 1024, MaxSampleBytes = 16 * 1024 * 1024, MaxExampleBytes = 256 * 1024;
+    private const int MaxExamples = 32;
+    public const string ExamplesFolder = "examples";
 
     private sealed record Snapshot(
         ImmutableSortedDictionary<string, LoadedModel> Loaded,
@@ -310,10 +312,27 @@ public sealed class ModelRepository : IHostedService, IDisposable
     /// <summary>Names, sizes and write times of the folder's files: cheap, and changes whenever a model is replaced.</summary>
     private static string Fingerprint(string folder)
     {
+        var examples = new DirectoryInfo(Path.Combine(folder, ExamplesFolder));
         var parts = new DirectoryInfo(folder).EnumerateFiles()
+            .Concat(examples.Exists ? examples.EnumerateFiles() : [])
+            .Select(f => (Name: Path.GetRelativePath(folder, f.FullName), f))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
-            .Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}");
+            .Select(f => $"{f.Name}:{f.f.Length}:{f.f.LastWriteTimeUtc.Ticks}");
         return string.Join('|', parts);
+    }
+
+    /// <summary>examples/*.png (names of letters, digits, '-', '_' and '.'; at most <see cref="MaxExamples"/>, each at most
+    /// <see cref="MaxExampleBytes"/>), in name order. Served from memory: requests never name a file.</summary>
+    private static List<ModelExample> ReadExamples(string folder)
+    {
+        var dir = new DirectoryInfo(Path.Combine(folder, ExamplesFolder));
+        if (!dir.Exists) return [];
+        return dir.EnumerateFiles("*.png")
+            .Where(f => f.Length <= MaxExampleBytes && f.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Take(MaxExamples)
+            .Select(f => new ModelExample(f.Name, File.ReadAllBytes(f.FullName)))
+            .ToList();
     }
 
     private LoadedModel Load(string folder, string name, string fingerprint)
@@ -350,8 +369,8 @@ public sealed class ModelRepository : IHostedService, IDisposable
             _logger.LogInformation("Warmed model {Model} in {Seconds} s: {Graphs}; pipeline {PipelineMilliseconds} ms", name, warmup.Seconds,
                 string.Join("; ", warmup.Graphs.Select(g => $"{g.Role} batch {g.BatchSizes[0]}…{g.BatchSizes[^1]}, first run {g.FirstRunMilliseconds} ms")),
                 warmup.PipelineMilliseconds);
-        return new LoadedModel(model, fingerprint, ReadSmall(folder, "card.md", MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
-            ReadSmall(folder, "samples.png", MaxSampleBytes)) { Warmup = warmup };
+        return new LoadedModel(model, fingerprint, ReadSmall(folder, ModelCard.FileName, MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
+            ReadSmall(folder, "samples.png", MaxSampleBytes), ReadExamples(folder)) { Warmup = warmup };
     }
 
     /// <summary>Decodes a small image of each accepted format once and tiles a grid, so the first upload or count &gt; 1

@@ -30,9 +30,11 @@ public sealed class WebPageKeyTests
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("1 model(s)");
         Assert.Equal(1, asked);
 
+        await HeadlessChromium.OpenModelAsync(page, FixtureModels.Dcgan);
+        await Assertions.Expect(page.Locator("#generate-result")).ToHaveAttributeAsync("alt", "dcgan output, seed 42");
         await page.FillAsync("#seed", "5");
         await page.ClickAsync("#generate");
-        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("image/png");
+        await Assertions.Expect(page.Locator("#generate-result")).ToHaveAttributeAsync("alt", "dcgan output, seed 5");
         Assert.Equal(1, asked); // the key is kept for the tab
     }
 
