@@ -1,6 +1,7 @@
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
+using GanService.Training.Families.StarGan;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
 using GanService.Training.Training;
@@ -21,7 +22,7 @@ public sealed class Pix2PixExportFamily : IExportableFamily
         torch.manual_seed(o.Seed);
         var g = Pix2PixTrainer.Build(o with { Device = "cpu" });
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
-        return TranslationExport.ImageToImage(modelName, "pix2pix", g, o, checkpoint, $"pix2pix {o.NetG} ngf {o.Ngf}, {o.Direction}");
+        return TranslationExport.ImageToImage(modelName, "pix2pix", g, o, checkpoint, $"pix2pix {o.NetG} ngf {o.Ngf}, {o.Direction}", Networks.SizeMultiple(o.NetG));
     }
 }
 
@@ -45,7 +46,7 @@ public sealed class CycleGanExportFamily : IExportableFamily
                      : CycleGanTrainer.Build(o with { Device = "cpu" }, o.OutputChannels, o.InputChannels);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, aToB ? "G_A" : "G_B", g);
         return TranslationExport.ImageToImage(modelName, "cyclegan", g, o, checkpoint,
-            $"CycleGAN {o.NetG} ngf {o.Ngf}, {(aToB ? "G_A: domain A → B" : "G_B: domain B → A")} (data direction {o.Direction})");
+            $"CycleGAN {o.NetG} ngf {o.Ngf}, {(aToB ? "G_A: domain A → B" : "G_B: domain B → A")} (data direction {o.Direction})", Networks.SizeMultiple(o.NetG));
     }
 }
 
@@ -73,8 +74,9 @@ public sealed class StarGanExportFamily : IExportableFamily
         torch.manual_seed(o.Seed);
         var g = StarGanTrainer.Build(o);
         if (checkpoint is not null) Checkpoint.LoadModule(checkpoint, "G", g);
-        var draft = TranslationExport.Draft(modelName, "stargan", o.InputChannels, o.CropSize, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks") with { Labels = rename ?? o.Labels };
-        return (draft, [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize)]);
+        var draft = TranslationExport.Draft(modelName, "stargan", o.InputChannels, o.CropSize, checkpoint, o, $"StarGAN G conv {o.GConvDim}, {o.GRepeat} blocks",
+            StarGanGenerator.Stride) with { Labels = rename ?? o.Labels };
+        return (draft, [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize, anySize: true)]);
     }
 }
 
@@ -91,41 +93,47 @@ public static class TranslationExport
         return o;
     }
 
+    /// <param name="sizeMultiple">The generator's total stride: the graph is exported for any height and width that are
+    /// multiples of it (<see cref="ImageSpec.SizeMultiple"/>), so the service runs an image at its own size.</param>
     public static (ModelManifest, IReadOnlyList<PackagedGraph>) ImageToImage(string modelName, string family, Layer g, TranslationOptions o,
-        string? checkpoint, string what)
+        string? checkpoint, string what, int sizeMultiple)
     {
-        var draft = Draft(modelName, family, o.OutputChannels, o.CropSize, checkpoint, o, what);
-        return (draft, [ImageToImageGraph(g, o.InputChannels, o.OutputChannels, o.CropSize)]);
+        var draft = Draft(modelName, family, o.OutputChannels, o.CropSize, checkpoint, o, what, sizeMultiple);
+        return (draft, [ImageToImageGraph(g, o.InputChannels, o.OutputChannels, o.CropSize, anySize: true)]);
     }
 
-    /// <summary>The one graph of an image-to-image model: image (B, inC, S, S) → output (B, outC, S, S), both in [-1, 1].</summary>
-    public static PackagedGraph ImageToImageGraph(nn.Module g, long inputChannels, long outputChannels, int size)
+    /// <summary>The one graph of an image-to-image model: image (B, inC, S, S) → output (B, outC, S, S), both in [-1, 1];
+    /// with <paramref name="anySize"/> height and width are free (H, W in, H, W out).</summary>
+    public static PackagedGraph ImageToImageGraph(nn.Module g, long inputChannels, long outputChannels, int size, bool anySize = false)
     {
-        var input = new OnnxIo("image", [-1, inputChannels, size, size]);
-        var output = new OnnxIo("output", [-1, outputChannels, size, size]);
+        long side = anySize ? -1 : size;
+        var input = new OnnxIo("image", [-1, inputChannels, side, side]);
+        var output = new OnnxIo("output", [-1, outputChannels, side, side]);
         var model = OnnxExporter.Export(g, [input], [output]);
         return new PackagedGraph("model", "model.onnx", model,
             [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)]);
     }
 
     /// <summary>StarGAN's graph: image (B, C, S, S) and label (B, K) target-domain vector → output (B, C, S, S).</summary>
-    public static PackagedGraph StarGanGraph(nn.Module g, long channels, long labelCount, int size)
+    public static PackagedGraph StarGanGraph(nn.Module g, long channels, long labelCount, int size, bool anySize = false)
     {
-        var image = new OnnxIo("image", [-1, channels, size, size]);
+        long side = anySize ? -1 : size;
+        var image = new OnnxIo("image", [-1, channels, side, side]);
         var label = new OnnxIo("label", [-1, labelCount]);
-        var output = new OnnxIo("output", [-1, channels, size, size]);
+        var output = new OnnxIo("output", [-1, channels, side, side]);
         var model = OnnxExporter.Export(g, [image, label], [output]);
         return new PackagedGraph("model", "model.onnx", model,
             [ModelPackage.Spec(image, TensorRoles.Image), ModelPackage.Spec(label, TensorRoles.LabelVector)],
             [ModelPackage.Spec(output, TensorRoles.Image)]);
     }
 
-    public static ModelManifest Draft(string modelName, string family, int channels, int size, string? checkpoint, TranslationOptions o, string what)
+    public static ModelManifest Draft(string modelName, string family, int channels, int size, string? checkpoint, TranslationOptions o, string what,
+        int? sizeMultiple = null)
     {
         return new ModelManifest
         {
             Name = modelName, Family = family, Task = ModelTasks.Translate, Graphs = [],
-            Image = new ImageSpec(channels, size, size),
+            Image = new ImageSpec(channels, size, size, SizeMultiple: sizeMultiple),
             License = TrainingProvenance.License(o),
             Training = TrainingProvenance.Describe(o, checkpoint,
                 state => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{state.Step} steps, {state.Epoch} epochs")),
