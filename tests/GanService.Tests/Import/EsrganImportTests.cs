@@ -92,3 +92,33 @@ public class EsrganImportTests(ITestOutputHelper log)
         Assert.True(exact <= 1e-5f, $"margin 20: max |Δ| {exact}");
     }
 }
+
+/// <summary>`gan import esrgan` then `gan upscale` from the command line, as a user runs them.</summary>
+public sealed class UpscaleCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gan-upscale").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void Import_then_upscale_writes_four_times_the_size_and_a_translator_is_refused()
+    {
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Import", "Esrgan", "realesrgan_x4plus_like.pth");
+        var models = Path.Combine(_dir, "models");
+        var (exit, output, err) = GanService.Tests.Cli.CommandRunner.Run(GanService.Cli.Commands.ImportCommand.Create(),
+            "esrgan", "--checkpoint", fixture, "--name", "upscale-x4", "--models", models, "--licence", "BSD-3-Clause");
+        Assert.True(exit == 0, err);
+        Assert.Contains("inferred: RRDBNet ×4: nf 8, nb 2, gc 8", output);
+        string input = Path.Combine(_dir, "in.png"), result = Path.Combine(_dir, "out.png");
+        using (var img = new Image<Rgb24>(30, 22, new Rgb24(40, 160, 220))) img.SaveAsPng(input);
+        (exit, output, err) = GanService.Tests.Cli.CommandRunner.Run(GanService.Cli.Commands.TranslateCommand.CreateUpscale(),
+            "--model", Path.Combine(models, "upscale-x4"), "--in", input, "--out", result);
+        Assert.True(exit == 0, err);
+        using (var up = Image.Load<Rgb24>(result)) Assert.Equal((120, 88), (up.Width, up.Height));
+
+        var translator = Path.Combine(GanService.Tests.Repository.RepositoryLayoutTests.Root(), "models", "sketch2emoji");
+        (exit, _, err) = GanService.Tests.Cli.CommandRunner.Run(GanService.Cli.Commands.TranslateCommand.CreateUpscale(),
+            "--model", translator, "--in", input, "--out", result);
+        Assert.Equal(2, exit);
+        Assert.Contains("use gan translate", err);
+    }
+}

@@ -14,7 +14,12 @@ namespace GanService.Cli.Commands;
 /// </summary>
 public static class TranslateCommand
 {
-    public static Command Create()
+    public static Command Create() => Build("translate", "translate images with an exported model through ONNX Runtime", upscaleOnly: false);
+
+    /// <summary>`gan upscale`: the same for super-resolution models (image.outputScale &gt; 1), as POST /upscale.</summary>
+    public static Command CreateUpscale() => Build("upscale", "upscale images with a super-resolution model (gan import esrgan) at their own size, tile by tile when large", upscaleOnly: true);
+
+    private static Command Build(string name, string description, bool upscaleOnly)
     {
         var model = ModelArguments.Model();
         var models = ModelArguments.Models();
@@ -22,10 +27,12 @@ public static class TranslateCommand
         var output = new Option<string>("--out") { Description = "output PNG (single image) or folder; with several targets, the PNG grid", Required = true };
         var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels); several (a,b,c) or all: one grid, a row per input: the input, then each target's output" };
         var resize = new Option<string?>("--resize") { Description = "native (the image's own size; the default for models that take any size) | fit | crop (the default for the others) | stretch" };
-        var cmd = new Command("translate", "translate images with an exported model through ONNX Runtime") { model, models, input, output, target, resize };
+        var cmd = new Command(name, description) { model, models, input, output, target, resize };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
+            if (upscaleOnly && m.Manifest.Image.Scale == 1)
+                throw new ArgumentException($"model '{m.Manifest.Name}' keeps the image's size (no image.outputScale): use gan translate");
             if (NativeSize.ParseSize(parse.GetValue(resize), m.Manifest.Image, ResizePolicy.Crop, out var policy, out var size) is { } sizeProblem)
                 throw new ArgumentException("--resize: " + sizeProblem);
             string inPath = parse.GetValue(input)!, outPath = parse.GetValue(output)!;
