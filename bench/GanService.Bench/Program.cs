@@ -10,7 +10,9 @@ using static TorchSharp.torch;
 // graph optimisation) in one process, so the ratio is meaningful even on a noisy machine. Prints a Markdown table.
 //   dotnet run -c Release --project bench/GanService.Bench [-- --iterations 20 --threads 2]
 // `results` writes bench/RESULTS.md (runtimes, roofline, service under load): scripts/bench-results.sh.
+// `fuzz` posts the hostile image corpus to the API and writes bench/fuzz.md (`fuzz --help` lists its options).
 if (args.FirstOrDefault() == "results") return await ResultsRun.MainAsync(args[1..]);
+if (args.FirstOrDefault() == "fuzz") return await FuzzCommand.Create().Parse(args[1..]).InvokeAsync();
 
 int iterations = Arg("--iterations", 10), threads = Arg("--threads", Environment.ProcessorCount);
 torch.set_num_threads(threads);

@@ -4,7 +4,7 @@ using Prometheus;
 
 namespace GanService.Api.Hosting;
 
-/// <summary>The service as <c>Program.cs</c> runs it, buildable by other hosts: `gan bench fuzz` starts it in-process on
+/// <summary>The service as <c>Program.cs</c> runs it, buildable by other hosts: the bench's `fuzz` starts it in-process on
 /// loopback so that it measures the real pipeline (and the process's RSS) without a second process.</summary>
 public static class GanApi
 {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace GanService.Api.Tests.Fixtures;
 
 /// <summary>The API over a fixture models folder; extra settings override Gan:* options.</summary>
-public class GanApiFactory(string modelsPath, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<GanOptions> // any API type: the CLI (which hosts the API for `gan bench fuzz`) has a public Program too
+public class GanApiFactory(string modelsPath, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<GanOptions> // any API type: the CLI has a public Program too
 {
     public string ModelsPath { get; } = modelsPath;
 

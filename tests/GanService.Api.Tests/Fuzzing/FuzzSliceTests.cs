@@ -11,7 +11,7 @@ public sealed class FuzzCollection
     public const string Name = "fuzz";
 }
 
-/// <summary>A bounded slice of the hostile corpus (`gan bench fuzz` runs more) against the API on real Kestrel at
+/// <summary>A bounded slice of the hostile corpus (the bench's `fuzz` runs more) against the API on real Kestrel at
 /// 127.0.0.1: only 200 or 4xx problem+json, nothing over 2 s, no decode abandoned, RSS back within 10 %.</summary>
 [Collection(FuzzCollection.Name)]
 public sealed class FuzzSliceTests(ITestOutputHelper output)

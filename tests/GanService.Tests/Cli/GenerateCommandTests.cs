@@ -12,8 +12,8 @@ public class GenerateCommandTests
     {
         var dir = Path.Combine(Path.GetTempPath(), "gen-" + Guid.NewGuid().ToString("N"));
         var (g, _, _) = GenerationTrainer.Build(o);
-        var (_, draft, graph) = GenerationExportFamily.Export(g, o, name, null);
-        ModelPackage.Write(Path.Combine(dir, name), draft, [graph]);
+        var (draft, graphs) = new GenerationExportFamily(o.Family).Export(g, o, name, new ExportRequest(null));
+        ModelPackage.Write(Path.Combine(dir, name), draft, graphs);
         return Path.Combine(dir, name);
     }
 

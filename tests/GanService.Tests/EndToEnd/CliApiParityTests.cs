@@ -31,8 +31,8 @@ public sealed class ParityModels : IAsyncLifetime
         // An MLP: at random init its images vary with z by tens of grey levels (a random DCGAN barely moves).
         var o = new GenerationOptions { Family = "cgan", Arch = "mlp", Channels = 3, Size = 16, ZDim = 8, GHidden = [32], NumClasses = 3, ClassNames = ["a", "b", "c"], Seed = 4 };
         var (g, _, _) = GenerationTrainer.Build(o);
-        var (_, cganDraft, cganGraph) = GenerationExportFamily.Export(g, o, Cgan, null);
-        ModelPackage.Write(Dir(Cgan), cganDraft, [cganGraph]);
+        var (cganDraft, cganGraphs) = new GenerationExportFamily(o.Family).Export(g, o, Cgan, new ExportRequest(null));
+        ModelPackage.Write(Dir(Cgan), cganDraft, cganGraphs);
 
         var repo = new DirectoryInfo(AppContext.BaseDirectory);
         while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "GanService.sln"))) repo = repo.Parent;

@@ -21,8 +21,8 @@ public class ControlsServingTests
         using (torch.no_grad()) foreach (var p in g.parameters().Where(p => p.dim() == 4)) p.normal_(0, 0.15);
         g.eval();
         var tmp = new ImportTestData.TempDir();
-        var (_, draft, graph) = InfoGanExportFamily.Export(g, Small, "e2e-infogan", "test");
-        ModelPackage.Write(Path.Combine(tmp.Path, "e2e-infogan"), draft, [graph]);
+        var (draft, graphs) = new InfoGanExportFamily().Export(g, Small, "e2e-infogan", new ExportRequest("test"));
+        ModelPackage.Write(Path.Combine(tmp.Path, "e2e-infogan"), draft, graphs);
         return (g, tmp);
     }
 

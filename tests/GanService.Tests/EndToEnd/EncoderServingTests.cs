@@ -34,12 +34,12 @@ public class EncoderServingTests
         using (torch.no_grad()) foreach (var p in e.parameters().Concat(g.parameters()).Where(p => p.dim() == 4)) p.normal_(0, 0.15);
         e.eval(); g.eval();
         var tmp = new ImportTestData.TempDir();
-        var (draft, graphs) = EncoderGanExportFamily.Export(e, g, o, "e2e-aae", "test");
+        var (draft, graphs) = new EncoderGanExportFamily(o.Family).Export((e, g), o, "e2e-aae", new ExportRequest("test"));
         ModelPackage.Write(Path.Combine(tmp.Path, "e2e-aae"), draft, graphs);
         // A generate model without an encoder graph, to be refused by the encoder endpoints.
         var (ig, _, _) = InfoGanTrainer.Build(new InfoGanOptions { ZDim = 4, Categories = 2, Continuous = 1, Ngf = 4, Ndf = 4, Size = 16, EmaBeta = 0 });
-        var (_, igDraft, igGraph) = InfoGanExportFamily.Export(ig, new InfoGanOptions { ZDim = 4, Categories = 2, Continuous = 1, Ngf = 4, Size = 16 }, "e2e-plain", "test");
-        ModelPackage.Write(Path.Combine(tmp.Path, "e2e-plain"), igDraft, [igGraph]);
+        var (igDraft, igGraphs) = new InfoGanExportFamily().Export(ig, new InfoGanOptions { ZDim = 4, Categories = 2, Continuous = 1, Ngf = 4, Size = 16 }, "e2e-plain", new ExportRequest("test"));
+        ModelPackage.Write(Path.Combine(tmp.Path, "e2e-plain"), igDraft, igGraphs);
         return new Served { E = e, G = g, Folder = tmp, Api = await LoopbackApi.StartAsync(tmp.Path) };
     }
 

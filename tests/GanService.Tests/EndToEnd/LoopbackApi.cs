@@ -5,7 +5,7 @@ namespace GanService.Tests.EndToEnd;
 
 /// <summary>
 /// The API as Program.cs builds it (<see cref="GanApi.Build"/>), on a free loopback port, over a models folder — as
-/// `gan bench fuzz` hosts it. The end-to-end tests live here rather than in the API tests because they need TorchSharp
+/// the bench hosts it. The end-to-end tests live here rather than in the API tests because they need TorchSharp
 /// (the exporter, the CLI), which the API tests do not reference.
 /// </summary>
 public sealed class LoopbackApi : IAsyncDisposable

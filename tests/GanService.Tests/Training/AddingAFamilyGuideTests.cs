@@ -19,7 +19,7 @@ public sealed class AddingAFamilyGuideTests
     [Fact]
     public void Every_file_the_guide_names_exists()
     {
-        var named = Regex.Matches(Guide, @"`((?:Families|Training|Data|Tricks|Losses|Layers)/[\w/{},.]+\.cs)`").Select(m => m.Groups[1].Value).Distinct().ToList();
+        var named = Regex.Matches(Guide, @"`((?:Families|Training|Data|Tricks|Losses|Layers|Export)/[\w/{},.]+\.cs)`").Select(m => m.Groups[1].Value).Distinct().ToList();
         Assert.True(named.Count >= 10, $"the guide names {named.Count} files");
         foreach (var file in named) Assert.True(File.Exists(Path.Combine(Training, file)), $"{file} is named in the guide but does not exist");
     }

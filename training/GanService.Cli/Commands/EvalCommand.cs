@@ -148,13 +148,15 @@ public static class EvalCommand
 public sealed class FeatureExtractor : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly SessionOptions _options;
     private readonly string _input, _features;
     private readonly string? _logits;
     private readonly long _height, _width; // the input's fixed size; ≤ 0 = any
 
     public FeatureExtractor(string path)
     {
-        _session = new InferenceSession(path, new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
+        // On the CPU, like the CLI's model sessions (ModelArguments.Open): a metric does not depend on the machine's GPU.
+        (_session, _options) = new SessionFactory("cpu").Create(File.ReadAllBytes(path), Path.GetFileName(path));
         _input = _session.InputNames[0];
         _features = _session.OutputNames.Contains("features") ? "features" : _session.OutputNames[0];
         _logits = _session.OutputNames.Contains("logits") ? "logits" : null;
@@ -191,5 +193,9 @@ public sealed class FeatureExtractor : IDisposable
         return (torch.cat(feats, 0), _logits is null ? null : torch.cat(logits, 0));
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _options.Dispose();
+    }
 }

@@ -20,13 +20,14 @@ public interface IExportableFamily
 /// <summary>The options an export builds its generator from.</summary>
 public static class ExportOptions
 {
-    /// <summary>A checkpoint's options (it decides the architecture, so <c>--set</c> is refused), or
-    /// <paramref name="defaults"/> with the <c>--set</c> overrides applied for a random initialisation.</summary>
-    public static T Resolve<T>(string? checkpoint, IReadOnlyDictionary<string, string> overrides, T defaults) where T : class
+    /// <summary>A checkpoint's options (it decides the architecture, so <c>--set</c> is refused, and it must be
+    /// <paramref name="family"/>'s), or <paramref name="defaults"/> with the <c>--set</c> overrides applied for a random
+    /// initialisation.</summary>
+    public static T Resolve<T>(string? checkpoint, IReadOnlyDictionary<string, string> overrides, T defaults, string family) where T : class
     {
         if (checkpoint is null) return Training.OptionsBinder.Apply(defaults, overrides);
         if (overrides.Count > 0) throw new ArgumentException($"--set {string.Join(", ", overrides.Keys)}: the options come from the checkpoint");
-        return Checkpoints.Checkpoint.ReadOptions<T>(checkpoint).Options;
+        return Checkpoints.Checkpoint.ReadOptions<T>(checkpoint, family);
     }
 
     /// <summary>
@@ -54,6 +55,10 @@ public static class ExportOptions
             else rest[k] = v;
         return (value, rest);
     }
+
+    /// <summary>Class names for a run that gave none: "0" … "n−1", the class indices.</summary>
+    public static string[] IndexNames(int count) =>
+        Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The manifest's words for <see cref="GeneratorWeights"/>' choice.</summary>
     public static string DescribeWeights(string weights, double emaBeta) =>

@@ -8,7 +8,19 @@ using Onnx;
 namespace GanService.Training.Export;
 
 /// <summary>One ONNX graph to write into a model folder, with the tensors the manifest must describe.</summary>
-public sealed record PackagedGraph(string Role, string File, ModelProto Model, TensorSpec[] Inputs, TensorSpec[] Outputs);
+public sealed record PackagedGraph(string Role, string File, ModelProto Model, TensorSpec[] Inputs, TensorSpec[] Outputs)
+{
+    /// <summary>The graph with role model (model.onnx), the only one of a single-graph model: <paramref name="module"/> exported over
+    /// <paramref name="inputs"/> (described by <paramref name="inputSpecs"/>, in order) → <paramref name="outputs"/>,
+    /// whose first is the image.</summary>
+    public static PackagedGraph ModelGraph(nn.Module module, IReadOnlyList<OnnxIo> inputs, IReadOnlyList<OnnxIo> outputs,
+        IEnumerable<TensorSpec> inputSpecs, string graphName = OnnxExporter.DefaultGraphName) =>
+        new("model", "model.onnx", OnnxExporter.Export(module, inputs, outputs, graphName: graphName), [.. inputSpecs],
+            [ModelPackage.Spec(outputs[0], TensorRoles.Image)]);
+
+    /// <summary>The manifest's entry for this graph once its file has <paramref name="sha256"/>.</summary>
+    public GraphSpec Spec(string sha256) => new(Role, File, sha256, Inputs, Outputs);
+}
 
 /// <summary>
 /// Writes models/&lt;name&gt;/: each ONNX graph, then model.json with their SHA-256. The manifest (without the hashes,
@@ -29,7 +41,7 @@ public static class ModelPackage
         Directory.CreateDirectory(directory);
         var unhashed = draft with
         {
-            Graphs = graphs.Select(g => new GraphSpec(g.Role, g.File, new string('0', 64), g.Inputs, g.Outputs)).ToArray(),
+            Graphs = graphs.Select(g => g.Spec(ManifestDraft.UnhashedSha256)).ToArray(),
         };
         Check(unhashed);
         string metadataJson = MetadataJson(unhashed);
@@ -38,9 +50,24 @@ public static class ModelPackage
         {
             string path = Path.Combine(directory, g.File);
             OnnxExporter.Save(WithManifest(g.Model, metadataJson), path);
-            specs.Add(new GraphSpec(g.Role, g.File, ModelManifest.Sha256Of(path), g.Inputs, g.Outputs));
+            specs.Add(g.Spec(ModelManifest.Sha256Of(path)));
         }
         return WriteManifest(directory, draft with { Graphs = specs.ToArray() });
+    }
+
+    /// <summary>
+    /// Writes a model folder around an ONNX file made elsewhere (`gan package`): the file is copied byte for byte (its
+    /// bytes are the ones <paramref name="manifest"/> hashes, so no manifest goes into its metadata), then model.json,
+    /// last, so a half-written folder never validates.
+    /// </summary>
+    public static ModelManifest WriteForeign(string directory, ModelManifest manifest, string onnxPath)
+    {
+        Check(manifest);
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, manifest.Graphs.Single().File), tmp = path + ".tmp";
+        File.Copy(onnxPath, tmp, overwrite: true);
+        File.Move(tmp, path, overwrite: true);
+        return WriteManifest(directory, manifest);
     }
 
     /// <summary>
@@ -146,4 +173,9 @@ public static class ModelPackage
     /// <summary>Graph I/O declarations → manifest tensor specs.</summary>
     public static TensorSpec Spec(OnnxIo io, string role) =>
         new(io.Name, io.Shape, io.Type == ScalarType.Int64 ? "int64" : "float32", role);
+
+    /// <summary>The specs of <paramref name="ios"/>, the i-th with the i-th of <paramref name="roles"/>.</summary>
+    public static TensorSpec[] Specs(IReadOnlyList<OnnxIo> ios, params string[] roles) =>
+        roles.Length == ios.Count ? ios.Select((io, i) => Spec(io, roles[i])).ToArray()
+            : throw new ArgumentException($"{ios.Count} tensors ({string.Join(", ", ios.Select(io => io.Name))}) but {roles.Length} roles");
 }

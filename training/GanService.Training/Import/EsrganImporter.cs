@@ -131,13 +131,9 @@ public sealed class EsrganImporter : ICheckpointImporter
 
         var input = new OnnxIo("image", [-1, arch.InChannels, -1, -1]);
         var output = new OnnxIo("output", [-1, arch.OutChannels, -1, -1]);
-        var graph = new PackagedGraph("model", "model.onnx", OnnxExporter.Export(g, [input], [output]),
-            [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)]);
-        var draft = new ModelManifest
+        var graph = PackagedGraph.ModelGraph(g, [input], [output], [ModelPackage.Spec(input, TensorRoles.Image)]);
+        var draft = ManifestDraft.Of(r.Name, Family, [graph], (0f, 1f), new FreeSize(size, size, multiple, TileMargin, arch.Scale)) with
         {
-            Name = r.Name, Family = Family, Task = ModelTasks.Translate, Graphs = [],
-            Image = new ImageSpec((int)arch.OutChannels, size, size, RangeMin: 0f, RangeMax: 1f,
-                SizeMultiple: multiple, TileMargin: TileMargin, OutputScale: arch.Scale),
             Description = $"ESRGAN ×{arch.Scale} upscaler imported from {Path.GetFileName(r.CheckpointPath)}: RRDBNet nf {arch.Nf}, {arch.Nb} RRDB blocks, growth {arch.Gc}.",
             License = ImportedModel.UnspecifiedLicence,
         };

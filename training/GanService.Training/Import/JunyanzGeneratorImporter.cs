@@ -1,4 +1,5 @@
 using GanService.Contracts;
+using GanService.Training.Export;
 using GanService.Training.Families.Translation;
 using GanService.Training.Layers;
 
@@ -63,10 +64,8 @@ public sealed class JunyanzGeneratorImporter(string family) : ICheckpointImporte
             // Fully convolutional: exported for any size (a multiple of the generator's stride), as junyanz's test
             // script can run it at full resolution; `size` stays the size it is warmed up and resized to on request.
             var graph = TranslationExport.ImageToImageGraph(g, arch.InputChannels, arch.OutputChannels, size, anySize: true);
-            var draft = new ModelManifest
+            var draft = ManifestDraft.Of(r.Name, Family, [graph], freeSize: new FreeSize(size, size, arch.SizeMultiple)) with
             {
-                Name = r.Name, Family = Family, Task = ModelTasks.Translate, Graphs = [],
-                Image = new ImageSpec((int)arch.OutputChannels, size, size, SizeMultiple: arch.SizeMultiple),
                 Description = $"{Family} generator imported from {Path.GetFileName(r.CheckpointPath)}: junyanz {arch.NetG}, ngf {arch.Ngf}, " +
                     $"{JunyanzNetworks.Describe(arch.Norm)} norm{(arch.Norm is NormKind.Batch or NormKind.BatchNoAffine ? $", BatchNorm statistics: {bnStats}" : "")}.",
                 License = ImportedModel.UnspecifiedLicence,

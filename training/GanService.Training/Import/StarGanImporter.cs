@@ -1,4 +1,5 @@
 using GanService.Contracts;
+using GanService.Training.Export;
 using GanService.Training.Families.StarGan;
 using GanService.Training.Families.Translation;
 
@@ -88,10 +89,9 @@ public sealed class StarGanImporter : ICheckpointImporter
         {
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {JunyanzGeneratorImporter.Summarise(source.Dropped)}");
             var graph = TranslationExport.StarGanGraph(g, arch.ImageChannels, arch.LabelCount, size, anySize: true);
-            var draft = new ModelManifest
+            var draft = ManifestDraft.Of(r.Name, Family, [graph], freeSize: new FreeSize(size, size, StarGanGenerator.Stride)) with
             {
-                Name = r.Name, Family = Family, Task = ModelTasks.Translate, Graphs = [],
-                Image = new ImageSpec((int)arch.ImageChannels, size, size, SizeMultiple: StarGanGenerator.Stride), Labels = labels,
+                Labels = labels,
                 Description = $"StarGAN generator imported from {Path.GetFileName(r.CheckpointPath)}: conv_dim {arch.ConvDim}, " +
                     $"{arch.RepeatNum} residual blocks, {arch.LabelCount} domains.",
                 License = ImportedModel.UnspecifiedLicence,

@@ -63,12 +63,13 @@ public sealed class StyleGan2Importer : ICheckpointImporter
         notes.Add("Seeds: the service turns a seed into z with its own generator (SplitMix64 + Box–Muller), not torch.randn, so the same seed gives a different image than the reference scripts.");
 
         string file = Path.GetFileName(request.CheckpointPath);
-        var draft = StyleGan2ExportFamily.Draft(request.Name, g, psi, nvlabs ? NvidiaLicence : ImportedModel.UnspecifiedLicence, training: null) with
+        var graphs = StyleGan2ExportFamily.Graphs(g, cutoff);
+        var draft = StyleGan2ExportFamily.Draft(request.Name, g, graphs, psi, nvlabs ? NvidiaLicence : ImportedModel.UnspecifiedLicence, training: null) with
         {
             Description = $"StyleGAN2 {arch.Resolution}² generator imported from a {translation.Format} checkpoint ({file}).",
         };
         var source = ImportedModel.Source(request.CheckpointPath, translation.Format, container, inferred);
-        return ImportedModel.Write(request, draft, StyleGan2ExportFamily.Graphs(g, cutoff), source, inferred, notes, log);
+        return ImportedModel.Write(request, draft, graphs, source, inferred, notes, log);
     }
 }
 

@@ -26,10 +26,13 @@ public interface IOnnxGraphModule
 public static class OnnxExporter
 {
     public const string ProducerName = "GanService";
+    /// <summary>The ONNX graph name of a model whose family gives none.</summary>
+    public const string DefaultGraphName = "gan";
+
     public static string ProducerVersion => typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0";
 
     public static ModelProto Export(nn.Module module, IReadOnlyList<OnnxIo> inputs, IReadOnlyList<OnnxIo> outputs,
-        IReadOnlyDictionary<string, string>? metadata = null, string graphName = "gan")
+        IReadOnlyDictionary<string, string>? metadata = null, string graphName = DefaultGraphName)
     {
         Func<OnnxGraphBuilder, IReadOnlyList<string>, IReadOnlyList<string>> emit = module switch
         {
@@ -42,7 +45,7 @@ public static class OnnxExporter
 
     public static ModelProto Export(nn.Module module, IReadOnlyList<OnnxIo> inputs, IReadOnlyList<OnnxIo> outputs,
         Func<OnnxGraphBuilder, IReadOnlyList<string>, IReadOnlyList<string>> emit,
-        IReadOnlyDictionary<string, string>? metadata = null, string graphName = "gan")
+        IReadOnlyDictionary<string, string>? metadata = null, string graphName = DefaultGraphName)
     {
         bool wasTraining = module.training;
         module.eval();

@@ -1,3 +1,4 @@
+using GanService.Training.Export;
 using GanService.Contracts;
 using GanService.Tests.Onnx;
 using GanService.Training.Data;
@@ -34,7 +35,7 @@ public class EncoderGanTests(ITestOutputHelper log)
         float decoderDiff = Parity.MaxAbsDiff(g, [(gIn[0], torch.randn(3, o.ZDim))], gOut, t => [g.Generate(t[0])], log, $"{family} G");
         Assert.True(encoderDiff <= Parity.Tolerance && decoderDiff <= Parity.Tolerance, $"E {encoderDiff}, G {decoderDiff}");
 
-        var (draft, graphs) = EncoderGanExportFamily.Export(e, g, o, $"t-{family}", null);
+        var (draft, graphs) = new EncoderGanExportFamily(family).Export((e, g), o, $"t-{family}", new ExportRequest(null));
         Assert.Equal(["model", GraphRoles.Encoder], graphs.Select(p => p.Role));
         Assert.Equal([TensorRoles.Image], graphs[1].Inputs.Select(i => i.Role));
         Assert.Equal([TensorRoles.Latent], graphs[1].Outputs.Select(i => i.Role));

@@ -1,3 +1,4 @@
+using GanService.Training.Export;
 using GanService.Tests.Onnx;
 using GanService.Training.Families.Gan;
 using GanService.Training.Layers;
@@ -62,7 +63,8 @@ public class GenerationParityTests(ITestOutputHelper log)
     {
         var o = new GenerationOptions { Family = "cgan", NumClasses = 3, Ngf = 8, ClassNames = ["a", "b", "c"] };
         var (g, _, _) = GenerationTrainer.Build(o);
-        var (_, draft, graph) = GenerationExportFamily.Export(g, o, "t", null);
+        var (draft, graphs) = new GenerationExportFamily(o.Family).Export(g, o, "t", new ExportRequest(null));
+        var graph = graphs[0];
         Assert.Equal(["z", "label"], graph.Inputs.Select(i => i.Name));
         Assert.Equal(["latent", "label"], graph.Inputs.Select(i => i.Role));
         Assert.Equal("int64", graph.Inputs[1].DataType);

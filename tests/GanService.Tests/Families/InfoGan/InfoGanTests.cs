@@ -1,3 +1,4 @@
+using GanService.Training.Export;
 using GanService.Contracts;
 using GanService.Tests.Onnx;
 using GanService.Training.Data;
@@ -41,7 +42,8 @@ public class InfoGanTests(ITestOutputHelper log)
     public void Export_declares_the_codes_as_controls_the_manifest_accepts()
     {
         var (g, _, _) = InfoGanTrainer.Build(Small);
-        var (_, draft, graph) = InfoGanExportFamily.Export(g, Small, "t-infogan", null);
+        var (draft, graphs) = new InfoGanExportFamily().Export(g, Small, "t-infogan", new ExportRequest(null));
+        var graph = graphs[0];
         Assert.Equal([TensorRoles.Latent, TensorRoles.Code, TensorRoles.CodeContinuous, TensorRoles.CodeContinuous], graph.Inputs.Select(i => i.Role));
         Assert.Equal(4, graph.Inputs[1].Control!.Count);
         Assert.Equal(("c1", -2f, 2f), (graph.Inputs[2].Control!.Query, graph.Inputs[2].Control!.Min!.Value, graph.Inputs[2].Control!.Max!.Value));

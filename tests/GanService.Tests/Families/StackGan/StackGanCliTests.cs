@@ -23,8 +23,8 @@ public class StackGanCliTests
         try
         {
             var (g, _, _, _) = StackGanTrainer.Build(o);
-            var (draft, graph) = StackGanExportFamily.Export(g, o, "t-stackgan", null);
-            ModelPackage.Write(Path.Combine(root, "t-stackgan"), draft, [graph]);
+            var (draft, graphs) = new StackGanExportFamily().Export(g, o, "t-stackgan", new ExportRequest(null));
+            ModelPackage.Write(Path.Combine(root, "t-stackgan"), draft, graphs);
             using (var m = ModelArguments.Open(Path.Combine(root, "t-stackgan")))
             {
                 var ort = GanPipelines.GenerateTensor(m, [5u], new GenerateSettings(Text: "A green square!"), CancellationToken.None).Floats!;

@@ -4,26 +4,24 @@ using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Families.Gan;
 using GanService.Training.Onnx;
-using GanService.Training.Training;
 
 namespace GanService.Training.Families.InfoGan;
 
 /// <summary>`gan export infogan`: the (EMA) generator as a generate model whose codes are manifest-declared controls —
 /// <c>code</c> (categorical, 0 … K−1) and <c>c1</c> … <c>cn</c> (continuous, ±<see cref="InfoGanOptions.ServedCodeRange"/>).</summary>
-public sealed class InfoGanExportFamily : IExportableFamily
+public sealed class InfoGanExportFamily : GeneratorExport<InfoGanOptions, InfoGanGenerator>
 {
-    public string Name => InfoGanTrainer.Family;
-    public string Description => "InfoGAN generator (z + categorical code + continuous codes → image; codes are query controls)";
+    public override string Name => InfoGanTrainer.Family;
+    public override string Description => "InfoGAN generator (z + categorical code + continuous codes → image; codes are query controls)";
 
-    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint, IReadOnlyDictionary<string, string> overrides)
+    protected override InfoGanOptions Defaults() => new();
+    protected override string What(InfoGanOptions o, ExportRequest request) => "InfoGAN generator";
+
+    protected override (InfoGanGenerator Generator, string? Weights) Load(InfoGanOptions o, ExportRequest request)
     {
-        var o = ExportOptions.Resolve(checkpoint, overrides, new InfoGanOptions());
-        var (g, _, ema) = InfoGanTrainer.Build(o);
-        var exported = checkpoint is null ? g : GenerationExportFamily.LoadGenerator(checkpoint, g, ema);
-        var (_, draft, graph) = Export(exported, o, modelName, checkpoint);
-        draft = draft with { Training = TrainingProvenance.Describe(o, checkpoint,
-            state => string.Create(CultureInfo.InvariantCulture, $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(exported == ema ? $", EMA generator β {o.EmaBeta}" : "")}")) };
-        return (draft, [graph]);
+        var (g, d, ema) = InfoGanTrainer.Build(o);
+        d.Dispose();
+        return request.Checkpoint is null ? (g, null) : GenerationExportFamily.LoadGenerator(request.Checkpoint, g, ema, o.EmaBeta);
     }
 
     /// <summary>The graph's tensor specs: z is the latent, code and c1…cn carry their controls.</summary>
@@ -41,19 +39,12 @@ public sealed class InfoGanExportFamily : IExportableFamily
         },
     }).ToArray();
 
-    public static (global::Onnx.ModelProto Model, ModelManifest Draft, PackagedGraph Graph) Export(InfoGanGenerator g, InfoGanOptions o, string modelName, string? source)
+    protected override IReadOnlyList<PackagedGraph> Graphs(InfoGanGenerator g, InfoGanOptions o, ExportRequest request)
     {
         var (inputs, outputs) = g.OnnxSignature([o.Channels, o.Size, o.Size]);
-        var model = OnnxExporter.Export(g, inputs, outputs);
-        var draft = new ModelManifest
-        {
-            Name = modelName, Family = InfoGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
-            Image = new ImageSpec(o.Channels, o.Size, o.Size),
-            Latent = new LatentSpec(o.ZDim),
-            License = TrainingProvenance.License(o),
-            Training = TrainingProvenance.Describe(o, source),
-            Description = source is null ? "Randomly initialised InfoGAN generator (for checking the export chain)." : null,
-        };
-        return (model, draft, new PackagedGraph("model", "model.onnx", model, InputSpecs(g, o, inputs), [ModelPackage.Spec(outputs[0], TensorRoles.Image)]));
+        return [PackagedGraph.ModelGraph(g, inputs, outputs, InputSpecs(g, o, inputs))];
     }
+
+    protected override string Steps(InfoGanOptions o, TrainingState state, string? weights) => string.Create(CultureInfo.InvariantCulture,
+        $"{state.Step} iterations, batch {o.Batch}, loss {o.Loss}, λ {o.Lambda} / {o.LambdaContinuous}{(weights is null ? "" : $", {weights}")}");
 }

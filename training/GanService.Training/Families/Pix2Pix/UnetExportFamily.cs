@@ -1,5 +1,6 @@
 using GanService.Contracts;
 using GanService.Training.Export;
+using GanService.Training.Families.Translation;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;
 using GanService.Training.Training;
@@ -38,18 +39,13 @@ public sealed class UnetExportFamily : IExportableFamily
         torch.manual_seed(o.Seed);
         var g = new UnetGenerator(channels, channels, downs, ngf, norm);
         if (checkpoint is not null) Checkpoints.Checkpoint.LoadModule(checkpoint, "G", g);
-        var input = new OnnxIo("image", [-1, channels, size, size]);
-        var output = new OnnxIo("output", [-1, channels, size, size]);
-        var model = OnnxExporter.Export(g, [input], [output]);
-        var draft = new ModelManifest
+        var graph = TranslationExport.ImageToImageGraph(g, channels, channels, size);
+        var draft = ManifestDraft.Of(modelName, "pix2pix", [graph]) with
         {
-            Name = modelName, Family = "pix2pix", Task = ModelTasks.Translate, Graphs = [],
-            Image = new ImageSpec(channels, size, size),
-            Description = checkpoint is null ? "Randomly initialised U-Net (for checking the export chain)." : null,
+            Description = checkpoint is null ? ManifestDraft.RandomInit("U-Net") : null,
             // A bare G.weights folder records nothing about its data; its path would only describe this machine.
             Training = new TrainingInfo(checkpoint is null ? "none (random initialisation)" : "unspecified (bare U-Net weights, no training record)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion),
         };
-        return (draft, [new PackagedGraph("model", "model.onnx", model,
-            [ModelPackage.Spec(input, TensorRoles.Image)], [ModelPackage.Spec(output, TensorRoles.Image)])]);
+        return (draft, [graph]);
     }
 }

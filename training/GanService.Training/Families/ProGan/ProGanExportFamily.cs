@@ -2,18 +2,20 @@ using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
-using GanService.Training.Onnx;
-using GanService.Training.Training;
 
 namespace GanService.Training.Families.ProGan;
 
 /// <summary>`gan export progan`: G_ema (or the live G, <c>--set weights=G</c>) at its final resolution (α = 1, no growing machinery) as one graph,
 /// z (B, Z) [latent] → image. A checkpoint that has not reached the last level yet is refused, since the exported
 /// graph would contain blocks it never trained.</summary>
-public sealed class ProGanExportFamily : IExportableFamily
+public sealed class ProGanExportFamily : GeneratorExport<ProGanOptions, ProGanGenerator>
 {
-    public string Name => ProGanTrainer.Family;
-    public string Description => "ProGAN generator at its final resolution (z → image); --set weights=G_ema|G (default G_ema); random init: any ProGanOptions key";
+    public override string Name => ProGanTrainer.Family;
+    public override string Description => "ProGAN generator at its final resolution (z → image); --set weights=G_ema|G (default G_ema); random init: any ProGanOptions key";
+
+    protected override bool ChoosesWeights => true;
+    protected override ProGanOptions Defaults() => new();
+    protected override string What(ProGanOptions o, ExportRequest request) => "ProGAN generator";
 
     /// <summary>Loads <paramref name="weights"/> of a checkpoint that has grown to its final size with α = 1 into
     /// <paramref name="generator"/>; refuses one still growing (its graph would hold blocks it never trained).</summary>
@@ -25,28 +27,20 @@ public sealed class ProGanExportFamily : IExportableFamily
         Checkpoint.LoadModule(checkpoint, weights, generator);
     }
 
-    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
-        IReadOnlyDictionary<string, string> overrides)
+    protected override (ProGanGenerator Generator, string? Weights) Load(ProGanOptions o, ExportRequest request)
     {
-        var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
-        var o = ExportOptions.Resolve(checkpoint, rest, new ProGanOptions());
         var (g, d, ema) = ProGanTrainer.Build(o);
-        if (checkpoint is not null) LoadGrown(checkpoint, weights, ema, o);
-        var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
-            $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));
-        var (inputs, outputs) = ema.OnnxSignature();
-        var model = OnnxExporter.Export(ema, inputs, outputs, graphName: "progan");
         g.Dispose(); d.Dispose();
-        var draft = new ModelManifest
-        {
-            Name = modelName, Family = ProGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
-            Image = new ImageSpec(o.Channels, o.Size, o.Size),
-            Latent = new LatentSpec(o.ZDim),
-            License = TrainingProvenance.License(o),
-            Training = training,
-            Description = checkpoint is null ? "Randomly initialised ProGAN generator (for checking the export chain)." : null,
-        };
-        return (draft, [new PackagedGraph("model", "model.onnx", model,
-            [ModelPackage.Spec(inputs[0], TensorRoles.Latent)], [ModelPackage.Spec(outputs[0], TensorRoles.Image)])]);
+        if (request.Checkpoint is not null) LoadGrown(request.Checkpoint, request.Weights, ema, o);
+        return (ema, ExportOptions.DescribeWeights(request.Weights, o.EmaBeta));
     }
+
+    protected override IReadOnlyList<PackagedGraph> Graphs(ProGanGenerator g, ProGanOptions o, ExportRequest request)
+    {
+        var (inputs, outputs) = g.OnnxSignature();
+        return [PackagedGraph.ModelGraph(g, inputs, outputs, ModelPackage.Specs(inputs, TensorRoles.Latent), graphName: "progan")];
+    }
+
+    protected override string Steps(ProGanOptions o, TrainingState state, string? weights) => string.Create(CultureInfo.InvariantCulture,
+        $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, WGAN-GP + drift, {weights}");
 }

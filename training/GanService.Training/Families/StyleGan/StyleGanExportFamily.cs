@@ -1,5 +1,6 @@
 using System.Globalization;
 using GanService.Contracts;
+using GanService.Training.Checkpoints;
 using GanService.Training.Export;
 using GanService.Training.Families.ProGan;
 using GanService.Training.Families.StyleGan2;
@@ -21,38 +22,37 @@ namespace GanService.Training.Families.StyleGan;
 /// The manifest's default ψ is 0.7 (NVlabs' truncation_psi); <c>--set psi=…</c> changes it. A checkpoint that has not
 /// grown to its final size with α = 1 is refused, as ProGAN's.
 /// </summary>
-public sealed class StyleGanExportFamily : IExportableFamily
+public sealed class StyleGanExportFamily : GeneratorExport<StyleGanOptions, StyleGanGenerator>
 {
-    public string Name => StyleGanTrainer.Family;
-    public string Description => "StyleGAN 2018 (mapping + synthesis graphs, as stylegan2) at its final resolution; --set psi, cutoff, weights=G_ema|G (default G_ema); random init: any StyleGanOptions key";
+    public override string Name => StyleGanTrainer.Family;
+    public override string Description => "StyleGAN 2018 (mapping + synthesis graphs, as stylegan2) at its final resolution; --set psi, cutoff, weights=G_ema|G (default G_ema); random init: any StyleGanOptions key";
 
-    public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
-        IReadOnlyDictionary<string, string> overrides)
+    protected override bool ChoosesWeights => true;
+    protected override IReadOnlyList<string> SettingKeys(string? checkpoint) => ["psi", "cutoff"];
+    protected override StyleGanOptions Defaults() => new();
+    protected override string What(StyleGanOptions o, ExportRequest request) => "StyleGAN generator";
+
+    protected override (StyleGanGenerator Generator, string? Weights) Load(StyleGanOptions o, ExportRequest request)
     {
-        var (weights, rest) = ExportOptions.GeneratorWeights(overrides);
-        var (psiText, afterPsi) = ExportOptions.Take(rest, "psi");
-        var (cutoffText, others) = ExportOptions.Take(afterPsi, "cutoff");
-        float psi = psiText is null ? 0.7f
-            : float.TryParse(psiText, CultureInfo.InvariantCulture, out var p) && float.IsFinite(p) ? p : throw new ArgumentException($"--set psi expects a number, got '{psiText}'");
-        int? cutoff = cutoffText is null ? null
-            : int.TryParse(cutoffText, CultureInfo.InvariantCulture, out var c) && c >= 0 ? c : throw new ArgumentException($"--set cutoff expects a layer count ≥ 0, got '{cutoffText}'");
-        var o = ExportOptions.Resolve(checkpoint, others, new StyleGanOptions());
         var (g, d, ema) = StyleGanTrainer.Build(o);
-        if (checkpoint is not null) ProGanExportFamily.LoadGrown(checkpoint, weights, ema, o.Growth);
+        if (request.Checkpoint is not null) ProGanExportFamily.LoadGrown(request.Checkpoint, request.Weights, ema, o.Growth);
         g.Dispose(); d.Dispose();
-        var training = TrainingProvenance.Describe(o, checkpoint, state => string.Create(CultureInfo.InvariantCulture,
-            $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, loss {o.Loss}, {ExportOptions.DescribeWeights(weights, o.EmaBeta)}"));
-        var draft = new ModelManifest
-        {
-            Name = modelName, Family = StyleGanTrainer.Family, Task = ModelTasks.Generate, Graphs = [],
-            Image = new ImageSpec(o.Channels, o.Size, o.Size),
-            Latent = new LatentSpec(o.ZDim),
-            Style = new StyleSpec(ema.NumWs, o.WDim, psi, ema.synthesis.NumNoiseInputs),
-            License = TrainingProvenance.License(o),
-            Training = training,
-            Description = checkpoint is null ? "Randomly initialised StyleGAN generator (for checking the export chain)." : null,
-        };
-        return (draft, Graphs(ema, cutoff));
+        return (ema, ExportOptions.DescribeWeights(request.Weights, o.EmaBeta));
+    }
+
+    protected override IReadOnlyList<PackagedGraph> Graphs(StyleGanGenerator g, StyleGanOptions o, ExportRequest request) =>
+        Graphs(g, request.Setting("cutoff") is { } cutoff
+            ? int.TryParse(cutoff, CultureInfo.InvariantCulture, out var c) && c >= 0 ? c : throw new ArgumentException($"--set cutoff expects a layer count ≥ 0, got '{cutoff}'")
+            : null);
+
+    protected override string Steps(StyleGanOptions o, TrainingState state, string? weights) => string.Create(CultureInfo.InvariantCulture,
+        $"{state.Step} steps × batch {o.Batch} = {state.Step * o.Batch / 1000.0:F0} kimg, phases of {o.PhaseImages / 1000.0:F0} kimg, loss {o.Loss}, {weights}");
+
+    protected override ModelManifest Complete(ModelManifest draft, StyleGanGenerator g, StyleGanOptions o, ExportRequest request)
+    {
+        float psi = request.Setting("psi") is not { } text ? 0.7f
+            : float.TryParse(text, CultureInfo.InvariantCulture, out var p) && float.IsFinite(p) ? p : throw new ArgumentException($"--set psi expects a number, got '{text}'");
+        return draft with { Style = new StyleSpec(g.NumWs, o.WDim, psi, g.synthesis.NumNoiseInputs) };
     }
 
     /// <summary>The mapping graph's inputs and outputs (w, and ws when a cutoff is given).</summary>

@@ -67,27 +67,23 @@ public sealed class StyleGan2ExportFamily : IExportableFamily
             g = new StyleGan2Generator(o.Arch);
             training = new TrainingInfo("none (random initialisation)", "n/a", TrainerVersion: OnnxExporter.ProducerVersion);
         }
-        var draft = Draft(modelName, g, o.Psi, o.License, training) with
+        var graphs = Graphs(g, o.Cutoff);
+        var draft = Draft(modelName, g, graphs, o.Psi, o.License, training) with
         {
-            Description = checkpoint is null ? "Randomly initialised StyleGAN2 (for checking the export chain)." : o.Description,
+            Description = checkpoint is null ? ManifestDraft.RandomInit("StyleGAN2") : o.Description,
         };
-        return (draft, Graphs(g, o.Cutoff));
+        return (draft, graphs);
     }
 
-    /// <summary>The manifest draft of a generator (graphs and hashes are filled in by <see cref="ModelPackage.Write"/>).</summary>
-    public static ModelManifest Draft(string modelName, StyleGan2Generator g, float psi, string license, TrainingInfo? training)
-    {
-        var a = g.Arch;
-        return new ModelManifest
+    /// <summary>The manifest draft of a generator's <paramref name="graphs"/> (<see cref="ManifestDraft"/>) with its
+    /// style: how many ws rows, the default ψ and the noise inputs.</summary>
+    public static ModelManifest Draft(string modelName, StyleGan2Generator g, IReadOnlyList<PackagedGraph> graphs, float psi, string license, TrainingInfo? training) =>
+        ManifestDraft.Of(modelName, StyleGan2Trainer.Family, graphs) with
         {
-            Name = modelName, Family = "stylegan2", Task = ModelTasks.Generate, Graphs = [],
-            Image = new ImageSpec(a.ImageChannels, a.Resolution, a.Resolution),
-            Latent = new LatentSpec(a.ZDim),
-            Style = new StyleSpec(g.NumWs, a.WDim, psi, g.synthesis.NumNoiseInputs),
+            Style = new StyleSpec(g.NumWs, g.Arch.WDim, psi, g.synthesis.NumNoiseInputs),
             License = license,
             Training = training,
         };
-    }
 
     /// <summary>The three graphs for a generator (eval mode).</summary>
     public static IReadOnlyList<PackagedGraph> Graphs(StyleGan2Generator g, int? cutoff = null)
