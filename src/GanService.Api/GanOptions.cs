@@ -1,3 +1,4 @@
+using GanService.Inference;
 using System.ComponentModel.DataAnnotations;
 
 namespace GanService.Api;
@@ -39,6 +40,14 @@ public sealed class GanOptions
     [Range(1, long.MaxValue)] public long MaxImagePixels { get; set; } = 16_000_000;
 
     [Range(16, 1 << 16)] public int ImageAllocationLimitMegabytes { get; set; } = 512;
+
+    /// <summary>Largest image (width × height) a model that takes any size runs whole at its own size; above it, tile by
+    /// tile where the model declares a tile margin, else scaled down to this many pixels and back. Bounds the memory of
+    /// one native-size run (a ResNet CycleGAN at 1 MP holds about 1 GB of activations).</summary>
+    [Range(4096, 64L << 20)] public long MaxNativePixels { get; set; } = 1024 * 1024;
+
+    /// <summary>The inference limits this service runs with: the library's, with the native-size limit set here.</summary>
+    public InferenceLimits Limits() => InferenceLimits.Default with { MaxNativePixels = MaxNativePixels };
 
     /// <summary>Hard deadline for decoding one image's pixels. A decode that overruns is abandoned: the request gets 422
     /// and its inference slot back at once, while the decode finishes (or not) on its own thread.</summary>

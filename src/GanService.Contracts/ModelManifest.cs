@@ -105,7 +105,25 @@ public sealed record GraphSpec(
     TensorSpec[] Outputs);
 
 /// <summary>Pixel layout and value range of image tensors. All shipped models: NCHW, RGB or grey, [-1, 1].</summary>
-public sealed record ImageSpec(int Channels, int Height, int Width, float RangeMin = -1f, float RangeMax = 1f, string Layout = "NCHW");
+/// <param name="Height">The size the model was trained at (and, without <paramref name="SizeMultiple"/>, the only size it takes).</param>
+/// <param name="SizeMultiple">Set for fully convolutional translators exported with free height and width: the graph takes
+/// any height and width that are multiples of this (the network's total stride: 4 for a ResNet generator with two
+/// downsamplings, 2^depth for a U-Net), so an image is served at its own size. Null: Height × Width only.</param>
+/// <param name="TileMargin">Set only where every output pixel depends on a bounded input window and nothing global
+/// (no instance norm, no attention): the receptive-field margin, in input pixels, that makes a tile's inner region equal
+/// to the untiled result, so an image larger than the service's native-size limit can be run tile by tile. Null: whole
+/// images only (instance norm's statistics would differ per tile).</param>
+/// <param name="OutputScale">Upscalers: output height and width are this many times the input's (1 for translators);
+/// Height × Width is then the input size it was trained at.</param>
+public sealed record ImageSpec(int Channels, int Height, int Width, float RangeMin = -1f, float RangeMax = 1f, string Layout = "NCHW",
+    int? SizeMultiple = null, int? TileMargin = null, int? OutputScale = null)
+{
+    /// <summary>Whether the graph takes images of other sizes than Height × Width.</summary>
+    [JsonIgnore] public bool AnySize => SizeMultiple is not null;
+
+    /// <summary>Output size for an input of this size.</summary>
+    [JsonIgnore] public int Scale => OutputScale ?? 1;
+}
 
 /// <summary>
 /// Where an imported model's weights came from (`gan import` / `gan package`): the source file's name (never a path),
@@ -219,6 +237,16 @@ public sealed record ModelManifest
             if (Image.Height is < 1 or > 4096 || Image.Width is < 1 or > 4096) e.Add("image: height and width must be 1…4096");
             if (!(Image.RangeMax > Image.RangeMin)) e.Add("image: rangeMax must exceed rangeMin");
             if (Image.Layout != "NCHW") e.Add($"image.layout '{Image.Layout}' is not supported (NCHW)");
+            if (Image.SizeMultiple is { } multiple)
+            {
+                if (multiple is < 1 or > 4096) e.Add("image.sizeMultiple must be 1…4096");
+                else if (Image.Height % multiple != 0 || Image.Width % multiple != 0) e.Add($"image: height and width must be multiples of sizeMultiple {multiple}");
+                if (Task != ModelTasks.Translate) e.Add("image.sizeMultiple applies to translate models only");
+            }
+            if (Image.TileMargin is { } margin && (margin is < 0 or > 1024 || Image.SizeMultiple is null))
+                e.Add("image.tileMargin must be 0…1024 and needs sizeMultiple");
+            if (Image.OutputScale is { } scale && (scale is < 1 or > 16 || Task != ModelTasks.Translate))
+                e.Add("image.outputScale must be 1…16 and applies to translate (upscale) models only");
         }
         if (Task == ModelTasks.Generate && Latent is null) e.Add("latent: a generate model needs a latent size");
         if (Latent is not null && Latent.Size < 1) e.Add("latent.size must be positive");

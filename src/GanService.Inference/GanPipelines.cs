@@ -90,16 +90,63 @@ public static class GanPipelines
 
     /// <summary>image (1, C, H, W) [+ one-hot label_vector (1, K)] → image. <paramref name="targetIndex"/>: the target
     /// domain of models with a label_vector input (StarGAN), required there and refused elsewhere.</summary>
+    /// <param name="size">Auto: a model that takes any size (<see cref="ImageSpec.AnySize"/>) runs the image at its own
+    /// size (<see cref="NativeSize"/>; <paramref name="policy"/> does not apply) and returns it at that size times the
+    /// model's output scale; other models, and <see cref="SizeMode.Model"/>, resize it to the model's size.</param>
+    /// <param name="limits">The native-size limit (<see cref="InferenceLimits.MaxNativePixels"/>); null: the default.</param>
     public static Image<Rgb24> Translate(OnnxModel model, Image<Rgb24> input, ResizePolicy policy, int? targetIndex, CancellationToken ct,
-        StageTimings? timings = null)
+        StageTimings? timings = null, SizeMode size = SizeMode.Auto, InferenceLimits? limits = null)
     {
         if (TranslateProblem(model, targetIndex) is { } problem) throw new ArgumentException(problem);
         var spec = model.Manifest.Image;
-        var graph = model.Main;
+        if (size == SizeMode.Auto && spec.AnySize) return TranslateNative(model, input, targetIndex, ct, timings, limits ?? InferenceLimits.Default);
         var pixels = ImageTensor(spec, input, policy, timings);
+        float[] output;
+        using (StageTimings.Measure(timings, StageTimings.Inference))
+            output = RunTranslation(model, pixels, spec.Width, spec.Height, targetIndex, ct);
+        using (StageTimings.Measure(timings, StageTimings.Denormalise))
+            return ImageCodec.FromTensor(output, spec with { Width = spec.Width * spec.Scale, Height = spec.Height * spec.Scale });
+    }
+
+    /// <summary>The image at its own size (scaled down first where <see cref="NativeSize.Plan"/> says so, and the result
+    /// scaled back up to the image's size times the model's scale).</summary>
+    private static Image<Rgb24> TranslateNative(OnnxModel model, Image<Rgb24> input, int? targetIndex, CancellationToken ct, StageTimings? timings,
+        InferenceLimits limits)
+    {
+        var spec = model.Manifest.Image;
+        var plan = NativeSize.Plan(spec, input.Width, input.Height, limits);
+        int s = spec.Scale;
+        Image<Rgb24>? scaled = null;
+        float[] pixels;
+        try
+        {
+            using (StageTimings.Measure(timings, StageTimings.Resize))
+                if (plan.ScaledDown) scaled = ImageCodec.Resize(input, plan.RunWidth, plan.RunHeight, ResizePolicy.Stretch);
+            using (StageTimings.Measure(timings, StageTimings.Normalise))
+                pixels = ImageCodec.ToTensor(scaled ?? input, spec with { Width = plan.RunWidth, Height = plan.RunHeight });
+        }
+        finally { scaled?.Dispose(); }
+        float[] output;
+        using (StageTimings.Measure(timings, StageTimings.Inference))
+            output = NativeSize.Run(spec, pixels, plan.RunWidth, plan.RunHeight,
+                (window, w, h) => RunTranslation(model, window, w, h, targetIndex, ct), limits, ct);
+        Image<Rgb24> result;
+        using (StageTimings.Measure(timings, StageTimings.Denormalise))
+            result = ImageCodec.FromTensor(output, spec with { Width = plan.RunWidth * s, Height = plan.RunHeight * s });
+        if (!plan.ScaledDown) return result;
+        using (result)
+        using (StageTimings.Measure(timings, StageTimings.Resize))
+            return ImageCodec.Resize(result, input.Width * s, input.Height * s, ResizePolicy.Stretch);
+    }
+
+    /// <summary>One (1, C, h, w) image tensor [+ the target's one-hot label_vector (1, K)] through the model's graph →
+    /// its (1, C, h·s, w·s) output.</summary>
+    private static float[] RunTranslation(OnnxModel model, float[] pixels, int width, int height, int? targetIndex, CancellationToken ct)
+    {
+        var graph = model.Main;
         var inputs = new List<NamedTensor>
         {
-            NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, pixels, 1, spec.Channels, spec.Height, spec.Width),
+            NamedTensor.Of(graph.Input(TensorRoles.Image)!.Name, pixels, 1, model.Manifest.Image.Channels, height, width),
         };
         if (graph.Input(TensorRoles.LabelVector) is { } lv)
         {
@@ -107,11 +154,7 @@ public static class GanPipelines
             oneHot[targetIndex!.Value] = 1f;
             inputs.Add(NamedTensor.Of(lv.Name, oneHot, 1, oneHot.Length));
         }
-        IReadOnlyDictionary<string, NamedTensor> outputs;
-        using (StageTimings.Measure(timings, StageTimings.Inference))
-            outputs = graph.Run(inputs, ct);
-        using (StageTimings.Measure(timings, StageTimings.Denormalise))
-            return Images(model, outputs)[0];
+        return ImageOutput(model, graph.Run(inputs, ct)).Floats!;
     }
 
     /// <summary>An uploaded image → the model's (1, C, H, W) input in its value range: resized to the model's size under

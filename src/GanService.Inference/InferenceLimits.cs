@@ -24,6 +24,12 @@ public sealed record InferenceLimits
     public float MinPsi { get; init; } = -1f;
     public float MaxPsi { get; init; } = 2f;
 
+    /// <summary>Largest image (width × height, before padding) a model that takes any size runs whole at its own size:
+    /// a ResNet CycleGAN generator holds a few 256-channel maps of a quarter of it at once (≈1 GB at this size). A larger
+    /// image runs tile by tile where the model declares a tile margin, else scaled down to this many pixels
+    /// (<see cref="NativeSize"/>).</summary>
+    public long MaxNativePixels { get; init; } = 1024 * 1024;
+
     public string? CountProblem(int count, string name = "count") =>
         count >= 1 && count <= MaxCount ? null : $"{name} must be 1…{MaxCount} images, got {count}";
 

@@ -58,8 +58,10 @@ public static class ModelShapes
         }
     }
 
+    /// <summary>(B, C, H, W) with the manifest's H × W, or free H and W for a model that takes any size.</summary>
     private static bool ImageShapeMatches(TensorSpec t, ImageSpec img) =>
-        t.Shape.Length == 4 && t.Shape[1] == img.Channels && t.Shape[2] == img.Height && t.Shape[3] == img.Width;
+        t.Shape.Length == 4 && t.Shape[1] == img.Channels
+        && (img.AnySize ? t.Shape[2] == -1 && t.Shape[3] == -1 : t.Shape[2] == img.Height && t.Shape[3] == img.Width);
 
     private static IEnumerable<string> OnlyRoles(OnnxGraph g, params string[] roles) =>
         g.Spec.Inputs.Where(t => !roles.Contains(t.Role) && !g.IsOptional(t.Name))

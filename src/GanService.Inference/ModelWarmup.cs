@@ -46,7 +46,7 @@ public static class ModelWarmup
             string? stopped = null;
             foreach (var batch in BatchSizes(model, graph, maxBatch))
             {
-                try { ran.Add((batch, graph.RunZeros(batch, cancellation).TotalMilliseconds)); }
+                try { ran.Add((batch, graph.RunZeros(batch, cancellation, model.Manifest.Image).TotalMilliseconds)); }
                 // Batch 1 must run (a model that cannot is not served); a larger batch that does not fit (a 1024² StyleGAN2
                 // at 64 images needs GBs) only ends the warm-up: requests that large would fail alike, smaller ones serve.
                 catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e) when (batch > 1)
@@ -63,7 +63,8 @@ public static class ModelWarmup
         return new WarmupReport([.. graphs], Math.Round(pipeline.Elapsed.TotalMilliseconds, 3), Math.Round(total.Elapsed.TotalSeconds, 4));
     }
 
-    /// <summary>Translation: a grey image twice the model's size (so it is resized) in the first target domain; generation:
+    /// <summary>Translation: a grey image twice the model's size, resized to it (a model that takes any size warms up at
+    /// the size it was trained at) in the first target domain; generation:
     /// <paramref name="seeds"/> seeds from 0 with the model's defaults (two make a grid). The bytes are thrown away.</summary>
     private static void RunPipelineOnce(OnnxModel model, int seeds, int pngCompressionLevel, CancellationToken cancellation)
     {
@@ -73,7 +74,7 @@ public static class ModelWarmup
         {
             using var input = new Image<Rgb24>(spec.Width * 2, spec.Height * 2, new Rgb24(128, 128, 128));
             int? target = model.Main.Input(TensorRoles.LabelVector) is null ? null : 0;
-            images = [GanPipelines.Translate(model, input, ResizePolicy.Fit, target, cancellation)];
+            images = [GanPipelines.Translate(model, input, ResizePolicy.Fit, target, cancellation, size: SizeMode.Model)];
         }
         else images = GanPipelines.Generate(model, [.. Enumerable.Range(0, seeds).Select(s => (uint)s)],
             // A text-to-image model needs a text: its first word is as good as any for warming up.

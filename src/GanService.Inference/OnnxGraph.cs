@@ -90,15 +90,19 @@ public sealed class OnnxGraph : IDisposable
 
     /// <summary>
     /// Runs the graph once on zeros with batch <paramref name="batch"/>: every input this graph needs (overridable
-    /// initializers left to their own values), free dimensions set to the batch. Returns how long it took.
+    /// initializers left to their own values), a free first dimension set to the batch and free height and width of an
+    /// image input (a model that takes any size) to <paramref name="image"/>'s. Returns how long it took.
     /// </summary>
-    public TimeSpan RunZeros(int batch, CancellationToken cancellation)
+    public TimeSpan RunZeros(int batch, CancellationToken cancellation, ImageSpec? image = null)
     {
         var inputs = new List<NamedTensor>();
         foreach (var t in Spec.Inputs.Where(t => !IsOptional(t.Name)))
         {
-            // (B, …) with every free dimension the batch; the manifest keeps spatial dimensions static.
-            var shape = t.Shape.Select(d => d < 0 ? batch : d).ToArray();
+            var shape = t.Shape.Select((d, i) => d >= 0 ? d
+                : i == 0 ? batch
+                : i == 2 && image is not null ? image.Height
+                : i == 3 && image is not null ? image.Width
+                : throw new InvalidOperationException($"graph '{Spec.Role}': input '{t.Name}' has a free dimension {i} with no size to warm up at")).ToArray();
             long size = shape.Aggregate(1L, (a, d) => a * d);
             inputs.Add(t.DataType == "int64" ? NamedTensor.Of(t.Name, new long[size], shape) : NamedTensor.Of(t.Name, new float[size], shape));
         }

@@ -11,6 +11,7 @@ root.Subcommands.Add(PackageCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
+root.Subcommands.Add(TranslateCommand.CreateUpscale());
 root.Subcommands.Add(RepackageCommand.Create());
 root.Subcommands.Add(StyleGanCommands.StyleMix());
 root.Subcommands.Add(InterpolateCommand.Create());

@@ -14,13 +14,14 @@ public sealed record InferenceServices(
     HttpContext Context, ModelRepository Models, InferenceGate Gate, DecodeWatchdog Decoder, IOptions<GanOptions> Options, CancellationToken Cancellation);
 
 /// <summary>What POST /translate/{model} does with an image, once its query is checked against the model.</summary>
-public sealed record TranslateSettings(ResizePolicy Policy, OutputFormat Format, int? TargetIndex);
+public sealed record TranslateSettings(ResizePolicy Policy, OutputFormat Format, int? TargetIndex, SizeMode Size = SizeMode.Auto);
 
 /// <summary>POST /translate/{model}'s parameters.</summary>
 /// <param name="Model">A loaded model name (GET /models).</param>
 /// <param name="Target">StarGAN target domain, by name or index (only for models with a label_vector input).</param>
 /// <param name="Format">png (default), jpeg or webp; overrides Accept.</param>
-/// <param name="Size">fit (letterbox, default) | crop (centre crop) | stretch.</param>
+/// <param name="Size">native (the image's own size: the default for models that take any size) | fit (letterbox to the
+/// model's size: the default for the others) | crop (centre crop) | stretch.</param>
 public sealed record TranslateRequest(
     [FromRoute(Name = "model")] string Model,
     [FromQuery(Name = "target")] string? Target,
@@ -32,7 +33,8 @@ public sealed record TranslateRequest(
         settings = null;
         problem = null;
         if (m.Manifest.Task != ModelTasks.Translate) { problem = Problems.WrongTask(m, ModelTasks.Translate); return false; }
-        if (!QueryValues.TryResize(Size, out var policy, out var error) || !QueryValues.TryFormat(Format, request, out var format, out error))
+        var error = NativeSize.ParseSize(Size, m.Manifest.Image, ResizePolicy.Fit, out var policy, out var size);
+        if (error is not null || !QueryValues.TryFormat(Format, request, out var format, out error))
         { problem = Problems.BadQuery(error!); return false; }
         int? targetIndex = null;
         if (m.Model.Main.Input(TensorRoles.LabelVector) is not null)
@@ -43,7 +45,7 @@ public sealed record TranslateRequest(
             targetIndex = index;
         }
         else if (!string.IsNullOrEmpty(Target)) { problem = Problems.BadQuery($"model '{m.Name}' takes no target domain"); return false; }
-        settings = new TranslateSettings(policy, format, targetIndex);
+        settings = new TranslateSettings(policy, format, targetIndex, size);
         return true;
     }
 }
@@ -216,7 +218,8 @@ public sealed record EncodeRequest(
 /// <summary>POST /interpolate/{model}'s parameters.</summary>
 /// <param name="Model">A loaded model with an encoder graph.</param>
 /// <param name="Steps">2 … 64 images (default 8).</param>
-/// <param name="Size">fit (letterbox, default) | crop (centre crop) | stretch.</param>
+/// <param name="Size">native (the image's own size: the default for models that take any size) | fit (letterbox to the
+/// model's size: the default for the others) | crop (centre crop) | stretch.</param>
 public sealed record InterpolateImagesRequest(
     [FromRoute(Name = "model")] string Model,
     [FromQuery(Name = "steps")] string? Steps,

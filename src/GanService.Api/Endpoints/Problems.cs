@@ -66,7 +66,7 @@ public static class Problems
         _ => Of(StatusCodes.Status422UnprocessableEntity, "Undecodable image", e.Message),
     };
 
-    private static ProblemHttpResult BadQueryTitled(string title, string detail) => Of(StatusCodes.Status400BadRequest, title, detail);
+    public static ProblemHttpResult BadQueryTitled(string title, string detail) => Of(StatusCodes.Status400BadRequest, title, detail);
 
     /// <summary>Echoed user input is cut short: a 10 kB name should not come back as a 10 kB detail.</summary>
     public static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";

@@ -28,6 +28,11 @@ public static class FixtureModels
     public const string Text = "text2img";
     /// <summary>The DCGAN fixture plus an encoder graph (image → z): POST /encode, /reconstruct, /interpolate/{model}.</summary>
     public const string Encoder = "encoder";
+    /// <summary>Not in <see cref="All"/>: tanh(3×3 conv) exported for any height and width (multiples of 4), receptive
+    /// radius 1, so it declares tile margin 1: served at the image's own size, tile by tile above the native-size limit.</summary>
+    public const string AnySize = "anysize";
+    /// <summary>Not in <see cref="All"/>: nearest ×2 upsampling then tanh(3×3 conv), any size, output scale 2, tile margin 1.</summary>
+    public const string Upscale = "upscale2";
     public static readonly string[] TextWords = ["smiling", "cat", "dog", "red"];
     public static readonly string[] All = [Translate, StarGan, Dcgan, Cgan, StyleGan];
     public const int Z = 8, NumWs = 4, WDim = 4;
@@ -88,6 +93,8 @@ public static class FixtureModels
             StyleGan => StyleModel(dir, model),
             Text => TextModel(dir, model),
             Encoder => EncoderModel(dir, model),
+            AnySize => AnySizeModel(dir, model, scale: 1),
+            Upscale => AnySizeModel(dir, model, scale: 2),
             _ => throw new ArgumentException(model),
         };
         File.WriteAllText(Path.Combine(dir, "model.json"), manifest.ToJson());
@@ -121,6 +128,25 @@ public static class FixtureModels
         return Manifest(dir, name, withLabels ? "stargan" : "pix2pix", ModelTasks.Translate,
             [Graph(dir, "model", "model.onnx", b, [.. inputs], [new("output", [-1, 3, 16, 16])])],
             new ImageSpec(3, 16, 16), latent: null, labels: withLabels ? ["summer", "winter"] : []);
+    }
+
+    private static ModelManifest AnySizeModel(string dir, string name, int scale)
+    {
+        var b = new OnnxBuilder(7).Input("image", -1, 3, -1, -1);
+        string x = "image";
+        if (scale > 1)
+        {
+            b.Initializer("scales", [1f, 1f, scale, scale], 4)
+             .Node("Resize", ["image", "", "scales"], "up", ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor"));
+            x = "up";
+        }
+        b.RandomInitializer("conv_w", 0.4f, 3, 3, 3, 3)
+         .RandomInitializer("conv_b", 0.1f, 3)
+         .Node("Conv", [x, "conv_w", "conv_b"], "conv", ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }))
+         .Node("Tanh", ["conv"], "output").Output("output", -1, 3, -1, -1);
+        return Manifest(dir, name, scale > 1 ? "srgan" : "pix2pix", ModelTasks.Translate,
+            [Graph(dir, "model", "model.onnx", b, [new("image", [-1, 3, -1, -1])], [new("output", [-1, 3, -1, -1])])],
+            new ImageSpec(3, 16, 16, SizeMultiple: 4, TileMargin: 1, OutputScale: scale > 1 ? scale : null), latent: null, labels: []);
     }
 
     private static ModelManifest GenerateModel(string dir, string name, bool withLabels, bool bounded = true, bool fixedBatch = false)

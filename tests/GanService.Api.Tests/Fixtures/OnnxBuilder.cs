@@ -62,6 +62,7 @@ public sealed class OnnxBuilder
                 long i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
                 float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
                 long[] ints => Ints(name, ints),
+                string text => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(text) },
                 _ => throw new ArgumentException($"attribute {name}: unsupported value"),
             });
         _graph.Node.Add(node);
@@ -85,8 +86,11 @@ public sealed class OnnxBuilder
     private OnnxBuilder Value(Google.Protobuf.Collections.RepeatedField<ValueInfoProto> into, string name, int elemType, long[] shape)
     {
         var tensorShape = new TensorShapeProto();
-        foreach (var d in shape)
-            tensorShape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "B" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        // A free first dimension is the batch; other free dimensions (height and width of an any-size graph) get their
+        // own names, since an upscaler's output is not its input's size.
+        for (int i = 0; i < shape.Length; i++)
+            tensorShape.Dim.Add(shape[i] >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
+                : new TensorShapeProto.Types.Dimension { DimParam = i == 0 ? "B" : $"{name}_d{i}" });
         into.Add(new ValueInfoProto
         {
             Name = name,

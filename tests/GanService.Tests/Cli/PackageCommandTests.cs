@@ -19,12 +19,12 @@ public class PackageCommandTests
         var (_, graphs) = FamilyRegistry.Get("pix2pix").BuildExport("x", null,
             new Dictionary<string, string> { ["netG"] = "unet_32", ["cropSize"] = "32", ["ngf"] = "2" });
         var model = graphs[0].Model;
-        if (dynamicSpatial)
-            foreach (var io in model.Graph.Input.Concat(model.Graph.Output))
-            {   // what torch.onnx.export(dynamic_axes={"image": {2: "h", 3: "w"}}) declares
-                io.Type.TensorType.Shape.Dim[2] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "h" };
-                io.Type.TensorType.Shape.Dim[3] = new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "w" };
-            }
+        foreach (var io in model.Graph.Input.Concat(model.Graph.Output))
+        {   // dynamic: what torch.onnx.export(dynamic_axes={"image": {2: "h", 3: "w"}}) declares; fixed: what it declares
+            // without them (our own export leaves height and width free)
+            io.Type.TensorType.Shape.Dim[2] = dynamicSpatial ? new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "h" } : new global::Onnx.TensorShapeProto.Types.Dimension { DimValue = 32 };
+            io.Type.TensorType.Shape.Dim[3] = dynamicSpatial ? new global::Onnx.TensorShapeProto.Types.Dimension { DimParam = "w" } : new global::Onnx.TensorShapeProto.Types.Dimension { DimValue = 32 };
+        }
         string path = Path.Combine(dir, dynamicSpatial ? "dynamic.onnx" : "fixed.onnx");
         OnnxExporter.Save(model, path);
         return path;

@@ -63,7 +63,7 @@ public static class EvalTranslationCommand
                 var input = ImageCodec.Resize(raw, m.Manifest.Image.Width, m.Manifest.Image.Height, ResizePolicy.Stretch);
                 using var rawTruth = ImageFolders.Decode(truthPath);
                 var t = ImageCodec.Resize(rawTruth, input.Width, input.Height, ResizePolicy.Stretch);
-                var output = GanPipelines.Translate(m, input, ResizePolicy.Stretch, targetIndex, CancellationToken.None);
+                var output = GanPipelines.Translate(m, input, ResizePolicy.Stretch, targetIndex, CancellationToken.None, size: SizeMode.Model);
                 rows.Add((input, output, histogram.Apply(input), t));
             }
             var result = new TranslationScores(

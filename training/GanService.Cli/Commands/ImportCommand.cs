@@ -5,12 +5,12 @@ namespace GanService.Cli.Commands;
 
 /// <summary>
 /// `gan import FAMILY --checkpoint FILE --name NAME`: turns an official PyTorch checkpoint (junyanz .pth, yunjey .ckpt,
-/// rosinality .pt, NVlabs .pkl) into a served model folder. The file is hostile input: any failure to read or map it
+/// rosinality .pt, NVlabs .pkl, ESRGAN / Real-ESRGAN .pth) into a served model folder. The file is hostile input: any failure to read or map it
 /// ends in one line on stderr and a non-zero exit, never a stack trace.
 /// </summary>
 public static class ImportCommand
 {
-    public static readonly string[] Formats = ["auto", "junyanz", "yunjey", "rosinality", "nvlabs"];
+    public static readonly string[] Formats = ["auto", "junyanz", "yunjey", "rosinality", "nvlabs", "basicsr", "esrgan"];
 
     public static Command Create()
     {
@@ -19,7 +19,7 @@ public static class ImportCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "the PyTorch file (.pth, .ckpt, .pt, .pkl; zip or legacy torch.save format)", Required = true };
         var name = new Option<string>("--name") { Description = "model name (folder under --models): lower-case letters, digits, . _ -", Required = true };
         var models = new Option<string>("--models") { Description = "model repository folder", DefaultValueFactory = _ => "models" };
-        var size = new Option<int?>("--size") { Description = "spatial size of the exported graph (default: 256 pix2pix/cyclegan, 128 stargan; StyleGAN2: the checkpoint's resolution)" };
+        var size = new Option<int?>("--size") { Description = "spatial size of the exported graph; translators and upscalers are exported for any size and this is the size they warm up at and resize to with size=fit (default: 256 pix2pix/cyclegan, 128 stargan, 64 esrgan; StyleGAN2: the checkpoint's resolution)" };
         var labels = new Option<string?>("--labels") { Description = "comma-separated domain names in training order (stargan: one per c_dim)" };
         var format = new Option<string>("--format") { Description = "checkpoint layout: " + string.Join(", ", Formats), DefaultValueFactory = _ => "auto" };
         format.AcceptOnlyFromAmong(Formats);

@@ -9,37 +9,46 @@ namespace GanService.Cli.Commands;
 /// <summary>
 /// `gan translate --model models/&lt;name&gt; --in IMAGE|DIR --out FILE|DIR [--target DOMAIN]`: runs a translation model
 /// through the inference library (the pipeline POST /translate runs), after the same load-time checks of the ONNX files
-/// against model.json. Inputs are resized to the model's size (--resize fit|crop|stretch), outputs written as PNG.
+/// against model.json. A model that takes any size runs each image at its own size (--resize native, its default);
+/// others resize inputs to the model's size (--resize fit|crop|stretch, crop by default). Outputs are written as PNG.
 /// </summary>
 public static class TranslateCommand
 {
-    public static Command Create()
+    public static Command Create() => Build("translate", "translate images with an exported model through ONNX Runtime", upscaleOnly: false);
+
+    /// <summary>`gan upscale`: the same for super-resolution models (image.outputScale &gt; 1), as POST /upscale.</summary>
+    public static Command CreateUpscale() => Build("upscale", "upscale images with a super-resolution model (gan import esrgan) at their own size, tile by tile when large", upscaleOnly: true);
+
+    private static Command Build(string name, string description, bool upscaleOnly)
     {
         var model = ModelArguments.Model();
         var models = ModelArguments.Models();
         var input = new Option<string>("--in") { Description = "an image or a folder of images", Required = true };
         var output = new Option<string>("--out") { Description = "output PNG (single image) or folder; with several targets, the PNG grid", Required = true };
         var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels); several (a,b,c) or all: one grid, a row per input: the input, then each target's output" };
-        var resize = new Option<string>("--resize") { Description = "fit | crop | stretch", DefaultValueFactory = _ => "crop" };
-        var cmd = new Command("translate", "translate images with an exported model through ONNX Runtime") { model, models, input, output, target, resize };
+        var resize = new Option<string?>("--resize") { Description = "native (the image's own size; the default for models that take any size) | fit | crop (the default for the others) | stretch" };
+        var cmd = new Command(name, description) { model, models, input, output, target, resize };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
-            var policy = Enum.Parse<ResizePolicy>(parse.GetValue(resize)!, ignoreCase: true);
             using var m = ModelArguments.Open(parse, model, models);
+            if (upscaleOnly && m.Manifest.Image.Scale == 1)
+                throw new ArgumentException($"model '{m.Manifest.Name}' keeps the image's size (no image.outputScale): use gan translate");
+            if (NativeSize.ParseSize(parse.GetValue(resize), m.Manifest.Image, ResizePolicy.Crop, out var policy, out var size) is { } sizeProblem)
+                throw new ArgumentException("--resize: " + sizeProblem);
             string inPath = parse.GetValue(input)!, outPath = parse.GetValue(output)!;
             var files = Directory.Exists(inPath)
                 ? Directory.EnumerateFiles(inPath).Where(f => new[] { ".png", ".jpg", ".jpeg", ".webp" }.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToArray()
                 : File.Exists(inPath) ? [inPath] : throw new FileNotFoundException($"'{inPath}' is neither an image nor a folder");
             if (files.Length == 0) throw new FileNotFoundException($"'{inPath}' holds no PNG/JPEG/WebP images");
             if (parse.GetValue(target) is { } several && (several == "all" || several.Contains(',')))
-                return TargetsGrid(m, files, several, policy, outPath, stdout);
+                return TargetsGrid(m, files, several, policy, size, outPath, stdout);
             var targetIndex = TargetIndex(m, parse.GetValue(target));
             if (GanPipelines.TranslateProblem(m, targetIndex) is { } problem) throw new ArgumentException(problem);
             bool toFolder = Directory.Exists(inPath) || Directory.Exists(outPath);
             if (toFolder) Directory.CreateDirectory(outPath);
             foreach (var f in files)
             {
-                var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy);
+                var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy, size);
                 var dest = toFolder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(f) + ".png") : outPath;
                 File.WriteAllBytes(dest, png);
                 stdout.WriteLine($"{f} → {dest}");
@@ -49,9 +58,9 @@ public static class TranslateCommand
         return cmd;
     }
 
-    /// <summary>One grid for several targets (names or indices, or all): a row per input — the input at the model's size,
-    /// then each target's output in the order given.</summary>
-    private static int TargetsGrid(OnnxModel m, string[] files, string targets, ResizePolicy policy, string outPath, TextWriter stdout)
+    /// <summary>One grid for several targets (names or indices, or all): a row per input — the input at the size the outputs
+    /// have, then each target's output in the order given.</summary>
+    private static int TargetsGrid(OnnxModel m, string[] files, string targets, ResizePolicy policy, SizeMode size, string outPath, TextWriter stdout)
     {
         var indices = (targets == "all" ? m.Manifest.Labels : targets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .Select(t => TargetIndex(m, t) ?? throw new ArgumentException("--target: an empty name")).ToArray();
@@ -64,8 +73,11 @@ public static class TranslateCommand
             foreach (var f in files)
             {
                 using var decoded = ImageCodec.Decode(File.ReadAllBytes(f), new ImageLimits());
-                tiles.Add(ImageCodec.Resize(decoded, m.Manifest.Image.Width, m.Manifest.Image.Height, policy));
-                foreach (var t in indices) tiles.Add(GanPipelines.Translate(m, decoded, policy, t, CancellationToken.None));
+                var spec = m.Manifest.Image;
+                tiles.Add(size == SizeMode.Auto && spec.AnySize
+                    ? ImageCodec.Resize(decoded, decoded.Width * spec.Scale, decoded.Height * spec.Scale, ResizePolicy.Stretch)
+                    : ImageCodec.Resize(decoded, spec.Width * spec.Scale, spec.Height * spec.Scale, policy));
+                foreach (var t in indices) tiles.Add(GanPipelines.Translate(m, decoded, policy, t, CancellationToken.None, size: size));
             }
         }
         catch
@@ -84,9 +96,9 @@ public static class TranslateCommand
         : ModelLabels.TryParse(text, model.Manifest.Labels, "--target", out var index, out var error) ? index : throw new ArgumentException(error);
 
     /// <summary>Image file bytes (PNG/JPEG/WebP, through the same structural intake as uploads) → PNG bytes.</summary>
-    public static byte[] Translate(OnnxModel model, byte[] imageBytes, int? targetIndex, ResizePolicy policy)
+    public static byte[] Translate(OnnxModel model, byte[] imageBytes, int? targetIndex, ResizePolicy policy, SizeMode size = SizeMode.Auto)
     {
         using var decoded = ImageCodec.Decode(imageBytes, new ImageLimits());
-        return ImageGrid.Encode([GanPipelines.Translate(model, decoded, policy, targetIndex, CancellationToken.None)], 1);
+        return ImageGrid.Encode([GanPipelines.Translate(model, decoded, policy, targetIndex, CancellationToken.None, size: size)], 1);
     }
 }

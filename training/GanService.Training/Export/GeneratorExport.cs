@@ -54,6 +54,8 @@ public abstract class GeneratorExport<TOptions, TGenerator> : IExportableFamily 
     protected virtual string? TrainedDescription(TOptions o, ExportRequest request) => null;
     /// <summary>What only this family puts in the manifest (labels, style, text, a latent distribution).</summary>
     protected virtual ModelManifest Complete(ModelManifest draft, TGenerator g, TOptions o, ExportRequest request) => draft;
+    /// <summary>For graphs exported with free height and width: the size trained at and the sizes taken (null: fixed).</summary>
+    protected virtual FreeSize? FreeSize(TOptions o) => null;
 
     public (ModelManifest Draft, IReadOnlyList<PackagedGraph> Graphs) BuildExport(string modelName, string? checkpoint,
         IReadOnlyDictionary<string, string> overrides)
@@ -78,7 +80,7 @@ public abstract class GeneratorExport<TOptions, TGenerator> : IExportableFamily 
     {
         var graphs = Graphs(g, o, request);
         var draft = ManifestDraft.Trained(modelName, Family(o), graphs, o, request.Checkpoint, What(o, request),
-            state => Steps(o, state, weights), TrainedDescription(o, request));
+            state => Steps(o, state, weights), TrainedDescription(o, request), FreeSize(o));
         return (Complete(draft, g, o, request), graphs);
     }
 }

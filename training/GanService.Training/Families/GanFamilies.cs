@@ -25,6 +25,7 @@ public static class GanFamilies
         new Translation.CycleGanFamily(),
         new Translation.StarGanFamily(),
         new ExportOnlyFamily(new Pix2Pix.UnetExportFamily()),
+        new ImportOnlyFamily("esrgan", "ESRGAN / Real-ESRGAN upscaler (RRDBNet; BasicSR or original ESRGAN key layout): import only", new Import.EsrganImporter()),
     ];
 
     /// <summary>Every family, in the order `gan train --help` lists them.</summary>

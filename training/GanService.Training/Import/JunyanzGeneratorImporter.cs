@@ -61,8 +61,10 @@ public sealed class JunyanzGeneratorImporter(string family) : ICheckpointImporte
             else if (bnStats == "instance") inferred.Add("--bn-stats instance has no effect: the generator has no BatchNorm layers");
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {Summarise(source.Dropped)}");
 
-            var graph = TranslationExport.ImageToImageGraph(g, arch.InputChannels, arch.OutputChannels, size);
-            var draft = ManifestDraft.Of(r.Name, Family, [graph]) with
+            // Fully convolutional: exported for any size (a multiple of the generator's stride), as junyanz's test
+            // script can run it at full resolution; `size` stays the size it is warmed up and resized to on request.
+            var graph = TranslationExport.ImageToImageGraph(g, arch.InputChannels, arch.OutputChannels, size, anySize: true);
+            var draft = ManifestDraft.Of(r.Name, Family, [graph], freeSize: new FreeSize(size, size, arch.SizeMultiple)) with
             {
                 Description = $"{Family} generator imported from {Path.GetFileName(r.CheckpointPath)}: junyanz {arch.NetG}, ngf {arch.Ngf}, " +
                     $"{JunyanzNetworks.Describe(arch.Norm)} norm{(arch.Norm is NormKind.Batch or NormKind.BatchNoAffine ? $", BatchNorm statistics: {bnStats}" : "")}.",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using GanService.Training.Families.CycleGan;
 using GanService.Training.Families.Pix2Pix;
+using GanService.Training.Families.Translation;
 using GanService.Training.Layers;
 
 namespace GanService.Training.Import;
@@ -17,7 +18,7 @@ public sealed record JunyanzGenerator(string Kind, long InputChannels, long Outp
     public string NetG => Kind == "resnet" ? $"resnet_{Depth}blocks" : $"unet_{1L << Depth}";
 
     /// <summary>The smallest spatial size, and the step every size must be a multiple of.</summary>
-    public int SizeMultiple => Kind == "resnet" ? 4 : 1 << Depth;
+    public int SizeMultiple => Networks.SizeMultiple(NetG);
 
     public override string ToString() =>
         $"{(Kind == "resnet" ? "ResnetGenerator" : "UnetGenerator")} {NetG}: ngf {Ngf}, " +

@@ -66,7 +66,7 @@ public sealed class StarGanImporter : ICheckpointImporter
         var arch = Infer(source);
         if (arch.ImageChannels is not (1 or 3))
             throw new CheckpointImportException($"the generator returns {arch.ImageChannels}-channel images; served models use 1 or 3");
-        int size = ImportedModel.Size(r, DefaultSize, 4, 8, "two stride-2 downsamplings");
+        int size = ImportedModel.Size(r, DefaultSize, StarGanGenerator.Stride, 8, "two stride-2 downsamplings");
 
         var inferred = new List<string> { arch.ToString(), $"exported size {size}×{size}" };
         string[] labels;
@@ -88,8 +88,8 @@ public sealed class StarGanImporter : ICheckpointImporter
         try
         {
             if (source.Dropped.Count > 0) inferred.Add($"dropped {source.Dropped.Count} keys: {JunyanzGeneratorImporter.Summarise(source.Dropped)}");
-            var graph = TranslationExport.StarGanGraph(g, arch.ImageChannels, arch.LabelCount, size);
-            var draft = ManifestDraft.Of(r.Name, Family, [graph]) with
+            var graph = TranslationExport.StarGanGraph(g, arch.ImageChannels, arch.LabelCount, size, anySize: true);
+            var draft = ManifestDraft.Of(r.Name, Family, [graph], freeSize: new FreeSize(size, size, StarGanGenerator.Stride)) with
             {
                 Labels = labels,
                 Description = $"StarGAN generator imported from {Path.GetFileName(r.CheckpointPath)}: conv_dim {arch.ConvDim}, " +

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace GanService.Training.Onnx;
 
-/// <summary>A graph input or output: name, element type, shape (-1 = the dynamic batch dimension).</summary>
+/// <summary>A graph input or output: name, element type, shape (-1 = free: the batch dimension first, and height and
+/// width of a fully convolutional graph exported for any size).</summary>
 public sealed record OnnxIo(string Name, long[] Shape, ScalarType Type = ScalarType.Float32);
 
 /// <summary>Raised when a module cannot be expressed in ONNX; the message names the offending layer.</summary>
@@ -112,6 +113,16 @@ public sealed class OnnxGraphBuilder
         return a;
     }
 
+    /// <summary>The first free dimension is the batch; free height and width (NCHW, a fully convolutional graph) are
+    /// named per tensor, since an upscaler's output is not the input's size.</summary>
+    private static string FreeDimName(OnnxIo io, int i) => i switch
+    {
+        0 => "batch",
+        2 when io.Shape.Length == 4 => io.Name + "_height",
+        3 when io.Shape.Length == 4 => io.Name + "_width",
+        _ => $"{io.Name}_dim{i}",
+    };
+
     public static ValueInfoProto ValueInfo(OnnxIo io)
     {
         var elem = io.Type switch
@@ -121,8 +132,9 @@ public sealed class OnnxGraphBuilder
             _ => throw new ArgumentException($"graph I/O type {io.Type} is not supported"),
         };
         var shape = new TensorShapeProto();
-        foreach (var d in io.Shape)
-            shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        for (int i = 0; i < io.Shape.Length; i++)
+            shape.Dim.Add(io.Shape[i] >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = io.Shape[i] }
+                : new TensorShapeProto.Types.Dimension { DimParam = FreeDimName(io, i) });
         return new ValueInfoProto
         {
             Name = io.Name,

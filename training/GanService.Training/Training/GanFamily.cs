@@ -75,3 +75,15 @@ public sealed class ExportOnlyFamily(IExportableFamily export) : IGanFamily
     IExportableFamily? IGanFamily.Export => export;
     public ICheckpointImporter? Importer => null;
 }
+
+/// <summary>A family `gan import` knows but `gan train` and `gan export` do not (yet): official weights of a network we
+/// can load and export but not train.</summary>
+public sealed class ImportOnlyFamily(string name, string description, ICheckpointImporter importer) : IGanFamily
+{
+    public string Name => name;
+    public string Description => description;
+    public IFamilyTraining? Training => null;
+    public IExportableFamily? Export => null;
+    public ICheckpointImporter Importer => importer;
+    ICheckpointImporter? IGanFamily.Importer => importer;
+}

@@ -14,13 +14,19 @@ public sealed class ResnetGenerator : Layer
 {
     public readonly Seq model;
 
+    /// <summary>Downsamplings of the encoder (junyanz's n_downsampling).</summary>
+    private const int Downs = 2;
+
+    /// <summary>The total stride: heights and widths that are multiples of this come back at their own size.</summary>
+    public const int Stride = 1 << Downs;
+
     public ResnetGenerator(long inputChannels, long outputChannels, long ngf = 64, NormKind norm = NormKind.Instance,
         bool useDropout = false, int blocks = 9, bool? convBias = null) : base(nameof(ResnetGenerator))
     {
         if (blocks < 0) throw new ArgumentOutOfRangeException(nameof(blocks));
         bool bias = convBias ?? Norms.ConvBias(norm);
         model = new Seq(Pads.Reflection(3), new Conv2d(inputChannels, ngf, 7, bias: bias), Norms.Create(norm, ngf), new ReLU());
-        const int downs = 2;
+        const int downs = Downs;
         for (int i = 0; i < downs; i++)
         {
             long mult = 1L << i;

@@ -15,6 +15,9 @@ public sealed class StarGanGenerator : nn.Module<Tensor, Tensor, Tensor>, IOnnxG
     public readonly Seq main;
     public long LabelCount { get; }
 
+    /// <summary>Two stride-2 downsamplings: heights and widths that are multiples of this come back at their own size.</summary>
+    public const int Stride = 4;
+
     public StarGanGenerator(long labelCount, long convDim = 64, int repeat = 6, long imageChannels = 3) : base(nameof(StarGanGenerator))
     {
         LabelCount = labelCount;

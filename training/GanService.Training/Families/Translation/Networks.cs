@@ -38,6 +38,13 @@ public static class Networks
         throw new ArgumentException($"netG '{netG}' must be unet_<size> (e.g. unet_256, unet_128) or resnet_<n>blocks (e.g. resnet_9blocks)");
     }
 
+    /// <summary>The total stride of a generator named as <see cref="Generator"/> takes it: heights and widths it runs at
+    /// without losing or inventing a pixel (a U-Net halves 2^downs times and concatenates the skips back, so it needs
+    /// multiples of its nominal size; a ResNet generator downsamples twice).</summary>
+    public static int SizeMultiple(string netG) =>
+        netG.StartsWith("unet_", StringComparison.OrdinalIgnoreCase) && int.TryParse(netG[5..], NumberStyles.None, CultureInfo.InvariantCulture, out int size)
+            ? size : ResnetGenerator.Stride;
+
     /// <summary>"basic" (70×70 PatchGAN), "n_layers" (PatchGAN with nLayers), "pixel" (1×1 PixelGAN).</summary>
     public static Layer Discriminator(string netD, long inC, long ndf, int nLayers, string norm) => netD.ToLowerInvariant() switch
     {

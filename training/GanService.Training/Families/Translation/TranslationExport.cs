@@ -2,6 +2,7 @@ using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
+using GanService.Training.Families.StarGan;
 using GanService.Training.Onnx;
 
 namespace GanService.Training.Families.Translation;
@@ -13,6 +14,7 @@ public sealed class Pix2PixExportFamily : TranslationExportFamily<Pix2PixOptions
     public override string Description => "pix2pix generator (image → image); random init options via --set netG=unet_64 cropSize=64 ngf=8 …";
 
     protected override Pix2PixOptions Defaults() => new() { NetG = "unet_64", CropSize = 64, LoadSize = 64, Ngf = 8 };
+    protected override int SizeMultiple(Pix2PixOptions o) => Networks.SizeMultiple(o.NetG);
     protected override string What(Pix2PixOptions o, ExportRequest request) => $"pix2pix {o.NetG} ngf {o.Ngf}, {o.Direction}";
 
     protected override (nn.Module Generator, string? Weights) Load(Pix2PixOptions o, ExportRequest request)
@@ -32,6 +34,7 @@ public sealed class CycleGanExportFamily : TranslationExportFamily<CycleGanOptio
 
     protected override IReadOnlyList<string> SettingKeys(string? checkpoint) => ["direction"];
     protected override CycleGanOptions Defaults() => new() { NetG = "resnet_6blocks", CropSize = 64, LoadSize = 64, Ngf = 8 };
+    protected override int SizeMultiple(CycleGanOptions o) => Networks.SizeMultiple(o.NetG);
     protected override string What(CycleGanOptions o, ExportRequest request) =>
         $"CycleGAN {o.NetG} ngf {o.Ngf}, {(AToB(request) ? "G_A: domain A → B" : "G_B: domain B → A")} (data direction {o.Direction})";
 
@@ -81,7 +84,9 @@ public sealed class StarGanExportFamily : TranslationExportFamily<StarGanOptions
         request.Setting("labels")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     protected override IReadOnlyList<PackagedGraph> Graphs(nn.Module g, StarGanOptions o, ExportRequest request) =>
-        [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize)];
+        [TranslationExport.StarGanGraph(g, o.InputChannels, o.Labels.Length, o.CropSize, anySize: true)];
+
+    protected override int SizeMultiple(StarGanOptions o) => StarGanGenerator.Stride;
 
     protected override ModelManifest Complete(ModelManifest draft, nn.Module g, StarGanOptions o, ExportRequest request) =>
         draft with { Labels = Rename(request) ?? o.Labels };
@@ -94,7 +99,13 @@ public sealed class StarGanExportFamily : TranslationExportFamily<StarGanOptions
 public abstract class TranslationExportFamily<TOptions> : GeneratorExport<TOptions, nn.Module> where TOptions : TranslationOptions
 {
     protected override IReadOnlyList<PackagedGraph> Graphs(nn.Module g, TOptions o, ExportRequest request) =>
-        [TranslationExport.ImageToImageGraph(g, o.InputChannels, o.OutputChannels, o.CropSize)];
+        [TranslationExport.ImageToImageGraph(g, o.InputChannels, o.OutputChannels, o.CropSize, anySize: true)];
+
+    /// <summary>The generator's total stride: the graph is exported for any height and width that are multiples of it
+    /// (<see cref="ImageSpec.SizeMultiple"/>), so the service runs an image at its own size.</summary>
+    protected abstract int SizeMultiple(TOptions o);
+
+    protected override FreeSize FreeSize(TOptions o) => new(o.CropSize, o.CropSize, SizeMultiple(o));
 
     protected override string Steps(TOptions o, TrainingState state, string? weights) =>
         string.Create(CultureInfo.InvariantCulture, $"{state.Step} steps, {state.Epoch} epochs");
@@ -105,20 +116,23 @@ public abstract class TranslationExportFamily<TOptions> : GeneratorExport<TOptio
 /// <summary>The graphs of the translation families, also built by the importers of their reference checkpoints.</summary>
 public static class TranslationExport
 {
-    /// <summary>The one graph of an image-to-image model: image (B, inC, S, S) → output (B, outC, S, S), both in [-1, 1].</summary>
-    public static PackagedGraph ImageToImageGraph(nn.Module g, long inputChannels, long outputChannels, int size)
+    /// <summary>The one graph of an image-to-image model: image (B, inC, S, S) → output (B, outC, S, S), both in [-1, 1];
+    /// with <paramref name="anySize"/> height and width are free (H, W in, H, W out).</summary>
+    public static PackagedGraph ImageToImageGraph(nn.Module g, long inputChannels, long outputChannels, int size, bool anySize = false)
     {
-        var input = new OnnxIo("image", [-1, inputChannels, size, size]);
-        var output = new OnnxIo("output", [-1, outputChannels, size, size]);
+        long side = anySize ? -1 : size;
+        var input = new OnnxIo("image", [-1, inputChannels, side, side]);
+        var output = new OnnxIo("output", [-1, outputChannels, side, side]);
         return PackagedGraph.ModelGraph(g, [input], [output], [ModelPackage.Spec(input, TensorRoles.Image)]);
     }
 
     /// <summary>StarGAN's graph: image (B, C, S, S) and label (B, K) target-domain vector → output (B, C, S, S).</summary>
-    public static PackagedGraph StarGanGraph(nn.Module g, long channels, long labelCount, int size)
+    public static PackagedGraph StarGanGraph(nn.Module g, long channels, long labelCount, int size, bool anySize = false)
     {
-        var image = new OnnxIo("image", [-1, channels, size, size]);
+        long side = anySize ? -1 : size;
+        var image = new OnnxIo("image", [-1, channels, side, side]);
         var label = new OnnxIo("label", [-1, labelCount]);
-        var output = new OnnxIo("output", [-1, channels, size, size]);
+        var output = new OnnxIo("output", [-1, channels, side, side]);
         return PackagedGraph.ModelGraph(g, [image, label], [output], ModelPackage.Specs([image, label], TensorRoles.Image, TensorRoles.LabelVector));
     }
 }
