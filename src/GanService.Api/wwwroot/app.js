@@ -92,11 +92,15 @@ const GROUPS = [
   { key: 'upscale', title: 'Upscale' },
 ];
 function groupOf(m) {
+  if (m.task === 'translate' && (m.image?.outputScale ?? 1) > 1) return 'upscale';
   if (m.task === 'generate' && m.capabilities.text) return 'text';
   if (m.task === 'generate' && m.capabilities.encode) return 'encode';
   return m.task;
 }
-const facts = m => `${m.family} · ${m.task} · ${m.image.width}×${m.image.height}`;
+// A model exported for any size (image.sizeMultiple) runs an image at its own size: say so instead of one size.
+const facts = m => `${m.family} · ${m.task} · ` + (m.image.sizeMultiple
+  ? `any size (trained at ${m.image.width}×${m.image.height}${(m.image.outputScale ?? 1) > 1 ? `, output ×${m.image.outputScale}` : ''})`
+  : `${m.image.width}×${m.image.height}`);
 
 function renderGallery() {
   const keys = [...GROUPS.map(g => g.key), ...new Set(models.map(groupOf).filter(k => !GROUPS.some(g => g.key === k)))];
@@ -188,6 +192,10 @@ async function openPanel(m, params, run = true) {
   const translate = m.task === 'translate';
   $('translate-panel').hidden = !translate;
   $('generate-panel').hidden = translate;
+  // size=native (the image's own size) exists only for models exported for any size, and is their default.
+  const native = $('size').querySelector('option[value="native"]');
+  native.hidden = native.disabled = !m.image?.sizeMultiple;
+  $('size').value = m.image?.sizeMultiple ? 'native' : 'fit';
   $('target-label').hidden = !m.capabilities.target;
   if (m.capabilities.target) fillSelect($('target'), m.labels);
   $('label-label').hidden = !m.capabilities.label;
