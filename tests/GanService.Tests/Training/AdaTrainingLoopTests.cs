@@ -128,6 +128,12 @@ public class AdaTrainingLoopTests
             Assert.Equal(continued[1][AdaAugment.RtKey], after[1][AdaAugment.RtKey]);
             Assert.Equal(continued[1][AdaAugment.PKey], after[1][AdaAugment.PKey], 12);
             Assert.Equal(0.21, after[1][AdaAugment.PKey], 9);
+
+            // A run resumed with augmentation turned on only now has no p saved: it starts from its options' augmentP.
+            File.Delete(Path.Combine(dir, AdaAugment.NetworkName + ".weights"));
+            using var turnedOn = new ProbeTrainer(Adaptive(p: 0.3), reals, constant: 1f);
+            TrainingLoop.Restore(turnedOn, dir);
+            Assert.Equal(0.3, turnedOn.Augmentation!.P, 12);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
