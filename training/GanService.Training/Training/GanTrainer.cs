@@ -32,6 +32,8 @@ public abstract class GanTrainer<TInput, TOptions> : ITrainer<TInput> where TOpt
     public IReadOnlyDictionary<string, nn.Module> Networks => _networks;
     public IReadOnlyDictionary<string, optim.Optimizer> Optimizers => _optimizers;
     public virtual IReadOnlyList<EmaPair> Ema => [];
+    /// <summary>The run's adaptive augmentation (<see cref="UseAugmentation"/>), or null.</summary>
+    public Tricks.AdaAugment? Augmentation { get; private set; }
     public virtual double EmaBeta => 0;
     /// <summary>Epochs of a whole run (the loop's limit before --max-steps / --max-minutes).</summary>
     protected abstract int Epochs { get; }
@@ -51,6 +53,16 @@ public abstract class GanTrainer<TInput, TOptions> : ITrainer<TInput> where TOpt
     {
         _optimizers.Add(name, optimizer);
         return optimizer;
+    }
+
+    /// <summary>Turns on StyleGAN2-ADA's augmentation for this run: registered as network "augment" (its p is saved and
+    /// resumed with the checkpoint), adjusted and logged by the loop. The family passes every image D sees through
+    /// <see cref="Tricks.AdaAugment.Apply"/> and D's logits on augmented reals to <see cref="Tricks.AdaAugment.Observe"/>.</summary>
+    protected Tricks.AdaAugment UseAugmentation(Tricks.AdaOptions options)
+    {
+        if (Augmentation is not null) throw new InvalidOperationException("augmentation is already on");
+        Augmentation = Network(Tricks.AdaAugment.NetworkName, new Tricks.AdaAugment(options, Options.Seed));
+        return Augmentation;
     }
 
     /// <summary>Anything else the trainer holds for the run (history pools, running means); disposed with it.</summary>

@@ -22,6 +22,9 @@ public interface ITrainer<in TInput> : IDisposable
     IReadOnlyList<EmaPair> Ema => [];
     /// <summary>β for the EMA update that follows the step just taken (a trainer may ramp it with its step count).</summary>
     double EmaBeta => 0;
+    /// <summary>The adaptive augmentation D's inputs go through, if the run has one (also among <see cref="Networks"/>,
+    /// so its p is checkpointed): the loop lets it adjust p after every step and logs p and r_t.</summary>
+    Tricks.AdaAugment? Augmentation => null;
 
     void SetInput(TInput input);
     /// <summary>One training step on the current input (all of its phases); returns the scalars to log.</summary>

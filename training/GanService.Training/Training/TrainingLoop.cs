@@ -8,9 +8,9 @@ namespace GanService.Training.Training;
 /// <summary>
 /// The one training loop every family runs through: epochs × steps of an <see cref="ITrainer{TInput}"/>, with resume
 /// (skipping the inputs of an epoch already trained on), the learning-rate schedule (per epoch), the EMA of declared
-/// networks after every step, losses.csv + metrics.jsonl + a progress line, a sample grid and the loss plot per epoch,
-/// atomic checkpoints (time-based and at every epoch end, including the one a limit cuts short), and the step and time
-/// limits.
+/// networks and the adaptive augmentation's p (StyleGAN2-ADA) after every step, losses.csv + metrics.jsonl + a
+/// progress line, a sample grid and the loss plot per epoch, atomic checkpoints (time-based and at every epoch end,
+/// including the one a limit cuts short), and the step and time limits.
 /// </summary>
 public static class TrainingLoop
 {
@@ -86,6 +86,8 @@ public static class TrainingLoop
             var networks = trainer.Networks;
             foreach (var pair in trainer.Ema) WeightAverage.Update(networks[pair.Shadow], networks[pair.Live], trainer.EmaBeta);
         }
+        // ADA: p moves from the r_t of the steps since its last adjustment; both are logged.
+        if (trainer.Augmentation is { } augment) losses = augment.EndStep(losses);
         return losses;
     }
 
@@ -101,9 +103,16 @@ public static class TrainingLoop
         if (!File.Exists(Path.Combine(checkpointDirectory, Checkpoint.StateFile)))
             throw new ArgumentException($"--resume: no checkpoint in '{checkpointDirectory}'");
         var state = Checkpoint.ReadState(checkpointDirectory);
-        foreach (var (name, m) in trainer.Networks) Checkpoint.LoadModule(checkpointDirectory, name, m);
+        foreach (var (name, m) in trainer.Networks)
+        {
+            // A run resumed with augmentation turned on now (flags override the checkpoint's options) has no p saved:
+            // it starts from its options' augmentP.
+            if (name == AdaAugment.NetworkName && !File.Exists(Path.Combine(checkpointDirectory, name + ".weights"))) continue;
+            Checkpoint.LoadModule(checkpointDirectory, name, m);
+        }
         foreach (var (name, o) in trainer.Optimizers) Checkpoint.LoadOptimizer(checkpointDirectory, name, o);
         trainer.Restore(state);
+        trainer.Augmentation?.Reseed(state.Step);
         return state;
     }
 

@@ -10,7 +10,7 @@ namespace GanService.Training.Families.StyleGan2;
 public sealed class StyleGan2Family : GanFamily<StyleGan2TrainOptions>
 {
     public override string Name => StyleGan2Trainer.Family;
-    public override string Description => "train a StyleGAN2 (mapping + synthesis, residual D, R1, style mixing, EMA, DiffAugment). --data: a folder of images (any size; centre-cropped and resized)";
+    public override string Description => "train a StyleGAN2 (mapping + synthesis, residual D, R1, style mixing, EMA, DiffAugment or ADA). --data: a folder of images (any size; centre-cropped and resized)";
     public override StyleGan2TrainOptions Defaults() => new();
     public override IExportableFamily Export { get; } = new StyleGan2ExportFamily();
     public override ICheckpointImporter Importer { get; } = new StyleGan2Importer();
@@ -29,12 +29,24 @@ public sealed class StyleGan2Family : GanFamily<StyleGan2TrainOptions>
         new("--gamma", "r1Gamma", "R1 γ"),
         new("--style-mixing", "styleMixingProb", "style-mixing probability"),
         new("--pl-weight", "pathLengthWeight", "path-length regularisation weight (0 = off)"),
-        new("--augment", "augment", "DiffAugment policy (\"\" = off)"),
+        new("--augment", "augment", "DiffAugment policy (\"\" = off; must be off with --ada or --augment-p)"),
+        new("--ada", "ada", "adaptive discriminator augmentation, StyleGAN2-ADA (true | false)"),
+        new("--ada-target", "adaTarget", "r_t = E[sign(D(real))] that ADA steers p toward"),
+        new("--ada-kimg", "adaKimg", "thousands of real images in which ADA can move p from 0 to 1"),
+        new("--augment-pipe", "augmentPipe", "ADA groups: b (blit), g (geometric), c (colour), e.g. bgc"),
+        new("--augment-p", "augmentP", "augmentation probability: the start with --ada, fixed without"),
         new("--mirror", "mirror", "random horizontal flips (true | false)"),
         new("--limit", "imageLimit", "use only the first N images"),
     ];
 
-    public override string? Check(StyleGan2TrainOptions o) => MinibatchStddev.BatchProblem(o.Batch, o.Arch.MbstdGroup);
+    public override string? Check(StyleGan2TrainOptions o)
+    {
+        if (MinibatchStddev.BatchProblem(o.Batch, o.Arch.MbstdGroup) is { } batch) return batch;
+        if (o.Augmentation.Problem(o.Arch.ImageChannels) is { } augmentation) return augmentation;
+        if (o.Augmentation.Enabled && o.Augment.Length > 0)
+            return $"ADA (ada=true or augmentP > 0) replaces DiffAugment, which is on (augment=\"{o.Augment}\"): add --augment \"\"";
+        return null;
+    }
 
     public override int Train(StyleGan2TrainOptions o, bool resume, TextWriter log)
     {

@@ -35,6 +35,9 @@ public sealed record StyleGan2TrainOptions : RunOptions
     public double EmaKimg { get; init; } = -1;             // −1: NVlabs auto, batch·10/32
     public double EmaRampup { get; init; } = 0.05;
     public string Augment { get; init; } = "color,translation,cutout"; // DiffAugment policy, "" = off
+    // StyleGAN2-ADA (keys ada, adaTarget, adaInterval, adaKimg, augmentPipe, augmentP); off by default. It replaces
+    // DiffAugment: a run that turns it on sets augment to "".
+    public AdaOptions Augmentation { get; init; } = new();
     public bool Mirror { get; init; } = true;
     public int Epochs { get; init; } = 1000;
     public int SampleCount { get; init; } = 32;            // fixed seeds 0 … n−1 in every sample grid
@@ -46,7 +49,9 @@ public sealed record StyleGan2TrainOptions : RunOptions
 /// Gmain, Greg (path length, every 4, optional), Dmain and Dreg (R1, every 16), each its own optimiser step;
 /// lazy-regularisation corrections of the Adam hyper-parameters (lr·r, β^r with r = I/(I+1)); non-saturating logistic
 /// loss. G_ema (half-life ema_kimg, ramped up over the first images) is averaged by the loop. The input is the image
-/// folder itself: Dmain draws its real batch where NVlabs does, after the G phases.
+/// folder itself: Dmain draws its real batch where NVlabs does, after the G phases. Every image D sees goes through the
+/// DiffAugment policy or, when <see cref="AdaOptions.Enabled"/>, through <see cref="AdaAugment"/> (whose r_t comes from
+/// Dmain's real logits, as NVlabs's Loss/signs/real).
 /// </summary>
 public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2TrainOptions>
 {
@@ -59,6 +64,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
     private Random _rng;
     private readonly Tensor _plMean;
     private StyleGanImageFolder? _data;
+    private readonly AdaAugment? _ada;
 
     public long Step { get; private set; }
     public override IReadOnlyList<EmaPair> Ema => [new EmaPair("G_ema", "G")];
@@ -92,6 +98,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
         _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8));
         _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8));
+        if (options.Augmentation.Enabled) _ada = UseAugmentation(options.Augmentation);
     }
 
     /// <summary>Step counter, and the seeds a resumed run continues with (the RNG streams are not checkpointed).</summary>
@@ -102,7 +109,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
         _rng = new Random(Options.Seed + (int)(Step % int.MaxValue));
     }
 
-    private Tensor Aug(Tensor x) => Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
+    private Tensor Aug(Tensor x) => _ada is not null ? _ada.Apply(x) : Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
 
     public override void SetInput(StyleGanImageFolder data) => _data = data;
 
@@ -153,6 +160,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
             var lossD = nn.functional.softplus(fakeLogits).mean() + nn.functional.softplus(-realLogits).mean();
             lossD.backward();
             _optD.step();
+            _ada?.Observe(realLogits);
             losses["D"] = lossD.item<float>();
             losses["D_real"] = realLogits.mean().item<float>();
             losses["D_fake"] = fakeLogits.mean().item<float>();
