@@ -1,8 +1,8 @@
+using GanService.Training.Platform;
 using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
-using GanService.Training.Platform;
 
 namespace GanService.Bench;
 

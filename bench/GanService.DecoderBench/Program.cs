@@ -74,7 +74,7 @@ static string Outcome(Action decode)
     long allocated = GC.GetTotalAllocatedBytes(true);
     var clock = Stopwatch.StartNew();
     var task = Task.Run(decode);
-    if (!task.Wait(TimeSpan.FromSeconds(10)) ) return "**still running after 10 s** (abandoned)";
+    if (!task.Wait(TimeSpan.FromSeconds(10))) return "**still running after 10 s** (abandoned)";
     var ms = clock.Elapsed.TotalMilliseconds;
     long mb = (GC.GetTotalAllocatedBytes(true) - allocated) >> 20;
     return task.IsFaulted ? $"{task.Exception!.InnerException!.GetType().Name} after {ms:F0} ms, {mb} MiB allocated" : $"decoded in {ms:F0} ms, {mb} MiB allocated";

@@ -1,5 +1,5 @@
-using GanService.Inference;
 using System.ComponentModel.DataAnnotations;
+using GanService.Inference;
 
 namespace GanService.Api;
 

@@ -174,7 +174,8 @@ public sealed record ModelManifest
     /// <summary>The graph that makes the image: the only one, else the one with role synthesis or model.</summary>
     public static GraphSpec MainGraphOf(IReadOnlyList<GraphSpec> graphs) => graphs.Count == 1 ? graphs[0] : graphs.First(g => g.Role is "synthesis" or "model");
     /// <summary>Every control the model declares, across its graphs (see <see cref="ControlSpec"/>).</summary>
-    [JsonIgnore] public IEnumerable<(TensorSpec Input, ControlSpec Control)> Controls =>
+    [JsonIgnore]
+    public IEnumerable<(TensorSpec Input, ControlSpec Control)> Controls =>
         (Graphs ?? []).SelectMany(g => g.Inputs ?? []).Where(t => t.Control is not null).Select(t => (t, t.Control!));
     public GraphSpec? Graph(string role) => Graphs.FirstOrDefault(g => g.Role == role);
 

@@ -1,7 +1,7 @@
 using GanService.Api.Auth;
 using GanService.Api.Inference;
-using GanService.Inference;
 using GanService.Contracts;
+using GanService.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

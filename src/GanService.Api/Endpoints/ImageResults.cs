@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using GanService.Contracts;
 using GanService.Api.Inference;
+using GanService.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 using SixLabors.ImageSharp;

@@ -1,9 +1,9 @@
-using GanService.Api.Auth;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GanService.Api.Auth;
 using GanService.Api.Inference;
-using GanService.Inference;
 using GanService.Contracts;
+using GanService.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;

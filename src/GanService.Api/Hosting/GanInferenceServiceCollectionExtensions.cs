@@ -1,6 +1,6 @@
-using GanService.Contracts;
 using GanService.Api.Auth;
 using GanService.Api.Inference;
+using GanService.Contracts;
 using GanService.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;

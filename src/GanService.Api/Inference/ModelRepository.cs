@@ -370,7 +370,8 @@ public sealed class ModelRepository : IHostedService, IDisposable
                 string.Join("; ", warmup.Graphs.Select(g => $"{g.Role} batch {g.BatchSizes[0]}…{g.BatchSizes[^1]}, first run {g.FirstRunMilliseconds} ms")),
                 warmup.PipelineMilliseconds);
         return new LoadedModel(model, fingerprint, ReadSmall(folder, ModelCard.FileName, MaxCardBytes) is { } card ? System.Text.Encoding.UTF8.GetString(card) : null,
-            ReadSmall(folder, "samples.png", MaxSampleBytes), ReadExamples(folder)) { Warmup = warmup };
+            ReadSmall(folder, "samples.png", MaxSampleBytes), ReadExamples(folder))
+        { Warmup = warmup };
     }
 
     /// <summary>Decodes a small image of each accepted format once and tiles a grid, so the first upload or count &gt; 1

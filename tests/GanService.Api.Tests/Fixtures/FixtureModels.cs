@@ -205,7 +205,8 @@ public static class FixtureModels
             .Node("Tanh", ["pre"], "image").Output("image", -1, 3, 8, 8);
         TensorSpec[] inputs = [new("tokens", [-1, 3], "int64", TensorRoles.Tokens), new("token_lengths", [-1], "int64", TensorRoles.TokenLengths), new("z", [-1, Z], Role: TensorRoles.Latent)];
         return Manifest(dir, name, "stackgan", ModelTasks.Generate, [Graph(dir, "model", "model.onnx", b, inputs, [new("image", [-1, 3, 8, 8])])],
-            new ImageSpec(3, 8, 8), new LatentSpec(Z), []) with { Text = new TextSpec(TextWords, 3) };
+            new ImageSpec(3, 8, 8), new LatentSpec(Z), []) with
+        { Text = new TextSpec(TextWords, 3) };
     }
 
     private static ModelManifest StyleModel(string dir, string name)
@@ -248,10 +249,10 @@ public static class FixtureModels
 
     private static ModelManifest Manifest(string dir, string name, string family, string task, GraphSpec[] graphs, ImageSpec image,
         LatentSpec? latent, string[] labels, StyleSpec? style = null) => new()
-    {
-        Name = name, Family = family, Task = task, Graphs = graphs, Image = image, Latent = latent, Labels = labels, Style = style,
-        License = "CC0-1.0", Description = $"{family} test fixture",
-    };
+        {
+            Name = name, Family = family, Task = task, Graphs = graphs, Image = image, Latent = latent, Labels = labels, Style = style,
+            License = "CC0-1.0", Description = $"{family} test fixture",
+        };
 
     /// <summary>A PNG of the given size filled with a gradient.</summary>
     public static byte[] Png(int width, int height)

@@ -1,11 +1,11 @@
-using GanService.Tests.Training;
 using GanService.Contracts;
-using Google.Protobuf;
+using GanService.Tests.Training;
 using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Export;
 using GanService.Training.Families.Gan;
 using GanService.Training.Families.Translation;
+using Google.Protobuf;
 
 namespace GanService.Tests.Export;
 

@@ -33,8 +33,12 @@ public class ConfigurationImportTests(ITestOutputHelper log)
 
     private static NormKind Norm(string name) => name switch
     {
-        "batch" => NormKind.Batch, "batch_noaffine" => NormKind.BatchNoAffine, "instance" => NormKind.Instance,
-        "instance_affine" => NormKind.InstanceAffine, "none" => NormKind.None, _ => throw new ArgumentException(name),
+        "batch" => NormKind.Batch,
+        "batch_noaffine" => NormKind.BatchNoAffine,
+        "instance" => NormKind.Instance,
+        "instance_affine" => NormKind.InstanceAffine,
+        "none" => NormKind.None,
+        _ => throw new ArgumentException(name),
     };
 
     private static string PathOf(string file) => Path.Combine(ConfigurationsDir, file);

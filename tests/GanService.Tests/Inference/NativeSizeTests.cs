@@ -1,14 +1,14 @@
 using GanService.Contracts;
 using GanService.Inference;
+using GanService.Tests.Import;
+using GanService.Training.Export;
 using GanService.Training.Families.CycleGan;
 using GanService.Training.Families.Pix2Pix;
 using GanService.Training.Families.StarGan;
 using GanService.Training.Families.Translation;
 using GanService.Training.Import;
 using GanService.Training.Layers;
-using GanService.Training.Export;
 using GanService.Training.Onnx;
-using GanService.Tests.Import;
 using Microsoft.ML.OnnxRuntime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

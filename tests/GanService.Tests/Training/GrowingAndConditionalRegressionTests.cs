@@ -28,8 +28,11 @@ public sealed class GrowingAndConditionalRegressionTests : IDisposable
         torch.manual_seed(2);
         var pixels = (torch.rand(48, 1, 8, 8) * 255).to_type(ScalarType.Byte);
         using var data = new LabelledImageSet(pixels, torch.arange(48, dtype: ScalarType.Int64) % 3, ["a", "b", "c"]);
-        var o = new BigGanOptions { Size = 8, GCh = 8, DCh = 8, ZDim = 16, SharedDim = 8, AttentionResolution = 8, NumClasses = 3, ClassNames = ["a", "b", "c"],
-            Batch = 8, Seed = 1, MaxSteps = steps, Out = Path.Combine(root, "biggan"), Data = "generated" };
+        var o = new BigGanOptions
+        {
+            Size = 8, GCh = 8, DCh = 8, ZDim = 16, SharedDim = 8, AttentionResolution = 8, NumClasses = 3, ClassNames = ["a", "b", "c"],
+            Batch = 8, Seed = 1, MaxSteps = steps, Out = Path.Combine(root, "biggan"), Data = "generated"
+        };
         Runs.BigGan(o, data, false);
         return o.Out;
     }
@@ -46,8 +49,11 @@ public sealed class GrowingAndConditionalRegressionTests : IDisposable
     {
         torch.manual_seed(3);
         using var data = StyleGanImageFolder.FromTensor(torch.rand(16, 3, 8, 8) * 2 - 1);
-        var o = new ProGanOptions { Size = 8, ZDim = 8, FmapBase = 32, FmapMax = 8, PhaseImages = 8, Batch = 4, Seed = 1, MaxSteps = steps,
-            Out = Path.Combine(root, "progan"), Data = "generated", SampleCount = 4 };
+        var o = new ProGanOptions
+        {
+            Size = 8, ZDim = 8, FmapBase = 32, FmapMax = 8, PhaseImages = 8, Batch = 4, Seed = 1, MaxSteps = steps,
+            Out = Path.Combine(root, "progan"), Data = "generated", SampleCount = 4
+        };
         using var trainer = new ProGanTrainer(o);
         trainer.Train(data, false, TextWriter.Null);
         return o.Out;

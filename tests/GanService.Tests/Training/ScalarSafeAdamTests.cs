@@ -60,25 +60,25 @@ public class ScalarSafeAdamTests
         string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ssadam-" + Guid.NewGuid().ToString("N"));
         try
         {
-        var a = new TorchSharp.Modules.Parameter(start.clone());
-        using var plain = torch.optim.Adam([a], 0.01, 0.5, 0.999);
-        Step(a, plain, 3);
-        Save(dir, plain);
+            var a = new TorchSharp.Modules.Parameter(start.clone());
+            using var plain = torch.optim.Adam([a], 0.01, 0.5, 0.999);
+            Step(a, plain, 3);
+            Save(dir, plain);
 
-        var b = new TorchSharp.Modules.Parameter(a.detach().clone());
-        using var safe = new ScalarSafeAdam([b], 0.01, 0.5, 0.999);
-        GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", safe);
-        Step(a, plain, 4);
-        Step(b, safe, 4);
-        Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7), "TorchSharp Adam state → ScalarSafeAdam: updates differ");
+            var b = new TorchSharp.Modules.Parameter(a.detach().clone());
+            using var safe = new ScalarSafeAdam([b], 0.01, 0.5, 0.999);
+            GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", safe);
+            Step(a, plain, 4);
+            Step(b, safe, 4);
+            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7), "TorchSharp Adam state → ScalarSafeAdam: updates differ");
 
-        Save(dir, safe);
-        var c = new TorchSharp.Modules.Parameter(b.detach().clone());
-        using var plain2 = torch.optim.Adam([c], 0.01, 0.5, 0.999);
-        GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", plain2);
-        Step(b, safe, 4);
-        Step(c, plain2, 4);
-        Assert.True(b.allclose(c, rtol: 1e-6, atol: 1e-7), "ScalarSafeAdam state → TorchSharp Adam: updates differ");
+            Save(dir, safe);
+            var c = new TorchSharp.Modules.Parameter(b.detach().clone());
+            using var plain2 = torch.optim.Adam([c], 0.01, 0.5, 0.999);
+            GanService.Training.Checkpoints.Checkpoint.LoadOptimizer(dir, "opt", plain2);
+            Step(b, safe, 4);
+            Step(c, plain2, 4);
+            Assert.True(b.allclose(c, rtol: 1e-6, atol: 1e-7), "ScalarSafeAdam state → TorchSharp Adam: updates differ");
         }
         finally
         {

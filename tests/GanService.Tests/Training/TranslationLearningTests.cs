@@ -1,7 +1,7 @@
-using GanService.Training.Training;
 using System.Diagnostics;
 using GanService.Training.Data;
 using GanService.Training.Families.Translation;
+using GanService.Training.Training;
 using Xunit.Abstractions;
 
 namespace GanService.Tests.Training;

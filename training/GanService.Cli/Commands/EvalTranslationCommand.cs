@@ -1,9 +1,9 @@
-using GanService.Training.Checkpoints;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using GanService.Contracts;
 using GanService.Inference;
+using GanService.Training.Checkpoints;
 using GanService.Training.Data;
 using GanService.Training.Metrics;
 using GanService.Training.Onnx;

@@ -101,9 +101,20 @@ public static class MixtureBenchmark
     /// </summary>
     public static Settings Paper(Settings baseline, int? ringSteps = null, int? gridSteps = null) => baseline with
     {
-        GWidth = 400, DWidth = 200, Batch = 100, Lr = 1e-4, DecayFraction = 0, Beta1 = 0.8, Beta2 = 0.999,
-        RingSteps = ringSteps ?? PaperIterations, GridSteps = gridSteps ?? PaperIterations,
-        TrainingSetSize = 100_000, InitStd = 0.02, GBatchNorm = true, EmaBeta = 0, IsPaper = true,
+        GWidth = 400,
+        DWidth = 200,
+        Batch = 100,
+        Lr = 1e-4,
+        DecayFraction = 0,
+        Beta1 = 0.8,
+        Beta2 = 0.999,
+        RingSteps = ringSteps ?? PaperIterations,
+        GridSteps = gridSteps ?? PaperIterations,
+        TrainingSetSize = 100_000,
+        InitStd = 0.02,
+        GBatchNorm = true,
+        EmaBeta = 0,
+        IsPaper = true,
     };
 
     /// <summary>PacGAN's iteration count on the 2-D mixtures: 400 epochs × 100,000 points / batch 100.</summary>

@@ -1,6 +1,6 @@
+using GanService.Contracts;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using GanService.Contracts;
 
 namespace GanService.Training.Data;
 

@@ -55,11 +55,11 @@ internal sealed class PickleReader(byte[] data, int start, int end, IPickleHost 
                     if (_stack.Count == 0) throw Malformed(opAt, "STOP with an empty stack");
                     return _stack[^1];
                 case 0x80: // PROTO
-                    {
-                        int proto = ReadByte();
-                        if (proto > 5) throw new TorchFileException($"{source}: pickle protocol {proto} is newer than the 5 this reader knows");
-                        break;
-                    }
+                {
+                    int proto = ReadByte();
+                    if (proto > 5) throw new TorchFileException($"{source}: pickle protocol {proto} is newer than the 5 this reader knows");
+                    break;
+                }
                 case 0x95: Skip(8); break; // FRAME: framing is only a read-ahead hint
                 case (byte)'(': _marks.Add(_stack.Count); break; // MARK
                 case (byte)'0': Pop(opAt); break; // POP
@@ -111,12 +111,12 @@ internal sealed class PickleReader(byte[] data, int start, int end, IPickleHost 
                 case (byte)'u': { var kv = PopMark(opAt); SetItems(Peek(opAt), kv, opAt); break; }
                 case 0x8f: Push(new HashSet<object?>()); break; // EMPTY_SET
                 case 0x90: // ADDITEMS
-                    {
-                        var items = PopMark(opAt);
-                        if (Peek(opAt) is not HashSet<object?> set) throw Malformed(opAt, "ADDITEMS on something that is not a set");
-                        foreach (var item in items) set.Add(item);
-                        break;
-                    }
+                {
+                    var items = PopMark(opAt);
+                    if (Peek(opAt) is not HashSet<object?> set) throw Malformed(opAt, "ADDITEMS on something that is not a set");
+                    foreach (var item in items) set.Add(item);
+                    break;
+                }
                 case 0x91: Push(new HashSet<object?>(PopMark(opAt))); break; // FROZENSET
 
                 // Memo
@@ -130,63 +130,63 @@ internal sealed class PickleReader(byte[] data, int start, int end, IPickleHost 
 
                 // Globals and object construction: all through the host's allow-list.
                 case (byte)'c':
-                    {
-                        string module = ReadAsciiLine(opAt), name = ReadAsciiLine(opAt);
-                        Push(host.ResolveGlobal(module, name));
-                        break;
-                    }
+                {
+                    string module = ReadAsciiLine(opAt), name = ReadAsciiLine(opAt);
+                    Push(host.ResolveGlobal(module, name));
+                    break;
+                }
                 case 0x93: // STACK_GLOBAL
-                    {
-                        var name = Pop(opAt);
-                        var module = Pop(opAt);
-                        if (module is not string m || name is not string n) throw Malformed(opAt, "STACK_GLOBAL without two strings");
-                        Push(host.ResolveGlobal(m, n));
-                        break;
-                    }
+                {
+                    var name = Pop(opAt);
+                    var module = Pop(opAt);
+                    if (module is not string m || name is not string n) throw Malformed(opAt, "STACK_GLOBAL without two strings");
+                    Push(host.ResolveGlobal(m, n));
+                    break;
+                }
                 case (byte)'i': // INST: module and name inline, arguments since the mark
-                    {
-                        string module = ReadAsciiLine(opAt), name = ReadAsciiLine(opAt);
-                        var cls = host.ResolveGlobal(module, name);
-                        Push(host.Call(cls, PopMark(opAt).ToArray()));
-                        break;
-                    }
+                {
+                    string module = ReadAsciiLine(opAt), name = ReadAsciiLine(opAt);
+                    var cls = host.ResolveGlobal(module, name);
+                    Push(host.Call(cls, PopMark(opAt).ToArray()));
+                    break;
+                }
                 case (byte)'o': // OBJ: class and arguments since the mark
-                    {
-                        var items = PopMark(opAt);
-                        if (items.Count == 0) throw Malformed(opAt, "OBJ without a class");
-                        Push(host.Call(items[0], items.Skip(1).ToArray()));
-                        break;
-                    }
+                {
+                    var items = PopMark(opAt);
+                    if (items.Count == 0) throw Malformed(opAt, "OBJ without a class");
+                    Push(host.Call(items[0], items.Skip(1).ToArray()));
+                    break;
+                }
                 case (byte)'R': // REDUCE
-                    {
-                        var args = Pop(opAt);
-                        var callable = Pop(opAt);
-                        Push(host.Call(callable, AsArgs(args, opAt)));
-                        break;
-                    }
+                {
+                    var args = Pop(opAt);
+                    var callable = Pop(opAt);
+                    Push(host.Call(callable, AsArgs(args, opAt)));
+                    break;
+                }
                 case 0x81: // NEWOBJ
-                    {
-                        var args = Pop(opAt);
-                        var cls = Pop(opAt);
-                        Push(host.NewObject(cls, AsArgs(args, opAt)));
-                        break;
-                    }
+                {
+                    var args = Pop(opAt);
+                    var cls = Pop(opAt);
+                    Push(host.NewObject(cls, AsArgs(args, opAt)));
+                    break;
+                }
                 case 0x92: // NEWOBJ_EX
-                    {
-                        var kwargs = Pop(opAt);
-                        var args = Pop(opAt);
-                        var cls = Pop(opAt);
-                        if (kwargs is not Dictionary<string, object?> { Count: 0 })
-                            throw Malformed(opAt, "NEWOBJ_EX with keyword arguments");
-                        Push(host.NewObject(cls, AsArgs(args, opAt)));
-                        break;
-                    }
+                {
+                    var kwargs = Pop(opAt);
+                    var args = Pop(opAt);
+                    var cls = Pop(opAt);
+                    if (kwargs is not Dictionary<string, object?> { Count: 0 })
+                        throw Malformed(opAt, "NEWOBJ_EX with keyword arguments");
+                    Push(host.NewObject(cls, AsArgs(args, opAt)));
+                    break;
+                }
                 case (byte)'b': // BUILD
-                    {
-                        var state = Pop(opAt);
-                        host.Build(Peek(opAt), state);
-                        break;
-                    }
+                {
+                    var state = Pop(opAt);
+                    host.Build(Peek(opAt), state);
+                    break;
+                }
                 case (byte)'P': Push(host.PersistentLoad(ReadAsciiLine(opAt))); break;
                 case (byte)'Q': Push(host.PersistentLoad(Pop(opAt))); break;
                 case 0x82 or 0x83 or 0x84:

@@ -19,7 +19,7 @@ internal static class LibTorchNative
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate IntPtr GlobalContextFn();
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate void SetMkldnnFn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled); // also NNPACK's
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)] [return: MarshalAs(UnmanagedType.U1)] private delegate bool GetMkldnnFn(IntPtr context);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)][return: MarshalAs(UnmanagedType.U1)] private delegate bool GetMkldnnFn(IntPtr context);
     // A function returning std::string by value takes the return slot as a hidden first argument (x86-64 SysV, sret).
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)] private delegate IntPtr StringReturningFn(IntPtr returnSlot);
 

@@ -430,7 +430,13 @@ public sealed class AdaAugment : nn.Module<Tensor, Tensor>
             double[] v = [k, k, k];
             double Cross(int r, int c) => (r, c) switch
             {
-                (0, 1) => -v[2], (0, 2) => v[1], (1, 0) => v[2], (1, 2) => -v[0], (2, 0) => -v[1], (2, 1) => v[0], _ => 0,
+                (0, 1) => -v[2],
+                (0, 2) => v[1],
+                (1, 0) => v[2],
+                (1, 2) => -v[0],
+                (2, 0) => -v[1],
+                (2, 1) => v[0],
+                _ => 0,
             };
             return Build((r, c) => r == 3 || c == 3 ? (r == c ? 1 : 0) : v[r] * v[c] * cc + (r == c ? co : 0) + Cross(r, c) * s);
         }

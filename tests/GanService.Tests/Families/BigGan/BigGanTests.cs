@@ -1,6 +1,6 @@
-using GanService.Tests.Training;
 using GanService.Contracts;
 using GanService.Tests.Onnx;
+using GanService.Tests.Training;
 using GanService.Training.Data;
 using GanService.Training.Export;
 using GanService.Training.Families.BigGan;

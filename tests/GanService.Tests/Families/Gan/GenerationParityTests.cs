@@ -1,5 +1,5 @@
-using GanService.Training.Export;
 using GanService.Tests.Onnx;
+using GanService.Training.Export;
 using GanService.Training.Families.Gan;
 using GanService.Training.Layers;
 using GanService.Training.Onnx;

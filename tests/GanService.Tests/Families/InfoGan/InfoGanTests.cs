@@ -1,7 +1,7 @@
-using GanService.Training.Export;
 using GanService.Contracts;
 using GanService.Tests.Onnx;
 using GanService.Training.Data;
+using GanService.Training.Export;
 using GanService.Training.Families.InfoGan;
 using GanService.Training.Onnx;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
-using GanService.Training.Data;
 using System.Diagnostics;
 using GanService.Contracts;
+using GanService.Training.Data;
 using GanService.Training.Families.StackGan;
 using GanService.Training.Layers;
 using GanService.Training.Training;

@@ -1,5 +1,5 @@
-using GanService.Tests.Training;
 using System.Globalization;
+using GanService.Tests.Training;
 using GanService.Training.Families.StackGan;
 using Xunit.Abstractions;
 

@@ -57,7 +57,7 @@ public class TranslationExportTests(ITestOutputHelper log)
         try
         {
             var o = new GanService.Training.Families.Translation.StarGanOptions
-                { Labels = ["fluent-flat", "noto", "openmoji"], CropSize = 16, LoadSize = 16, GConvDim = 4, DConvDim = 4, GRepeat = 1, DRepeat = 2 };
+            { Labels = ["fluent-flat", "noto", "openmoji"], CropSize = 16, LoadSize = 16, GConvDim = 4, DConvDim = 4, GRepeat = 1, DRepeat = 2 };
             var checkpoint = Path.Combine(dir, "checkpoint");
             using (var trainer = new GanService.Training.Families.Translation.StarGanTrainer(o))
                 GanService.Training.Checkpoints.Checkpoint.Save(checkpoint, "stargan", o,

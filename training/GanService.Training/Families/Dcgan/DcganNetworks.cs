@@ -14,7 +14,7 @@ public static class DcganNetworks
     public static int Levels(int size)
     {
         int levels = (int)Math.Round(Math.Log2(size)) - 2; // 32 → 3 upsamplings after the 4×4 start, 64 → 4
-        if (size is not (16 or 32 or 64 or 128) ) throw new ArgumentException($"DCGAN size {size} must be 16, 32, 64 or 128");
+        if (size is not (16 or 32 or 64 or 128)) throw new ArgumentException($"DCGAN size {size} must be 16, 32, 64 or 128");
         return levels;
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using GanService.Training.Training;
 using GanService.Training.Losses;
+using GanService.Training.Training;
 
 namespace GanService.Training.Families.Gan;
 

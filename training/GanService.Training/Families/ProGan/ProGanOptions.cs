@@ -34,7 +34,8 @@ public sealed record ProGanOptions : Training.RunOptions
     public int? ImageLimit { get; init; }
 
     /// <summary>Levels 0 (4²) … MaxLevel (<see cref="Size"/>).</summary>
-    [JsonIgnore] public int MaxLevel => Size >= 8 && (Size & (Size - 1)) == 0
+    [JsonIgnore]
+    public int MaxLevel => Size >= 8 && (Size & (Size - 1)) == 0
         ? (int)Math.Round(Math.Log2(Size)) - 2
         : throw new ArgumentException($"ProGAN size must be a power of two ≥ 8, got {Size}");
 

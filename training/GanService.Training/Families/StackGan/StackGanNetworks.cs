@@ -59,7 +59,10 @@ public static class StackGanBlocks
 
     public static int UpBlocks(int size) => size switch
     {
-        8 => 1, 16 => 2, 32 => 3, 64 => 4,
+        8 => 1,
+        16 => 2,
+        32 => 3,
+        64 => 4,
         _ => throw new ArgumentException($"StackGAN stage size {size} must be 8, 16, 32 or 64"),
     };
 

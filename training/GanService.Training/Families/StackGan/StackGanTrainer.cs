@@ -1,6 +1,6 @@
-using GanService.Training.Data;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
+using GanService.Training.Data;
 using GanService.Training.Export;
 using GanService.Training.Layers;
 using GanService.Training.Training;

@@ -45,7 +45,8 @@ public sealed record StyleGanOptions : Training.RunOptions
     public int? ImageLimit { get; init; }
 
     /// <summary>The growing machinery this family shares with ProGAN: its schedule, widths and discriminator read these.</summary>
-    [JsonIgnore] public ProGanOptions Growth => new()
+    [JsonIgnore]
+    public ProGanOptions Growth => new()
     {
         Size = Size, Channels = Channels, ZDim = ZDim, FmapBase = FmapBase, FmapMax = FmapMax, PhaseImages = PhaseImages,
         MbstdGroup = MbstdGroup, Batch = Batch, Seed = Seed,

@@ -31,9 +31,11 @@ public record TranslationOptions : Training.RunOptions
     public int SampleCount { get; init; } = 4;         // rows in the per-epoch sample grid
 
     [JsonIgnore] public int TotalEpochs => NEpochs + NEpochsDecay;
-    [JsonIgnore] public GanService.Training.Data.Direction ParsedDirection => Direction.Equals("BtoA", StringComparison.OrdinalIgnoreCase) ? GanService.Training.Data.Direction.BtoA
+    [JsonIgnore]
+    public GanService.Training.Data.Direction ParsedDirection => Direction.Equals("BtoA", StringComparison.OrdinalIgnoreCase) ? GanService.Training.Data.Direction.BtoA
         : Direction.Equals("AtoB", StringComparison.OrdinalIgnoreCase) ? GanService.Training.Data.Direction.AtoB
         : throw new ArgumentException($"direction '{Direction}' must be AtoB or BtoA");
-    [JsonIgnore] public Layers.InitType ParsedInit => Enum.TryParse<Layers.InitType>(Init, true, out var t) ? t
+    [JsonIgnore]
+    public Layers.InitType ParsedInit => Enum.TryParse<Layers.InitType>(Init, true, out var t) ? t
         : throw new ArgumentException($"init '{Init}' must be normal, xavier, kaiming, orthogonal or default");
 }
