@@ -21,6 +21,9 @@ import sys
 import zlib
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_probe import read_png  # noqa: E402  (the one PNG reader of the scripts)
+
 # Emoji held out by code point (EmojiKey.IsTest), chosen to show what each model does: faces, an animal, an object. The
 # files are numbered in this order (the page lists examples by name and runs the first).
 EMOJI = ["1f606", "1f633", "1f431", "1f34c"]
@@ -50,37 +53,12 @@ def png_write(path: Path, width: int, height: int, channels: int, pixels: bytes)
 
 
 def png_read_rgb(path: Path):
-    """(width, height, RGB bytes) of an 8-bit RGB, non-interlaced PNG (what `gan datasets shapes` writes)."""
-    data = path.read_bytes()
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, colour_type, _, _, interlace = header
-    if (depth, colour_type, interlace) != (8, 2, 0):
-        sys.exit(f"{path}: expected an 8-bit RGB non-interlaced PNG")
-    raw, stride, out = zlib.decompress(idat), width * 3, bytearray()
-    previous = bytearray(stride)
-    for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - 3] if x >= 3 else 0
-            b, c = previous[x], previous[x - 3] if x >= 3 else 0
-            if kind == 1: line[x] = (line[x] + a) & 255
-            elif kind == 2: line[x] = (line[x] + b) & 255
-            elif kind == 3: line[x] = (line[x] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        out += line
-        previous = line
-    return width, height, bytes(out)
+    """(width, height, RGB bytes) of an 8-bit RGB, non-interlaced PNG (what `gan datasets shapes` writes), through the
+    PNG reader serve_probe.py already has."""
+    width, height, channels, pixels = read_png(path)
+    if channels != 3:
+        sys.exit(f"{path}: expected an 8-bit RGB PNG, found {channels} channel(s)")
+    return width, height, pixels
 
 
 def left_half(source: Path, target: Path):
