@@ -88,6 +88,7 @@ public static class EvalCommand
         });
         cmd.Subcommands.Add(TrainClassifier());
         cmd.Subcommands.Add(EvalTranslationCommand.Create());
+        cmd.Subcommands.Add(EvalUpscaleCommand.Create());
         cmd.Subcommands.Add(EvalTextCommand.Create());
         cmd.Subcommands.Add(EvalTranslationCommand.TrainStyleClassifier());
         cmd.Subcommands.Add(EvalNearestCommand.Create());

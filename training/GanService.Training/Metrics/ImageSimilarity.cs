@@ -27,6 +27,23 @@ public static class ImageSimilarity
         return sum / (3.0 * 255 * a.Width * a.Height);
     }
 
+    /// <summary>Peak signal-to-noise ratio in dB over the RGB channels, peak 255 (the super-resolution papers' measure, here
+    /// on RGB rather than the Y channel some of them use); +∞ for identical images.</summary>
+    public static double Psnr(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        SameSize(a, b);
+        double sum = 0;
+        for (int y = 0; y < a.Height; y++)
+            for (int x = 0; x < a.Width; x++)
+            {
+                Rgb24 p = a[x, y], q = b[x, y];
+                int dr = p.R - q.R, dg = p.G - q.G, db = p.B - q.B;
+                sum += dr * dr + dg * dg + db * db;
+            }
+        double mse = sum / (3.0 * a.Width * a.Height);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
+    }
+
     public static double Ssim(Image<Rgb24> a, Image<Rgb24> b)
     {
         SameSize(a, b);

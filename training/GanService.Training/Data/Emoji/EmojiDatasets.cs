@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace GanService.Training.Data.Emoji;
 
@@ -36,6 +38,36 @@ public static class EmojiDatasets
         Describe(outDir, "aligned", [a, b], size, train.Length, test.Length, $"A = {a.Name}, B = {b.Name}, pairs by file name");
         return new Result(train.Length, test.Length);
     }
+
+    /// <summary>
+    /// Super-resolution pairs with exact ground truth: each emoji rendered at <paramref name="size"/> (phase/HR) and the
+    /// same image downsampled ×<paramref name="scale"/> with a known kernel (phase/LR: ImageSharp's bicubic, Keys a = −0.5,
+    /// the kernel of the papers' MATLAB imresize), same file names. The split is the emoji split every layout uses.
+    /// </summary>
+    public static Result SuperResolution(IEmojiStyle style, string outDir, int size, int scale, int parallelism = 2, TextWriter? log = null)
+    {
+        if (scale is < 2 or > 8 || size % scale != 0) throw new ArgumentException($"--scale {scale} must be 2…8 and divide --size {size}");
+        var (train, test) = Split(style.Keys);
+        var jobs = new List<(IEmojiStyle, string, string)>();
+        foreach (var (phase, set) in new[] { ("train", train), ("test", test) })
+            jobs.AddRange(set.Select(k => (style, k, Path.Combine(outDir, phase, "HR", k + ".png"))));
+        Write(jobs, size, parallelism, log);
+        foreach (var (_, _, hrPath) in jobs)
+        {
+            var lrPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(hrPath))!, "LR", Path.GetFileName(hrPath));
+            Directory.CreateDirectory(Path.GetDirectoryName(lrPath)!);
+            using var hr = Image.Load<Rgb24>(hrPath);
+            using var lr = Downsample(hr, scale);
+            lr.SaveAsPng(lrPath);
+        }
+        Describe(outDir, "sr", [style], size, train.Length, test.Length,
+            $"HR = {style.Name} at {size}², LR = HR downsampled ×{scale} (bicubic, Keys a = −0.5), same file names");
+        return new Result(train.Length, test.Length);
+    }
+
+    /// <summary>The LR image of a pair: ×<paramref name="scale"/> smaller with the bicubic kernel.</summary>
+    public static Image<Rgb24> Downsample(Image<Rgb24> hr, int scale) =>
+        hr.Clone(c => c.Resize(hr.Width / scale, hr.Height / scale, KnownResamplers.Bicubic));
 
     public static Result Unaligned(IEmojiStyle a, IEmojiStyle b, string outDir, int size, int parallelism = 2, TextWriter? log = null)
     {
