@@ -91,7 +91,8 @@ public sealed class GanOptions
     public BatchingOptions Batching { get; set; } = new();
 
     /// <summary>Family defaults: a request for the key (e.g. <c>model=stylegan</c>) is served by the named model (or alias).
-    /// Without an entry, a key that names a family ("stylegan" → stylegan2) resolves when exactly one such model is loaded.</summary>
+    /// Without an entry, a key that names a family resolves when exactly one such model is loaded: models of exactly that
+    /// family first ("stylegan" → a StyleGAN (2018) model), else of the family with version digits ("stylegan" → stylegan2).</summary>
     public Dictionary<string, string> Defaults { get; set; } = new(StringComparer.Ordinal);
 }
 

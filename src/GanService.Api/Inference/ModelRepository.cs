@@ -87,8 +87,16 @@ public sealed class ModelRepository : IHostedService, IDisposable
         if (_options.Defaults.TryGetValue(name, out var configured))
             return snapshot.Loaded.GetValueOrDefault(configured)
                 ?? (snapshot.Aliases.TryGetValue(configured, out var viaAlias) ? snapshot.Loaded.GetValueOrDefault(viaAlias) : null);
-        var family = snapshot.Loaded.Values.Where(m => FamilyMatches(m.Manifest.Family, name)).Take(2).ToList();
+        var family = FamilyMembers(snapshot, name).Take(2).ToList();
         return family.Count == 1 ? family[0] : null;
+    }
+
+    /// <summary>The loaded models a family key names: those of exactly that family where there are any (a StyleGAN (2018)
+    /// model for "stylegan" even with a StyleGAN2 loaded), else those of the family with version digits.</summary>
+    private static IEnumerable<LoadedModel> FamilyMembers(Snapshot snapshot, string key)
+    {
+        var exact = snapshot.Loaded.Values.Where(m => m.Manifest.Family.Equals(key, StringComparison.OrdinalIgnoreCase)).ToList();
+        return exact.Count > 0 ? exact : snapshot.Loaded.Values.Where(m => FamilyMatches(m.Manifest.Family, key));
     }
 
     /// <summary>Why <paramref name="name"/> resolved to nothing although it looks like a family key (for the 404 detail).</summary>
@@ -97,13 +105,14 @@ public sealed class ModelRepository : IHostedService, IDisposable
         var snapshot = _snapshot;
         if (_options.Defaults.TryGetValue(name, out var configured))
             return $"Gan:Defaults:{name} names '{configured}', which is not loaded";
-        var family = snapshot.Loaded.Values.Where(m => FamilyMatches(m.Manifest.Family, name)).Select(m => m.Name).ToList();
+        var family = FamilyMembers(snapshot, name).Select(m => m.Name).ToList();
         return family.Count > 1
             ? $"'{name}' matches several {snapshot.Loaded[family[0]].Manifest.Family} models ({string.Join(", ", family)}): name one, or set Gan:Defaults:{name}"
             : null;
     }
 
-    /// <summary>A family key names a family with or without its version digits: "stylegan" → stylegan2, "cyclegan" → cyclegan.</summary>
+    /// <summary>A family key names a family with or without its version digits: "stylegan" → stylegan2 (when no
+    /// StyleGAN (2018) model is loaded: <see cref="FamilyMembers"/>), "cyclegan" → cyclegan.</summary>
     public static bool FamilyMatches(string family, string key) =>
         family.StartsWith(key, StringComparison.OrdinalIgnoreCase) && family[key.Length..].All(char.IsAsciiDigit) && key.Length > 0;
 

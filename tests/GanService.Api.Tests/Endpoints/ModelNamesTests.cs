@@ -105,6 +105,27 @@ public sealed class ModelNamesTests
     }
 
     [Fact]
+    public async Task A_family_key_prefers_its_own_family_to_a_later_version()
+    {
+        // "stylegan" names the StyleGAN2 model while it is the only StyleGAN; once a StyleGAN (2018) model is loaded too,
+        // the key names that one, and "stylegan2" still the StyleGAN2 model.
+        var root = FixtureModels.NewFolder();
+        WriteAs(root, FixtureModels.StyleGan, "ffhq2");
+        using (var api = new GanApiFactory(root))
+        using (var client = api.CreateClient())
+            Assert.Equal(await Png(client, "/generate?model=ffhq2&seed=3"), await Png(client, "/generate?model=stylegan&seed=3"));
+        WriteAs(root, FixtureModels.Dcgan, "celeba2018");
+        var dir = Path.Combine(root, "celeba2018");
+        File.WriteAllText(Path.Combine(dir, "model.json"), (ModelManifest.Load(Path.Combine(dir, "model.json")) with { Family = "stylegan" }).ToJson());
+        using (var api = new GanApiFactory(root))
+        using (var client = api.CreateClient())
+        {
+            Assert.Equal(await Png(client, "/generate?model=celeba2018&seed=3"), await Png(client, "/generate?model=stylegan&seed=3"));
+            Assert.Equal(await Png(client, "/generate?model=ffhq2&seed=3"), await Png(client, "/generate?model=stylegan2&seed=3"));
+        }
+    }
+
+    [Fact]
     public async Task Several_models_of_a_family_need_a_configured_default()
     {
         var root = FixtureModels.NewFolder();
