@@ -46,6 +46,8 @@ fail() {
     docker ps -a --format '{{.Names}}\t{{.Image}}\t{{.Status}}' >&2
     for c in "${containers[@]}"; do echo "--- $c" >&2; docker logs --tail 20 "$c" >&2 2>&1; done
     ((${#compose[@]})) && "${compose[@]}" logs --tail 20 >&2 2>&1
+    # nginx's own errors (why a request got 502/504) are lost among its access lines in the tail: all of them here.
+    if [ -n "${proxy:-}" ]; then echo "--- nginx errors and warnings" >&2; docker logs "$proxy" 2>&1 | grep -E '\[(error|warn|crit|alert)\]' | tail -40 >&2; fi
   fi
   exit 1
 }
