@@ -14,34 +14,29 @@ public static class ImageSimilarity
     public const int Window = 11;
     public const double Sigma = 1.5, C1 = 0.01 * 0.01, C2 = 0.03 * 0.03;
 
-    public static double L1(Image<Rgb24> a, Image<Rgb24> b)
-    {
-        SameSize(a, b);
-        double sum = 0;
-        for (int y = 0; y < a.Height; y++)
-            for (int x = 0; x < a.Width; x++)
-            {
-                Rgb24 p = a[x, y], q = b[x, y];
-                sum += Math.Abs(p.R - q.R) + Math.Abs(p.G - q.G) + Math.Abs(p.B - q.B);
-            }
-        return sum / (3.0 * 255 * a.Width * a.Height);
-    }
+    public static double L1(Image<Rgb24> a, Image<Rgb24> b) =>
+        MeanOverValues(a, b, d => Math.Abs(d)) / 255;
 
     /// <summary>Peak signal-to-noise ratio in dB over the RGB channels, peak 255 (the super-resolution papers' measure, here
     /// on RGB rather than the Y channel some of them use); +∞ for identical images.</summary>
     public static double Psnr(Image<Rgb24> a, Image<Rgb24> b)
     {
+        double mse = MeanOverValues(a, b, d => d * d);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
+    }
+
+    /// <summary>The mean of <paramref name="f"/> of the differences of every R, G and B value (0…255 scale).</summary>
+    private static double MeanOverValues(Image<Rgb24> a, Image<Rgb24> b, Func<int, double> f)
+    {
         SameSize(a, b);
         double sum = 0;
         for (int y = 0; y < a.Height; y++)
             for (int x = 0; x < a.Width; x++)
             {
                 Rgb24 p = a[x, y], q = b[x, y];
-                int dr = p.R - q.R, dg = p.G - q.G, db = p.B - q.B;
-                sum += dr * dr + dg * dg + db * db;
+                sum += f(p.R - q.R) + f(p.G - q.G) + f(p.B - q.B);
             }
-        double mse = sum / (3.0 * a.Width * a.Height);
-        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
+        return sum / (3.0 * a.Width * a.Height);
     }
 
     public static double Ssim(Image<Rgb24> a, Image<Rgb24> b)
