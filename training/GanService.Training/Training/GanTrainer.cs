@@ -55,15 +55,20 @@ public abstract class GanTrainer<TInput, TOptions> : ITrainer<TInput> where TOpt
         return optimizer;
     }
 
-    /// <summary>Turns on StyleGAN2-ADA's augmentation for this run: registered as network "augment" (its p is saved and
-    /// resumed with the checkpoint), adjusted and logged by the loop. The family passes every image D sees through
-    /// <see cref="Tricks.AdaAugment.Apply"/> and D's logits on augmented reals to <see cref="Tricks.AdaAugment.Observe"/>.</summary>
-    protected Tricks.AdaAugment UseAugmentation(Tricks.AdaOptions options)
+    /// <summary>Turns on StyleGAN2-ADA's augmentation for this run when <paramref name="options"/> enable it (else
+    /// returns null and nothing changes): registered as network "augment" (its p is saved and resumed with the
+    /// checkpoint), adjusted and logged by the loop. The family passes every image D sees through <see cref="Augment"/>
+    /// and D's logits on augmented reals to <see cref="Tricks.AdaAugment.Observe"/>.</summary>
+    protected Tricks.AdaAugment? UseAugmentation(Tricks.AdaOptions options)
     {
         if (Augmentation is not null) throw new InvalidOperationException("augmentation is already on");
+        if (!options.Enabled) return null;
         Augmentation = Network(Tricks.AdaAugment.NetworkName, new Tricks.AdaAugment(options, Options.Seed));
         return Augmentation;
     }
+
+    /// <summary>Images as D sees them: through the run's adaptive augmentation, or unchanged when it has none.</summary>
+    protected Tensor Augment(Tensor images) => Augmentation is { } ada ? ada.Apply(images) : images;
 
     /// <summary>Anything else the trainer holds for the run (history pools, running means); disposed with it.</summary>
     protected T Owned<T>(T value) where T : IDisposable

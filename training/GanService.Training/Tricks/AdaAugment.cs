@@ -13,8 +13,18 @@ public sealed record AdaOptions
     public double AdaTarget { get; init; } = 0.6;       // the r_t that p steers toward (NVlabs ada_target)
     public int AdaInterval { get; init; } = 4;          // steps between adjustments (NVlabs ada_interval)
     public double AdaKimg { get; init; } = 500;         // p can move 0 → 1 in this many thousand real images (NVlabs ada_kimg)
-    public string AugmentPipe { get; init; } = "bgc";   // groups: b = blit, g = geometric, c = colour (NVlabs 'bgc')
+    public string AugmentPipe { get; init; } = "bgc";   // NVlabs augpipe name (bgc, bgcfnc, …) or letters; see AugmentGroups.Parse
     public double AugmentP { get; init; }               // p at the start of a run; the whole run's p when ada is false
+
+    /// <summary>The `gan train` flags of these options, the same in every family that trains with ADA.</summary>
+    public static IReadOnlyList<Training.FamilyFlag> Flags { get; } =
+    [
+        new("--ada", "ada", "adaptive discriminator augmentation, StyleGAN2-ADA (true | false)"),
+        new("--ada-target", "adaTarget", "r_t = E[sign(D(real))] that ADA steers p toward"),
+        new("--ada-kimg", "adaKimg", "thousands of real images in which ADA can move p from 0 to 1"),
+        new("--augment-pipe", "augmentPipe", "ADA groups: NVlabs's names (bgc, bgcf, bgcfn, bgcfnc, blit, geom, color, filter, noise, cutout) or letters b g c f n"),
+        new("--augment-p", "augmentP", "augmentation probability: the start with --ada, fixed without"),
+    ];
 
     /// <summary>Whether D sees augmented images at all (adaptive, or a fixed p above zero).</summary>
     [JsonIgnore] public bool Enabled => Ada || AugmentP > 0;
@@ -28,28 +38,65 @@ public sealed record AdaOptions
         if (AdaInterval < 1) problems.Add($"adaInterval {AdaInterval} must be at least 1");
         if (AdaKimg <= 0) problems.Add($"adaKimg {AdaKimg} must be above 0");
         if (AugmentP is < 0 or > 1) problems.Add($"augmentP {AugmentP} must lie in [0, 1]");
-        if (Enabled && AugmentPipe.Contains('c') && imageChannels is not (1 or 3))
+        if (Enabled && AugmentGroups.Parse(AugmentPipe, out var groups) is null && groups.Colour && imageChannels is not (1 or 3))
             problems.Add($"the colour group needs 1 or 3 image channels, not {imageChannels}");
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 }
 
-/// <summary>Which of the paper's groups a pipeline string turns on.</summary>
-public readonly record struct AugmentGroups(bool Blit, bool Geometric, bool Colour)
+/// <summary>Which of the paper's groups a pipeline string turns on (NVlabs train.py augpipe_specs; in every named
+/// pipeline each transform's probability multiplier is 1, so each is applied with probability p).</summary>
+public readonly record struct AugmentGroups(bool Blit, bool Geometric, bool Colour, bool Filter = false, bool Noise = false, bool Cutout = false)
 {
-    /// <summary>Reads "bgc", "bg", "b", "gc", …: each letter once. Returns the problem, or null.</summary>
+    /// <summary>NVlabs's pipeline names (train.py --augpipe), each to its groups.</summary>
+    public static readonly IReadOnlyDictionary<string, AugmentGroups> Named = new Dictionary<string, AugmentGroups>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["blit"] = new(true, false, false),
+        ["geom"] = new(false, true, false),
+        ["color"] = new(false, false, true),
+        ["filter"] = new(false, false, false, Filter: true),
+        ["noise"] = new(false, false, false, Noise: true),
+        ["cutout"] = new(false, false, false, Cutout: true),
+        ["bg"] = new(true, true, false),
+        ["bgc"] = new(true, true, true),
+        ["bgcf"] = new(true, true, true, Filter: true),
+        ["bgcfn"] = new(true, true, true, Filter: true, Noise: true),
+        ["bgcfnc"] = new(true, true, true, Filter: true, Noise: true, Cutout: true),
+    };
+
+    private const string Known = "NVlabs's names (blit, geom, color, filter, noise, cutout, bg, bgc, bgcf, bgcfn, bgcfnc) or letters b (x-flip, " +
+        "90° rotation, integer translation), g (scaling, rotation, anisotropy, fractional translation), c (brightness, contrast, " +
+        "luma flip, hue, saturation), f (image-space filtering), n (additive RGB noise), joined by ',' (e.g. bg,cutout)";
+
+    /// <summary>Reads a pipeline: parts joined by ',', each one of NVlabs's names or letters b, g, c, f, n each once
+    /// ("gc", "bgf"); cutout has no letter, because NVlabs's 'bgcfnc' spells it with a second c. Each group at most once.
+    /// Returns the problem, or null.</summary>
     public static string? Parse(string pipe, out AugmentGroups groups)
     {
         groups = default;
-        if (string.IsNullOrEmpty(pipe)) return "augmentPipe is empty; use a combination of b (blit), g (geometric), c (colour), e.g. bgc";
-        foreach (char ch in pipe)
+        if (string.IsNullOrWhiteSpace(pipe)) return $"augmentPipe is empty; use {Known}";
+        var result = default(AugmentGroups);
+        foreach (var part in pipe.Split(',', StringSplitOptions.TrimEntries))
         {
-            if (ch is not ('b' or 'g' or 'c'))
-                return $"augmentPipe '{pipe}': unknown group '{ch}'; known: b (x-flip, 90° rotation, integer translation), " +
-                       "g (scaling, rotation, anisotropy, fractional translation), c (brightness, contrast, luma flip, hue, saturation)";
-            if (pipe.IndexOf(ch) != pipe.LastIndexOf(ch)) return $"augmentPipe '{pipe}': group '{ch}' given twice";
+            AugmentGroups these;
+            if (Named.TryGetValue(part, out var named)) these = named;
+            else
+            {
+                if (part.Length == 0) return $"augmentPipe '{pipe}' has an empty part";
+                foreach (char ch in part)
+                {
+                    if (ch is not ('b' or 'g' or 'c' or 'f' or 'n')) return $"augmentPipe '{pipe}': unknown group '{ch}'; known: {Known}";
+                    if (part.IndexOf(ch) != part.LastIndexOf(ch)) return $"augmentPipe '{pipe}': group '{ch}' given twice";
+                }
+                these = new(part.Contains('b'), part.Contains('g'), part.Contains('c'), part.Contains('f'), part.Contains('n'));
+            }
+            if ((result.Blit && these.Blit) || (result.Geometric && these.Geometric) || (result.Colour && these.Colour) ||
+                (result.Filter && these.Filter) || (result.Noise && these.Noise) || (result.Cutout && these.Cutout))
+                return $"augmentPipe '{pipe}': a group given twice";
+            result = new(result.Blit || these.Blit, result.Geometric || these.Geometric, result.Colour || these.Colour,
+                result.Filter || these.Filter, result.Noise || these.Noise, result.Cutout || these.Cutout);
         }
-        groups = new AugmentGroups(pipe.Contains('b'), pipe.Contains('g'), pipe.Contains('c'));
+        groups = result;
         return null;
     }
 }
@@ -65,8 +112,15 @@ public readonly record struct AugmentGroups(bool Blit, bool Geometric, bool Colo
 /// <item>geometric: isotropic scaling (log2 σ 0.2), rotation before and after an anisotropic scaling (log2 σ 0.2; each
 /// rotation with 1 − √(1 − p), so one of the two happens with p), fractional translation (σ 1/8 of the size);</item>
 /// <item>colour, on [−1, 1] images: brightness (σ 0.2), contrast (log2 σ 0.5), luma flip, hue rotation about the grey
-/// axis (up to ±180°), saturation (log2 σ 1).</item>
+/// axis (up to ±180°), saturation (log2 σ 1);</item>
+/// <item>filter (optional, 'f'): each of four octave bands of a sym2 wavelet filter bank amplified by 2^N(0, 1)
+/// (imgfilter_std 1, each band with p), the gains renormalised to the expected power of a 1/f image, applied as one
+/// separable symmetric filter (<see cref="FilterBank"/>, <see cref="Filter"/>);</item>
+/// <item>noise (optional, 'n'): additive Gaussian RGB noise, σ = |N(0, 1)| · 0.1 per image (noise_std);</item>
+/// <item>cutout (optional, NVlabs's last 'c' of 'bgcfnc'): a rectangle half the image's width and height (cutout_size
+/// 0.5), centred uniformly in the image, set to 0.</item>
 /// </list>
+/// <see cref="AdaOptions.AugmentPipe"/> takes NVlabs's names (bgc, bgcfnc, …; <see cref="AugmentGroups.Parse"/>).
 /// p is a buffer of this module, so it is saved with the checkpoint as network "augment" and a resumed run continues it.
 /// With <see cref="AdaOptions.Ada"/>, the family reports D's logits on augmented reals (<see cref="Observe"/>) and the
 /// training loop calls <see cref="EndStep"/> after each step: every <c>adaInterval</c> steps
@@ -83,7 +137,13 @@ public readonly record struct AugmentGroups(bool Blit, bool Geometric, bool Colo
 /// start to fall on the first low r_t).</item>
 /// <item>The first adjustment comes after <c>adaInterval</c> steps' statistics, as NVlabs; the statistics are kept in
 /// buffers too, so a resume mid-interval loses nothing.</item>
-/// <item>Image-space filtering, additive noise and cutout (NVlabs 'bgcfnc') are not implemented.</item>
+/// <item>The filter group is NVlabs's (sym2 bank, same gains, same normalisation, a separable pass along rows then
+/// columns) written as shifted multiply-adds instead of a grouped conv2d, so its numbers never depend on a convolution
+/// backend (docs/platform.md) and its second derivatives are exact; its reflected border repeats the reflection for
+/// images smaller than the 43-tap bank (NVlabs's single reflect pad needs 22 pixels or more). Only the geometric group
+/// uses NVlabs's sym6 wavelet (the ×2 upsample around grid_sample, see above); filtering never resamples.</item>
+/// <item>Noise and cutout leave an image none of whose draws chose it bit for bit (a <c>where</c>), where NVlabs adds
+/// 0 · noise and multiplies by an all-ones mask; the values are the same.</item>
 /// </list>
 /// Each draw comes from this module's own generator (seeded from the run's seed and step), so turning augmentation on
 /// leaves the family's other random streams as they were, and at p = 0 <see cref="Apply"/> returns its input.
@@ -96,6 +156,12 @@ public sealed class AdaAugment : nn.Module<Tensor, Tensor>
     // Distribution widths (NVlabs AugmentPipe defaults).
     private const double XintMax = 0.125, ScaleStd = 0.2, RotateMax = 1, AnisoStd = 0.2, XfracStd = 0.125;
     private const double BrightnessStd = 0.2, ContrastStd = 0.5, HueMax = 1, SaturationStd = 1;
+    private const double FilterStd = 1, NoiseStd = 0.1, CutoutSize = 0.5;
+    // Daubechies sym2 low-pass decomposition coefficients (NVlabs augment.py wavelets['sym2'], as PyWavelets), and the
+    // power a 1/f image has in each of the filter bank's four bands (NVlabs expected_power). Declared before
+    // FilterBank, whose initialiser reads them.
+    private static readonly double[] Sym2 = [-0.12940952255092145, 0.22414386804185735, 0.836516303737469, 0.48296291314469025];
+    private static readonly double[] ExpectedPower = [10 / 13.0, 1 / 13.0, 1 / 13.0, 1 / 13.0];
 
     // Buffers (float64, CPU): the checkpointed state of the controller.
     private readonly Tensor p;
@@ -137,6 +203,15 @@ public sealed class AdaAugment : nn.Module<Tensor, Tensor>
         p.fill_(Math.Clamp(value, 0, 1));
     }
 
+    /// <summary>Starts the controller over for a new discriminator: p back to the options' augmentP and the statistics of
+    /// an unfinished interval dropped (a family whose phases train one D after another, as StackGAN's stages).</summary>
+    public void Restart()
+    {
+        using var _ = torch.no_grad();
+        p.fill_(Options.AugmentP);
+        sign_sum.zero_(); sign_count.zero_(); images_seen.zero_(); batches_seen.zero_();
+    }
+
     /// <summary>Re-seeds the draws for a run resumed at <paramref name="step"/> (the generator is not checkpointed).</summary>
     public void Reseed(long step)
     {
@@ -164,6 +239,9 @@ public sealed class AdaAugment : nn.Module<Tensor, Tensor>
         if (_groups.Blit) x = DrawBlit(x, b, prob);
         if (_groups.Geometric) x = DrawGeometric(x, b, prob);
         if (_groups.Colour) x = DrawColour(x, b, prob);
+        if (_groups.Filter) x = DrawFilter(x, b, prob);
+        if (_groups.Noise) x = DrawNoise(x, b, prob);
+        if (_groups.Cutout) x = DrawCutout(x, b, prob);
         return x;
     }
 
@@ -292,7 +370,132 @@ public sealed class AdaAugment : nn.Module<Tensor, Tensor>
         return torch.where(torch.tensor(active, device: x.device).reshape(b, 1, 1, 1), moved, x);
     }
 
+    private Tensor DrawFilter(Tensor x, int b, double prob)
+    {
+        var gains = Enumerable.Repeat(1.0, b * FilterBands).ToArray();
+        var active = new bool[b];
+        for (int band = 0; band < FilterBands; band++)
+        {
+            // NVlabs: for each band, t_i = 2^N(0, σ) with p (band multiplier 1), in a gain vector of ones normalised
+            // to unit expected power, multiplied into the image's gains.
+            var t = Normal(b); var chosen = Chosen(b, prob);
+            for (int i = 0; i < b; i++)
+            {
+                if (!chosen[i]) continue;
+                active[i] = true;
+                var vector = FilterGainVector(band, Math.Pow(2, t[i] * FilterStd));
+                for (int j = 0; j < FilterBands; j++) gains[i * FilterBands + j] *= vector[j];
+            }
+        }
+        if (!active.Any(a => a)) return x;
+        var filtered = Filter(x, torch.tensor(gains.Select(g => (float)g).ToArray(), [b, FilterBands], device: x.device).to_type(x.dtype));
+        return torch.where(torch.tensor(active, device: x.device).reshape(b, 1, 1, 1), filtered, x);
+    }
+
+    /// <summary>The gain vector of one band's draw: ones with <paramref name="gain"/> at <paramref name="band"/>,
+    /// divided by √(Σ expected power · t²) (NVlabs's normalisation; expected power 10:1:1:1 / 13, a 1/f spectrum).</summary>
+    public static double[] FilterGainVector(int band, double gain)
+    {
+        var t = Enumerable.Repeat(1.0, FilterBands).ToArray();
+        t[band] = gain;
+        double norm = Math.Sqrt(t.Select((v, j) => ExpectedPower[j] * v * v).Sum());
+        return t.Select(v => v / norm).ToArray();
+    }
+
+    private Tensor DrawNoise(Tensor x, int b, double prob)
+    {
+        var sigma = Normal(b); var chosen = Chosen(b, prob);
+        if (!chosen.Any(c => c)) return x;
+        var sigmas = Enumerable.Range(0, b).Select(i => chosen[i] ? Math.Abs(sigma[i]) * (float)NoiseStd : 0f).ToArray();
+        var noise = torch.randn(x.shape, generator: _rng).to_type(x.dtype).to(x.device);
+        var noisy = x + noise * torch.tensor(sigmas, device: x.device).to_type(x.dtype).reshape(b, 1, 1, 1);
+        return torch.where(torch.tensor(chosen, device: x.device).reshape(b, 1, 1, 1), noisy, x);
+    }
+
+    private Tensor DrawCutout(Tensor x, int b, double prob)
+    {
+        long h = x.shape[2], w = x.shape[3];
+        var chosen = Chosen(b, prob);
+        var centre = Uniform(2 * b);
+        if (!chosen.Any(c => c)) return x;
+        // NVlabs: pixel (r, c) is cut when |(c + ½)/W − cx| < size/2 and |(r + ½)/H − cy| < size/2.
+        var keep = new float[b * h * w];
+        for (int i = 0; i < b; i++)
+            for (long r = 0; r < h; r++)
+                for (long c = 0; c < w; c++)
+                {
+                    bool cut = chosen[i] && Math.Abs((c + 0.5) / w - centre[2 * i]) < CutoutSize / 2 && Math.Abs((r + 0.5) / h - centre[2 * i + 1]) < CutoutSize / 2;
+                    keep[(i * h + r) * w + c] = cut ? 0 : 1;
+                }
+        var mask = torch.tensor(keep, [b, 1, h, w], device: x.device).to_type(x.dtype);
+        return torch.where(torch.tensor(chosen, device: x.device).reshape(b, 1, 1, 1), x * mask, x);
+    }
+
     // ---- the transforms themselves, with explicit parameters (differentiable in x) ----
+
+    /// <summary>Bands of the image-space filter bank (NVlabs imgfilter_bands: four).</summary>
+    public const int FilterBands = 4;
+
+    /// <summary>NVlabs's image-space filter bank, (4, 43) in double precision: row 0 the lowest octave, row 3 the
+    /// highest. Built as augment.py builds it from the sym2 low-pass H(z): H₂ = H(z)·H(1/z)/2 and the high-pass
+    /// G₂ = H(−z)·H(−1/z)/2 (H₂ + G₂ = δ for an orthogonal wavelet), then three times: every row upsampled by 2 (zeros
+    /// between taps) and convolved with H₂, and G₂ added at the centre of row i. The rows sum to a unit impulse, so
+    /// gains of 1 filter nothing; each row is symmetric.</summary>
+    public static double[,] FilterBank { get; } = BuildFilterBank();
+
+    private static double[,] BuildFilterBank()
+    {
+        double[] Autocorrelation(double[] h) =>
+            Enumerable.Range(-(h.Length - 1), 2 * h.Length - 1)
+                .Select(lag => Enumerable.Range(0, h.Length).Where(k => k - lag >= 0 && k - lag < h.Length).Sum(k => h[k] * h[k - lag]) / 2).ToArray();
+        var lo2 = Autocorrelation(Sym2);
+        var hi2 = Autocorrelation(Sym2.Select((v, n) => n % 2 == 0 ? v : -v).ToArray());
+        var bank = new double[FilterBands][];
+        for (int i = 0; i < FilterBands; i++) bank[i] = [i == 0 ? 1 : 0];
+        for (int level = 1; level < FilterBands; level++)
+        {
+            for (int i = 0; i < FilterBands; i++)
+            {
+                var up = new double[2 * bank[i].Length - 1];
+                for (int k = 0; k < bank[i].Length; k++) up[2 * k] = bank[i][k];
+                var full = new double[up.Length + lo2.Length - 1];
+                for (int a = 0; a < up.Length; a++) for (int c = 0; c < lo2.Length; c++) full[a + c] += up[a] * lo2[c];
+                bank[i] = full;
+            }
+            int at = (bank[level].Length - hi2.Length) / 2;
+            for (int k = 0; k < hi2.Length; k++) bank[level][at + k] += hi2[k];
+        }
+        var result = new double[FilterBands, bank[0].Length];
+        for (int i = 0; i < FilterBands; i++) for (int k = 0; k < bank[i].Length; k++) result[i, k] = bank[i][k];
+        return result;
+    }
+
+    /// <summary>Filters image i with Σ_band gains[i, band] · bank row (<paramref name="gains"/> (B, 4)), along rows and
+    /// then columns, the borders reflected (NVlabs's separable conv2d pair).</summary>
+    public static Tensor Filter(Tensor x, Tensor gains)
+    {
+        long b = x.shape[0], h = x.shape[2], w = x.shape[3];
+        int taps = FilterBank.GetLength(1), half = taps / 2;
+        var bank = new float[FilterBands * taps];
+        for (int i = 0; i < FilterBands; i++) for (int k = 0; k < taps; k++) bank[i * taps + k] = (float)FilterBank[i, k];
+        var kernel = torch.matmul(gains, torch.tensor(bank, [FilterBands, taps], device: x.device).to_type(x.dtype)); // (B, taps)
+        Tensor Pass(Tensor y, int dim, long n)
+        {
+            // Reflected indices −half … n − 1 + half along dim, then Σ_k kernel[k] · y[j + k] (the rows are symmetric,
+            // so this correlation is the convolution).
+            var index = Reflect(torch.arange(-half, n + half, device: x.device), n);
+            var padded = y.index_select(dim, index);
+            Tensor? sum = null;
+            for (int k = 0; k < taps; k++)
+            {
+                var term = padded.narrow(dim, k, n) * kernel[.., k].reshape(b, 1, 1, 1);
+                sum = sum is null ? term : sum + term;
+            }
+            return sum!;
+        }
+        return Pass(Pass(x, 3, w), 2, h);
+    }
+
 
     /// <summary>Mirrors the images where <paramref name="flip"/> (B, bool) is set.</summary>
     public static Tensor XFlip(Tensor x, Tensor flip) =>

@@ -1,5 +1,6 @@
 using GanService.Training.Export;
 using GanService.Training.Training;
+using GanService.Training.Tricks;
 
 namespace GanService.Training.Families.StackGan;
 
@@ -7,7 +8,7 @@ namespace GanService.Training.Families.StackGan;
 public sealed class StackGanFamily : GanFamily<StackGanOptions>
 {
     public override string Name => StackGanTrainer.Family;
-    public override string Description => "train a StackGAN text-to-image model (text encoder + image encoder by matching loss, then Stage I 32², then Stage II 64²). " +
+    public override string Description => "train a StackGAN text-to-image model (text encoder + image encoder by matching loss, then Stage I 32², then Stage II 64²; ADA optional). " +
         "--data: a folder with captions.tsv (file<TAB>caption[<TAB>caption…]), e.g. `gan datasets shapes --layout captions` or `gan datasets emoji-captions`";
     public override StackGanOptions Defaults() => new();
     public override IExportableFamily Export { get; } = new StackGanExportFamily();
@@ -22,7 +23,11 @@ public sealed class StackGanFamily : GanFamily<StackGanOptions>
         new("--kl", "klCoefficient", "KL coefficient of Conditioning Augmentation"),
         new("--lr", "lr", "Adam learning rate of both GAN stages"),
         new("--max-tokens", "maxTokens", "token input length (longer captions keep their first known words)"),
+        .. AdaOptions.Flags,
     ];
+
+    // Captioned images are RGB (CaptionedImages), so the colour group always applies.
+    public override string? Check(StackGanOptions o) => o.Augmentation.Problem(imageChannels: 3);
 
     public override int Train(StackGanOptions options, bool resume, TextWriter log)
     {

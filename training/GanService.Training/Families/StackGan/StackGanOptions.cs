@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using GanService.Training.Tricks;
 
 namespace GanService.Training.Families.StackGan;
 
@@ -38,6 +39,11 @@ public sealed record StackGanOptions : Training.RunOptions
     public string[] Vocabulary { get; init; } = [];
 
     [JsonPropertyName("batchSize")] public int Batch { get; init; } = 64;
+
+    // StyleGAN2-ADA for both stages' discriminators (keys ada, adaTarget, adaInterval, adaKimg, augmentPipe, augmentP,
+    // the flags StyleGAN2 has); off by default. One controller: p and r_t belong to the D of the stage being trained,
+    // and start over when Stage II begins (StackGanTrainer says why).
+    public AdaOptions Augmentation { get; init; } = new();
 
     [JsonIgnore] public long TotalSteps => EncoderSteps + StageOneSteps + StageTwoSteps;
 }

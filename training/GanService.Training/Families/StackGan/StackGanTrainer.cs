@@ -20,6 +20,16 @@ namespace GanService.Training.Families.StackGan;
 /// D with an extra unconditional head (as the reference's Stage-II D).</item>
 /// </list>
 /// D sees μ (detached) as the text condition, as in the reference trainer.
+/// <para>With <see cref="StackGanOptions.Augmentation"/> (StyleGAN2-ADA, Karras et al. 2020), each stage's D sees its
+/// reals and fakes through the augmentation — in D's step and in G's (differentiable, so G's gradient flows through
+/// it) — and the matching-aware mismatched pairs are the augmented reals with another caption (the same features as
+/// the real pairs, as the reference computes them once). NVlabs keeps one p per discriminator, steered by that D's own
+/// real logits and starting from augment_p when the D is new. StackGAN trains its two Ds one after the other, so one
+/// controller serves both: r_t comes from the conditional logits of (augmented real, its caption) of the D being
+/// trained — the output both stages' D have and the one the loss calls real, as NVlabs's conditional D is read on
+/// (real, its label) — and when Stage II begins the controller starts over (p back to augmentP), because Stage II's D
+/// is new and has not over-fitted anything; carrying Stage I's p over would augment it for Stage I's over-fitting.
+/// The encoder phase trains no D and sees no augmentation.</para>
 /// </summary>
 public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGanOptions>
 {
@@ -58,6 +68,7 @@ public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGan
         _optD1 = Optimizer("D1", new ScalarSafeAdam(D1.parameters(), o.Lr, o.Beta1));
         _optG2 = Optimizer("G2", new ScalarSafeAdam(G.ca2.parameters().Concat(G.encoder2.parameters()).Concat(G.decoder2.parameters()), o.Lr, o.Beta1));
         _optD2 = Optimizer("D2", new ScalarSafeAdam(D2.parameters(), o.Lr, o.Beta1));
+        UseAugmentation(o.Augmentation);
     }
 
     public static (StackGanGenerator G, ImageEncoder I, StackGanDiscriminator D1, StackGanDiscriminator D2) Build(StackGanOptions o)
@@ -93,6 +104,8 @@ public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGan
         var idx = _indices ?? throw new InvalidOperationException("SetInput first");
         var (ids, lengths) = _data.Tokens(idx.data<long>().ToArray(), _tokenizer, n => _captionRng.Next(n));
         var real = _data.Batch(idx);
+        // Stage II's D is a new discriminator: its ADA controller starts where Stage I's did (see the class summary).
+        if (_step == Options.EncoderSteps + Options.StageOneSteps && _step > 0) Augmentation?.Restart();
         switch (Phase(_step))
         {
             case StackGanPhase.Encoders: losses["loss_match"] = EncoderStep(real, ids, lengths); break;
@@ -154,21 +167,24 @@ public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGan
         nn.functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, Scalars.Of(target)));
 
     /// <summary>real + ½ (mismatched + fake); the mismatched pairs are each real image with the next row's condition,
-    /// left out where the two captions are the same words.</summary>
-    private static double DiscriminatorStep(StackGanDiscriminator d, optim.Optimizer opt, Tensor real, Tensor fake, Tensor condition, Tensor ids)
+    /// left out where the two captions are the same words. Reals and fakes as D sees them (<see cref="GanTrainer{TInput,TOptions}.Augment"/>);
+    /// the real pairs' logits feed ADA's r_t.</summary>
+    private double DiscriminatorStep(StackGanDiscriminator d, optim.Optimizer opt, Tensor real, Tensor fake, Tensor condition, Tensor ids)
     {
-        var hReal = d.Features(real);
-        var hFake = d.Features(fake);
+        var hReal = d.Features(Augment(real));
+        var hFake = d.Features(Augment(fake));
         var wrongCondition = condition.roll(1, 0);
         var differs = ids.ne(ids.roll(1, 0)).any(1).to_type(ScalarType.Float32);             // (B,)
         var wrongTerms = nn.functional.binary_cross_entropy_with_logits(d.Conditional(hReal, wrongCondition),
             torch.zeros(real.shape[0]), reduction: nn.Reduction.None);
         var wrong = (wrongTerms * differs).sum() / differs.sum().clamp_min(Scalars.Of(1));
-        var loss = Bce(d.Conditional(hReal, condition), 1f) + (wrong + Bce(d.Conditional(hFake, condition), 0f)) * Scalars.Of(0.5);
+        var realLogits = d.Conditional(hReal, condition);
+        var loss = Bce(realLogits, 1f) + (wrong + Bce(d.Conditional(hFake, condition), 0f)) * Scalars.Of(0.5);
         if (d.Unconditional(hReal) is { } uReal) loss = loss + Bce(uReal, 1f) + Bce(d.Unconditional(hFake)!, 0f) * Scalars.Of(0.5);
         opt.zero_grad();
         loss.backward();
         opt.step();
+        Augmentation?.Observe(realLogits);
         return loss.item<float>();
     }
 
@@ -177,7 +193,7 @@ public sealed class StackGanTrainer : GanTrainer<IReadOnlyList<Tensor>, StackGan
         NetworkParameters.SetRequiresGrad(false, d);
         try
         {
-            var h = d.Features(fake);
+            var h = d.Features(Augment(fake));
             var adversarial = Bce(d.Conditional(h, mu.detach()), 1f);
             if (d.Unconditional(h) is { } u) adversarial = adversarial + Bce(u, 1f);
             var kl = ConditioningAugmentation.Kl(mu, logVar);

@@ -30,11 +30,7 @@ public sealed class StyleGan2Family : GanFamily<StyleGan2TrainOptions>
         new("--style-mixing", "styleMixingProb", "style-mixing probability"),
         new("--pl-weight", "pathLengthWeight", "path-length regularisation weight (0 = off)"),
         new("--augment", "augment", "DiffAugment policy (\"\" = off; must be off with --ada or --augment-p)"),
-        new("--ada", "ada", "adaptive discriminator augmentation, StyleGAN2-ADA (true | false)"),
-        new("--ada-target", "adaTarget", "r_t = E[sign(D(real))] that ADA steers p toward"),
-        new("--ada-kimg", "adaKimg", "thousands of real images in which ADA can move p from 0 to 1"),
-        new("--augment-pipe", "augmentPipe", "ADA groups: b (blit), g (geometric), c (colour), e.g. bgc"),
-        new("--augment-p", "augmentP", "augmentation probability: the start with --ada, fixed without"),
+        .. AdaOptions.Flags,
         new("--mirror", "mirror", "random horizontal flips (true | false)"),
         new("--limit", "imageLimit", "use only the first N images"),
     ];

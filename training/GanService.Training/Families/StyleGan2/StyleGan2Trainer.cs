@@ -98,7 +98,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
         double rD = options.R1Gamma > 0 ? options.R1Interval / (options.R1Interval + 1.0) : 1;
         _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), options.LearningRateG * rG, Math.Pow(options.Beta1, rG), Math.Pow(options.Beta2, rG), 1e-8));
         _optD = Optimizer("D", new ScalarSafeAdam(D.parameters(), options.LearningRateD * rD, Math.Pow(options.Beta1, rD), Math.Pow(options.Beta2, rD), 1e-8));
-        if (options.Augmentation.Enabled) _ada = UseAugmentation(options.Augmentation);
+        _ada = UseAugmentation(options.Augmentation);
     }
 
     /// <summary>Step counter, and the seeds a resumed run continues with (the RNG streams are not checkpointed).</summary>
@@ -109,7 +109,7 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
         _rng = new Random(Options.Seed + (int)(Step % int.MaxValue));
     }
 
-    private Tensor Aug(Tensor x) => _ada is not null ? _ada.Apply(x) : Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
+    private Tensor Aug(Tensor x) => _ada is not null ? Augment(x) : Options.Augment.Length == 0 ? x : DiffAugment.Apply(x, Options.Augment);
 
     public override void SetInput(StyleGanImageFolder data) => _data = data;
 
