@@ -89,7 +89,11 @@ public sealed class StackGanAdaTests(ITestOutputHelper log) : IDisposable
         // 8 images a step, 4 steps an interval: p moves 32 / 640 = 0.05 per interval.
         var o = Tiny(_root, new AdaOptions { Ada = true, AdaKimg = 0.64 }, 40, 96, 0) with
         {
-            Batch = 8, Lr = 2e-3, EncoderLr = 1e-2, DiscriminatorWidth = 32, StageOneWidth = 4,
+            Batch = 8,
+            Lr = 2e-3,
+            EncoderLr = 1e-2,
+            DiscriminatorWidth = 32,
+            StageOneWidth = 4,
         };
         Runs.StackGan(o, data);
         var adjustments = Metrics(_root).Where(r => r[AdaAugment.RtKey] is not null).Select(r => (Rt: (double)r[AdaAugment.RtKey]!, P: P(r))).ToList();
