@@ -105,13 +105,18 @@ declare -A args=(
   [stylegan2]="train stylegan2 --data $work/shapes/train --size 64 --batch-size 8"
 )
 # Seconds per step over a run's last half (its first steps carry cuDNN's algorithm search and the allocator's growth),
-# from the run's metrics.jsonl (one line per step: step, seconds since the run started).
+# from the run's metrics.jsonl (one line per step: step, seconds since the run started); a one-step run: that step,
+# start-up included.
 per_step() {
   "$python" - "$1" << 'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-half = rows[len(rows) // 2:] if len(rows) >= 4 else rows
-first, last = (rows[0], rows[-1]) if len(rows) < 4 else (rows[len(rows) // 2 - 1], rows[-1])
+if len(rows) == 1:
+    first, last = {"step": 0, "seconds": 0.0}, rows[0]
+elif len(rows) < 4:
+    first, last = rows[0], rows[-1]
+else:
+    first, last = rows[len(rows) // 2 - 1], rows[-1]
 n = last["step"] - first["step"]
 print(f"{(last['seconds'] - first['seconds']) / n:.3f}" if n > 0 else "n/a")
 EOF

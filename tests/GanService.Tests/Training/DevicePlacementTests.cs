@@ -1,5 +1,7 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using GanService.Tests.Repository;
+using GanService.Training.Families.StyleGan2;
 
 namespace GanService.Tests.Training;
 
@@ -16,13 +18,15 @@ public partial class DevicePlacementTests
     private static readonly string Training = Path.Combine(RepositoryLayoutTests.Root(), "training", "GanService.Training");
 
     // Families whose trainer calls RequireCpu: they refuse --device cuda before they start.
-    private static readonly string[] CpuOnlyFamilies = ["Encoders", "Gan", "InfoGan", "StackGan"];
+    private static readonly string[] CpuOnlyFamilies = ["Encoders", "InfoGan", "StackGan"];
 
     // Reviewed exceptions: file → the statement's start, and why it is right.
     private static readonly Dictionary<string, string[]> Reviewed = new()
     {
         // The grid's fixed seeds: BigGanTrainer.Samples moves them to G's device (export and the CLI take them on the CPU).
         ["Families/BigGan/BigGanTrainer.cs"] = ["var z = torch.tensor(SeedLatent.Batch(", "var labels = torch.tensor(seeds.Select("],
+        // The same for gan / dcgan / cgan: GenerationTrainer.Samples moves them to G's device.
+        ["Families/Gan/GenerationTrainer.cs"] = ["var z = torch.tensor(SeedLatent.Batch(", "Tensor? labels = o.Conditional ? torch.tensor(seeds.Select("],
     };
 
     [GeneratedRegex(@"torch\.(randn|rand|zeros|ones|tensor|arange|full|empty|randint|randperm|normal|linspace|eye)\(")]
@@ -81,11 +85,68 @@ public partial class DevicePlacementTests
     }
 
     [Fact]
+    public void No_tensor_is_drawn_from_a_cpu_generator_onto_another_device()
+    {
+        // new torch.Generator(seed) is a CPU generator; torch.rand(…, device: cuda, generator: it) fails on a GPU
+        // ("Expected a 'cuda' device type for generator"). Draw on the CPU and move the tensor instead.
+        var folders = new[] { "Families", "Training", "Tricks", "Losses", "Layers" }.Select(f => Path.Combine(Training, f));
+        var problems = folders.SelectMany(f => Directory.GetFiles(f, "*.cs", SearchOption.AllDirectories))
+            .SelectMany(file => Factory().Matches(File.ReadAllText(file)).Select(m => (file, text: File.ReadAllText(file), m.Index)))
+            .Select(x => (x.file, call: Call(x.text, x.Index)))
+            .Where(x => x.call.Contains("generator:", StringComparison.Ordinal) && x.call.Contains("device:", StringComparison.Ordinal))
+            .Select(x => $"{Path.GetRelativePath(Training, x.file)}: {x.call}").Distinct().ToList();
+        Assert.True(problems.Count == 0, "drawn from a generator onto a device:\n" + string.Join("\n", problems));
+    }
+
+    /// <summary>The factory call starting at <paramref name="start"/>, to its closing parenthesis.</summary>
+    private static string Call(string text, int start)
+    {
+        int depth = 0, i = text.IndexOf('(', start);
+        for (; i < text.Length; i++)
+        {
+            if (text[i] == '(') depth++;
+            else if (text[i] == ')' && --depth == 0) break;
+        }
+        return text[start..Math.Min(i + 1, text.Length)];
+    }
+
+    [Fact]
     public void The_cpu_only_families_are_exactly_those_whose_trainer_refuses_other_devices()
     {
         var refusing = Directory.GetFiles(Path.Combine(Training, "Families"), "*.cs", SearchOption.AllDirectories)
             .Where(f => File.ReadAllText(f).Contains(".RequireCpu(", StringComparison.Ordinal))
             .Select(f => Path.GetFileName(Path.GetDirectoryName(f))!).Distinct().Order().ToArray();
         Assert.Equal(CpuOnlyFamilies, refusing);
+    }
+
+    [Fact]
+    public void Moving_a_network_moves_the_buffers_its_fields_name()
+    {
+        // The families read buffers through fields (StyleGAN2's w_avg and noise_const, spectral norm's u and v, the
+        // batch norms' running statistics): after module.to(device) each field must be the moved buffer, or a GPU run
+        // meets a CPU tensor. libtorch's "meta" device stands in for a GPU: tensors without data, on another device.
+        using var scope = torch.NewDisposeScope();
+        var moved = BufferFieldsAfterMove(new StyleGan2Generator(new StyleGan2Architecture { Resolution = 8, ZDim = 8, WDim = 8, ChannelBase = 64, ChannelMax = 8 }))
+            .Concat(BufferFieldsAfterMove(new GanService.Training.Families.BigGan.BigGanGenerator(new GanService.Training.Families.BigGan.BigGanOptions
+            { Size = 16, GCh = 8, DCh = 8, ZDim = 24, SharedDim = 16, NumClasses = 3, AttentionResolution = 8 }))).ToList();
+        Assert.Empty(moved.Where(f => f.Device != DeviceType.META).Select(f => $"{f.Field} is on {f.Device} after to(meta)"));
+        Assert.Contains(moved, f => f.Field == "mapping.w_avg");
+        Assert.Contains(moved, f => f.Field.EndsWith(".noise_const", StringComparison.Ordinal));
+        Assert.Contains(moved, f => f.Field.EndsWith(".u", StringComparison.Ordinal));
+        Assert.Contains(moved, f => f.Field.EndsWith(".running_mean", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every Tensor field of <paramref name="network"/>'s modules that names one of the module's own buffers,
+    /// with the device it is on after <c>network.to(meta)</c>.</summary>
+    private static IEnumerable<(string Field, DeviceType Device)> BufferFieldsAfterMove(nn.Module network)
+    {
+        network.to(torch.device("meta"));
+        foreach (var (path, module) in network.named_modules().Prepend(("", network)))
+        {
+            var buffers = module.named_buffers(recurse: false).Select(b => b.name).ToHashSet();
+            foreach (var field in module.GetType().GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+                         .Where(f => f.FieldType == typeof(Tensor) && buffers.Contains(f.Name)))
+                yield return ($"{(path.Length > 0 ? path + "." : "")}{field.Name}", ((Tensor)field.GetValue(module)!).device_type);
+        }
     }
 }
