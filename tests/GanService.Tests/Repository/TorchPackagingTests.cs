@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace GanService.Tests.Repository;
@@ -8,21 +7,9 @@ namespace GanService.Tests.Repository;
 /// that the default is unchanged, and that an unknown value fails the build with the reason.</summary>
 public class TorchPackagingTests
 {
-    private static (int Exit, string Output) Msbuild(params string[] args)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryLayoutTests.Root() };
-        foreach (var a in new[] { "msbuild", "training/GanService.Training/GanService.Training.csproj", "-nologo" }.Concat(args)) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(50_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("dotnet msbuild did not finish within 50 s");
-        }
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Exit, string Output) Msbuild(params string[] args) =>
+        GpuPackagingTests.Run(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet",
+            ["msbuild", "training/GanService.Training/GanService.Training.csproj", "-nologo", .. args]);
 
     /// <summary>The torch packages referenced, and the version Directory.Packages.props pins for each.</summary>
     private static string[] TorchPackages(params string[] properties)
