@@ -33,8 +33,11 @@ public static partial class LibTorchLocation
     /// <summary>The minor line a folder's libtorch must be of (<see cref="ExpectedVersion"/>'s major.minor).</summary>
     public const string ExpectedLine = "2.10";
 
-    // Load order: each needs the ones before it. c10_cuda and torch_cuda exist only in a CUDA build.
-    private static readonly string[] Libraries = ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"];
+    // Load order: each needs the ones before it. torch_global_deps first, as PyTorch's own import does (in a CUDA build
+    // it needs the CUDA runtime, cuBLAS and the rest: a missing one is named here, not deep inside a later load);
+    // c10_cuda and torch_cuda exist only in a CUDA build.
+    private static readonly string[] Libraries =
+        ["libtorch_global_deps.so", "libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"];
     private static readonly string[] Required = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
 
     private static readonly Lock Gate = new();
@@ -61,10 +64,13 @@ public static partial class LibTorchLocation
     /// <summary>The folder where this build's own libtorch_cpu.so sits (the app's native search folders, which TorchSharp
     /// searches first), or null for a build without one.</summary>
     public static string? Shipped() =>
+        NativeFolders().Where(d => File.Exists(Path.Combine(d, "libtorch_cpu.so"))).FirstOrDefault();
+
+    /// <summary>The app's native search folders, in the order the runtime searches them for a by-name load.</summary>
+    private static IEnumerable<string> NativeFolders() =>
         ((AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string) ?? AppContext.BaseDirectory)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")))
-            .Select(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar)).FirstOrDefault();
+            .Select(d => Path.GetFullPath(d).TrimEnd(Path.DirectorySeparatorChar));
 
     /// <summary>Loads libtorch from <paramref name="folder"/> (see the class summary). A second call with the same
     /// folder does nothing; another folder after the first is refused.</summary>
@@ -114,6 +120,17 @@ public static partial class LibTorchLocation
                     $"TorchSharp {MachineFacts.TorchSharpVersion()} needs libtorch {ExpectedVersion}");
             if (!Matches(reported))
                 throw Mismatch(folder, reported, "at::show_config()");
+            // TorchSharp's own library, bound to these now: a libtorch built otherwise (another C++ ABI, a missing
+            // symbol) fails here with the loader's reason, where TorchSharp would only say that no libtorch package is referenced.
+            if (NativeFolders().Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists) is { } torchSharp)
+            {
+                try { NativeLibrary.Load(torchSharp); }
+                catch (DllNotFoundException e)
+                {
+                    throw new LibTorchLocationException($"{Variable}/--libtorch {folder}: TorchSharp's libLibTorchSharp.so does not load against this libtorch " +
+                        $"{reported}: {e.Message} (an undefined symbol means a libtorch built otherwise than TorchSharp's: another version or C++ ABI)");
+                }
+            }
 
             Folder = full; // the handles stay open for the life of the process
             Version = reported;
