@@ -60,7 +60,7 @@ public static class DoctorCommand
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 cudaWrong = ConvolutionBackend.CheckDevice(torch.CUDA);
-                Row("cuda check", cudaWrong.Count == 0
+                Row("cuda check", report.Setting == "off" ? "not run (off)" : cudaWrong.Count == 0
                     ? $"cuda:0's f32 convolutions match float64 ({ConvolutionProbe.Cases.Count} shapes, forward and backward; TF32 off and cuDNN " +
                       $"benchmark on, as CUDA training sets them) ({clock.Elapsed.TotalMilliseconds:F0} ms)"
                     : $"WRONG: {cudaWrong.Count} of the probe's results on cuda:0: {string.Join("; ", cudaWrong.Take(4))}{(cudaWrong.Count > 4 ? "; …" : "")}");

@@ -96,7 +96,8 @@ public static class ConvolutionBackend
     }
 
     /// <summary>The probe's f32 convolutions on <paramref name="device"/> against float64 on the CPU, under the CUDA
-    /// training settings (<see cref="ApplyCudaTrainingSettings"/>); empty when right. Run once per device and process.</summary>
+    /// training settings (<see cref="ApplyCudaTrainingSettings"/>); empty when right, or when the setting is <c>off</c>.
+    /// Run once per device and process.</summary>
     public static IReadOnlyList<string> CheckDevice(Device device)
     {
         lock (Gate)
@@ -104,7 +105,9 @@ public static class ConvolutionBackend
             var key = device.ToString();
             if (DeviceChecks.TryGetValue(key, out var done)) return done;
             if (device.type == DeviceType.CUDA) ApplyCudaTrainingSettings();
-            var wrong = ConvolutionProbe.Run(ConvolutionProbe.Plain, device);
+            // GAN_CONV_REMEDY=off means no check here too (measuring libtorch as it comes).
+            IReadOnlyList<string> wrong = ReadSetting(Environment.GetEnvironmentVariable(SettingVariable)) == "off"
+                ? [] : ConvolutionProbe.Run(ConvolutionProbe.Plain, device);
             DeviceChecks[key] = wrong;
             return wrong;
         }
