@@ -110,4 +110,10 @@ commit=$(git -C "$repo" rev-parse --short HEAD 2> /dev/null || echo unknown)
   echo "| model | cuDNN search | TF32 | CUDA ready (s) | CUDA req/s | CUDA p50 / p95 / p99 ms | CUDA outside inference | CPU req/s | CPU p50 ms | speed-up | max \|Δ\| vs CPU (grey levels) | same bytes |"
   echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${rows[@]}"
-} | if [[ "$self_test" == 1 ]]; then cat; else tee "$repo/bench/gpu.md"; fi
+} | if [[ "$self_test" == 1 ]]; then cat; else
+  # The serving table replaces the file's top; the training section below it (scripts/gpu-train-check.sh's) is kept.
+  training=$(sed -n '/^## Training on CUDA/,$p' "$repo/bench/gpu.md" 2> /dev/null || true)
+  { cat; [[ -z "$training" ]] || printf '\n%s\n' "$training"; } > "$repo/bench/gpu.md.new"
+  mv "$repo/bench/gpu.md.new" "$repo/bench/gpu.md"
+  cat "$repo/bench/gpu.md"
+fi

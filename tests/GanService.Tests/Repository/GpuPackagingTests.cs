@@ -7,7 +7,8 @@ namespace GanService.Tests.Repository;
 /// only, nothing restored), and that scripts/gpu-check.sh stops at once, saying why, where there is no NVIDIA driver.</summary>
 public class GpuPackagingTests
 {
-    private static (int Exit, string Output) Run(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, int timeoutMs = 50_000)
+    /// <summary>Runs a program from the repository root; fails the test past <paramref name="timeoutMs"/>.</summary>
+    internal static (int Exit, string Output) Run(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, int timeoutMs = 50_000)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryLayoutTests.Root() };
         foreach (var a in args) start.ArgumentList.Add(a);

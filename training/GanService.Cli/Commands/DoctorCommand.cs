@@ -7,12 +7,22 @@ namespace GanService.Cli.Commands;
 
 /// <summary>
 /// `gan doctor`: what this machine is and whether training numbers are right on it — the CPU (vendor, family/model,
-/// ISA), libtorch / oneDNN / ONNX Runtime versions, threads, whether the CUDA libraries load, and the convolution check
-/// (<see cref="ConvolutionBackend"/>) with the remedy in force. Exit 0 when the numbers are right (remedied or not),
-/// 1 when the check found them wrong and nothing made them right.
+/// ISA), libtorch / oneDNN / ONNX Runtime versions, where libtorch was loaded from, threads, whether CUDA is available to
+/// libtorch and whether the CUDA libraries load, and the convolution check (<see cref="ConvolutionBackend"/>) with the
+/// remedy in force — on the GPU too when there is one. Exit 0 when the numbers are right (remedied or not), 1 when the
+/// check found them wrong and nothing made them right.
 /// </summary>
 public static class DoctorCommand
 {
+    /// <summary>Where libtorch was loaded from: the folder named by --libtorch / GAN_LIBTORCH, or the build's own.</summary>
+    private static string LibTorchRow()
+    {
+        if (LibTorchLocation.Folder is { } folder)
+            return $"{folder} (from --libtorch or {LibTorchLocation.Variable}; libtorch {LibTorchLocation.Version})";
+        var loaded = LibTorchLocation.LoadedFiles().FirstOrDefault(f => Path.GetFileName(f) == "libtorch_cpu.so");
+        return loaded is null ? "libtorch_cpu.so is not among the loaded libraries" : $"{Path.GetDirectoryName(loaded)} (the libtorch this build ships)";
+    }
+
     public static Command Create()
     {
         var cmd = new Command("doctor", "check this machine: CPU, native libraries, CUDA, and whether libtorch's convolutions are right here " +
@@ -38,8 +48,24 @@ public static class DoctorCommand
             try { providers = string.Join(", ", OrtEnv.Instance().GetAvailableProviders()); }
             catch (Exception e) { providers = $"could not list ({e.Message})"; }
             Row("onnxruntime", $"{OrtEnv.Instance().GetVersionString()}; providers {providers}");
-            Row("cuda", string.Join("; ", MachineFacts.CudaLibraries().Select(l => $"{l.Library} {(l.Loads ? "loads" : "not found")}")) +
-                "; libtorch here is the CPU build");
+            Row("libtorch", LibTorchRow());
+            // is_available() makes TorchSharp try libtorch_cuda.so first: the CUDA build shows among the loaded files after it.
+            bool cuda = torch.cuda.is_available();
+            bool cudaBuild = LibTorchLocation.LoadedFiles().Any(f => Path.GetFileName(f).StartsWith("libtorch_cuda.so", StringComparison.Ordinal));
+            Row("cuda", (cuda ? $"available: {torch.cuda.device_count()} device(s), cuDNN {(torch.cuda.is_cudnn_available() ? "available" : "not available")}" : "not available") +
+                $"; libtorch here is {(cudaBuild ? "a CUDA build" : "the CPU build")}; " +
+                string.Join("; ", MachineFacts.CudaLibraries().Select(l => $"{l.Library} {(l.Loads ? "loads" : "not found")}")));
+            IReadOnlyList<string> cudaWrong = [];
+            if (cuda)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                cudaWrong = ConvolutionBackend.CheckDevice(torch.CUDA);
+                Row("cuda check", report.Setting == "off" ? "not run (off)" : cudaWrong.Count == 0
+                    ? $"cuda:0's f32 convolutions match float64 ({ConvolutionProbe.Cases.Count} shapes, forward and backward; TF32 off and cuDNN " +
+                      $"benchmark on, as CUDA training sets them) ({clock.Elapsed.TotalMilliseconds:F0} ms)"
+                    : $"WRONG: {cudaWrong.Count} of the probe's results on cuda:0: {string.Join("; ", cudaWrong.Take(4))}{(cudaWrong.Count > 4 ? "; …" : "")}");
+            }
+            else Row("cuda check", "not run (no CUDA device)");
             Row("setting", $"{ConvolutionBackend.SettingVariable}={report.Setting}");
             Row("notice", report.Summary);
             Row("check", report.DefectFound switch
@@ -53,9 +79,10 @@ public static class DoctorCommand
                 ? $"{ConvolutionBackend.Describe(report.Remedy)}{(report.Setting == "off" ? "" : "; checked against float64")} ({report.Milliseconds:F0} ms)"
                 : $"none made the results right: {string.Join("; ", report.WrongWithRemedy.Take(3))}");
             Row("result", !report.Right ? "WRONG: training on this machine would give wrong numbers (see docs/platform.md)"
+                : cudaWrong.Count > 0 ? "WRONG: training on cuda:0 would give wrong numbers (see docs/platform.md)"
                 : report.Setting == "off" ? "not checked (off)"
                 : report.Remedy == ConvRemedy.None ? "OK" : $"OK (remedied: {ConvolutionBackend.Name(report.Remedy)})");
-            return report.Right ? 0 : 1;
+            return report.Right && cudaWrong.Count == 0 ? 0 : 1;
         });
         return cmd;
     }

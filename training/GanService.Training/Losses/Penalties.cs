@@ -17,7 +17,11 @@ public static class Penalties
         Generator? generator = null, Tensor? epsilon = null)
     {
         long[] perSample = [real.shape[0], .. Enumerable.Repeat(1L, (int)real.dim() - 1)];
-        var eps = (epsilon ?? torch.rand(perSample, dtype: real.dtype, device: real.device, generator: generator)).reshape(perSample);
+        // A torch.Generator(seed) is a CPU generator: libtorch refuses it for a CUDA tensor, so ε is drawn where it lives
+        // and moved (the same numbers on the CPU; on a GPU, the same ε as on the CPU for the same seed).
+        var eps = (epsilon ?? (generator is null
+            ? torch.rand(perSample, dtype: real.dtype, device: real.device)
+            : torch.rand(perSample, dtype: real.dtype, generator: generator).to(real.device))).reshape(perSample);
         var interpolated = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
         return GradientPenaltyAt(critic, interpolated, lambda);
     }

@@ -80,6 +80,52 @@ public static class ConvolutionBackend
         }
     }
 
+    private static readonly Dictionary<string, IReadOnlyList<string>> DeviceChecks = [];
+
+    /// <summary>
+    /// The settings a CUDA run trains with, as NVlabs' stylegan2-ada-pytorch training_loop.py sets them: TF32 off for
+    /// cuDNN convolutions and cuBLAS matmuls (its <c>allow_tf32=False</c>: libtorch's default lets cuDNN use TF32, a
+    /// 10-bit mantissa) and cuDNN's algorithm search on (<c>cudnn_benchmark=True</c>: the fastest kernel per shape).
+    /// Returns whether the benchmark switch could be reached.
+    /// </summary>
+    public static bool ApplyCudaTrainingSettings()
+    {
+        torch.backends.cudnn.allow_tf32 = false;
+        torch.backends.cuda.matmul.allow_tf32 = false;
+        return LibTorchNative.SetCudnnBenchmark(true);
+    }
+
+    /// <summary>The probe's f32 convolutions on <paramref name="device"/> against float64 on the CPU, under the CUDA
+    /// training settings (<see cref="ApplyCudaTrainingSettings"/>); empty when right, or when the setting is <c>off</c>.
+    /// Run once per device and process.</summary>
+    public static IReadOnlyList<string> CheckDevice(Device device)
+    {
+        lock (Gate)
+        {
+            var key = device.ToString();
+            if (DeviceChecks.TryGetValue(key, out var done)) return done;
+            if (device.type == DeviceType.CUDA) ApplyCudaTrainingSettings();
+            // GAN_CONV_REMEDY=off means no check here too (measuring libtorch as it comes).
+            IReadOnlyList<string> wrong = ReadSetting(Environment.GetEnvironmentVariable(SettingVariable)) == "off"
+                ? [] : ConvolutionProbe.Run(ConvolutionProbe.Plain, device);
+            DeviceChecks[key] = wrong;
+            return wrong;
+        }
+    }
+
+    /// <summary>Before a run on a GPU: its convolutions checked as the CPU's are (<see cref="CheckDevice"/>); throws
+    /// when the probe finds them wrong — there is no remedy to put in force on a GPU. Nothing to do on the CPU
+    /// (<see cref="Ensure"/> covers it).</summary>
+    public static void EnsureDevice(Device device)
+    {
+        if (device.type == DeviceType.CPU) return;
+        var wrong = CheckDevice(device);
+        if (wrong.Count > 0)
+            throw new Training.TrainingNumericsException(
+                $"numerics: f32 convolutions on {device} differ from float64 ({wrong.Count} of the probe's results, e.g. {wrong[0]}); " +
+                "refusing to train. See `gan doctor`.");
+    }
+
     /// <summary>The remedy in force (runs the check if it has not run).</summary>
     public static ConvRemedy Remedy => _remedy >= 0 ? (ConvRemedy)_remedy : Ensure().Remedy;
 

@@ -57,9 +57,11 @@ public static class ConvolutionProbe
         : ChannelPadding.Conv2d(x, w, b, [stride, stride], [padding, padding], [1, 1], groups);
 
     /// <summary>The cases whose f32 result differs from float64 by more than 1e-3 of the result's scale (NaN included),
-    /// each as "name: which output, error".</summary>
-    public static IReadOnlyList<string> Run(ConvFunction conv)
+    /// each as "name: which output, error". <paramref name="device"/>: where the f32 calls run (default the CPU); the
+    /// inputs are drawn on the CPU and the float64 reference always runs there.</summary>
+    public static IReadOnlyList<string> Run(ConvFunction conv, Device? device = null)
     {
+        device ??= torch.CPU;
         var wrong = new List<string>();
         using var grad = torch.enable_grad();
         using var scope = torch.NewDisposeScope();
@@ -73,7 +75,8 @@ public static class ConvolutionProbe
                 generator: generator) * 0.1;
             var b = torch.randn([c.Out], generator: generator);
             Tensor? g = null;
-            var f32 = Evaluate(conv, c, padding, x, w, b, shape => g = torch.randn(shape, generator: generator));
+            var f32 = Evaluate(conv, c, padding, x.to(device), w.to(device), b.to(device),
+                shape => (g = torch.randn(shape, generator: generator)).to(device));
             var f64 = Evaluate(Plain, c, padding, x.to_type(ScalarType.Float64), w.to_type(ScalarType.Float64), b.to_type(ScalarType.Float64),
                 _ => g!.to_type(ScalarType.Float64));
             string[] what = ["output", "input gradient", "weight gradient", "bias gradient", "second-order weight gradient"];
@@ -81,7 +84,7 @@ public static class ConvolutionProbe
             {
                 var reference = f64[i];
                 double scale = Math.Max(1, reference.abs().max().item<double>());
-                double error = (f32[i].to_type(ScalarType.Float64) - reference).abs().max().item<double>();
+                double error = (f32[i].cpu().to_type(ScalarType.Float64) - reference).abs().max().item<double>();
                 if (!(error <= 1e-3 * scale)) wrong.Add($"{c.Name}: {what[i]} off by {(double.IsNaN(error) ? "NaN" : error.ToString("G2"))}");
             }
         }

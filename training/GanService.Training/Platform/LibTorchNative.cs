@@ -78,16 +78,44 @@ internal static class LibTorchNative
         return true;
     }
 
+    /// <summary><c>at::globalContext().setBenchmarkCuDNN(enabled)</c> (<c>torch.backends.cudnn.benchmark</c>, which
+    /// TorchSharp 0.107 does not wrap); false when the switch cannot be reached.</summary>
+    public static bool SetCudnnBenchmark(bool enabled)
+    {
+        var set = Export("_ZN2at7Context17setBenchmarkCuDNNEb");
+        var ctx = Context();
+        if (set == IntPtr.Zero || ctx == IntPtr.Zero) return false;
+        Marshal.GetDelegateForFunctionPointer<SetMkldnnFn>(set)(ctx, enabled); // same signature: (Context*, bool)
+        return CudnnBenchmark == enabled;
+    }
+
+    /// <summary><c>at::globalContext().benchmarkCuDNN()</c>; null when it cannot be reached.</summary>
+    public static bool? CudnnBenchmark
+    {
+        get
+        {
+            var get = Export("_ZNK2at7Context14benchmarkCuDNNEv");
+            var ctx = Context();
+            return get == IntPtr.Zero || ctx == IntPtr.Zero ? null : Marshal.GetDelegateForFunctionPointer<GetMkldnnFn>(get)(ctx);
+        }
+    }
+
     /// <summary>libtorch's <c>at::show_config()</c> (compiler, BLAS, oneDNN version, CPU capability), or null.</summary>
-    public static string? ShowConfig() => CallStringFunction("_ZN2at11show_configB5cxx11Ev");
+    public static string? ShowConfig() => CallStringFunction(Export(ShowConfigSymbol));
+
+    /// <summary><c>at::show_config()</c> of the <c>libtorch_cpu.so</c> loaded as <paramref name="libTorchCpu"/>, without
+    /// touching TorchSharp (<see cref="LibTorchLocation"/> reads a folder's version before TorchSharp loads it).</summary>
+    public static string? ShowConfig(IntPtr libTorchCpu) =>
+        CallStringFunction(NativeLibrary.TryGetExport(libTorchCpu, ShowConfigSymbol, out var fn) ? fn : IntPtr.Zero);
+
+    private const string ShowConfigSymbol = "_ZN2at11show_configB5cxx11Ev";
 
     /// <summary>libtorch's <c>at::get_mkldnn_version()</c>, e.g. "Intel(R) MKL-DNN v3.7.1 (Git Hash …)", or null.</summary>
-    public static string? OneDnnVersion() => CallStringFunction("_ZN2at18get_mkldnn_versionB5cxx11Ev");
+    public static string? OneDnnVersion() => CallStringFunction(Export("_ZN2at18get_mkldnn_versionB5cxx11Ev"));
 
-    private static string? CallStringFunction(string symbol)
+    private static string? CallStringFunction(IntPtr fn)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
-        var fn = Export(symbol);
         if (fn == IntPtr.Zero) return null;
         // libstdc++'s std::string (new ABI): { char* data; size_t length; char local[16] } — 32 bytes. The string's heap
         // buffer (if any) is not freed: these are called once per process, for a report.

@@ -79,9 +79,12 @@ public static partial class MachineFacts
         string config = LibTorchNative.ShowConfig() ?? "";
         string onednn = OneDnnRegex().Match(LibTorchNative.OneDnnVersion() ?? config) is { Success: true } m ? m.Groups[1].Value : "unknown";
         string capability = CapabilityRegex().Match(config) is { Success: true } c ? c.Groups[1].Value : "unknown";
-        string libtorch = LibTorchRegex().Match(config) is { Success: true } v ? v.Groups[1].Value : "unknown";
-        return (libtorch, onednn, capability);
+        return (TorchVersion(config) ?? "unknown", onednn, capability);
     }
+
+    /// <summary>The TORCH_VERSION libtorch's <c>at::show_config()</c> states, or null.</summary>
+    public static string? TorchVersion(string? config) =>
+        config is not null && LibTorchRegex().Match(config) is { Success: true } v ? v.Groups[1].Value : null;
 
     /// <summary>Whether each CUDA library ONNX Runtime's and libtorch's CUDA builds need can be loaded here.</summary>
     public static IReadOnlyList<(string Library, bool Loads)> CudaLibraries() =>

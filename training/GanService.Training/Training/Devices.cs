@@ -10,8 +10,9 @@ public static class Devices
         if (device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
         {
             if (!torch.cuda.is_available())
-                throw new ArgumentException($"--device {device}: CUDA is not available to TorchSharp here (this build uses the CPU libtorch " +
-                    "package, or no GPU/driver is visible); use --device cpu or install TorchSharp-cuda-linux with a matching driver");
+                throw new ArgumentException($"--device {device}: CUDA is not available to TorchSharp here (the libtorch loaded is the CPU build, " +
+                    "or no GPU/driver is visible; `gan doctor` says which); use --device cpu, build with -p:GanLibTorch=cuda, or load a CUDA " +
+                    "libtorch 2.10 with --libtorch / GAN_LIBTORCH from a -p:GanLibTorch=external build (docs/platform.md)");
             return torch.device(device.ToLowerInvariant());
         }
         throw new ArgumentException($"device '{device}' must be cpu, cuda or cuda:N");

@@ -25,6 +25,8 @@ public interface ITrainer<in TInput> : IDisposable
     /// <summary>The adaptive augmentation D's inputs go through, if the run has one (also among <see cref="Networks"/>,
     /// so its p is checkpointed): the loop lets it adjust p after every step and logs p and r_t.</summary>
     Tricks.AdaAugment? Augmentation => null;
+    /// <summary>Where the trainer's networks and step tensors live (the loop checks that device's convolutions first).</summary>
+    Device Device => torch.CPU;
 
     void SetInput(TInput input);
     /// <summary>One training step on the current input (all of its phases); returns the scalars to log.</summary>

@@ -21,6 +21,7 @@ public static class TrainingLoop
     {
         var console = s.Console ?? Console.Out;
         ConvolutionBackend.Ensure(); // never train on convolutions the probe finds wrong (docs/platform.md)
+        ConvolutionBackend.EnsureDevice(trainer.Device); // the same probe on a GPU, under the CUDA training settings
         using var stress = GcStress.FromEnvironment(); // GAN_GC_STRESS=1: collections forced throughout the run
         var ckpt = Path.Combine(s.RunDirectory, TrainingRun.CheckpointFolder);
         var state = restored ?? new TrainingState(0, 0, 0, s.Seed);

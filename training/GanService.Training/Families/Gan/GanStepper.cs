@@ -26,9 +26,14 @@ public sealed class GanStepper : IDisposable
     private readonly HistoricalAveraging? _haG, _haD;
     private readonly Tensor? _vbnReferenceZ, _vbnReferenceLabels;
 
+    /// <summary>Where G's parameters are (the networks are moved before the stepper is made): noise, labels and the
+    /// penalties' tensors go there.</summary>
+    public Device Device { get; }
+
     public GanStepper(GenerationOptions o, LatentGenerator g, Discriminator d, LatentGenerator? gEma = null)
     {
         (Options, G, D, GEma) = (o, g, d, gEma);
+        Device = g.parameters().First().device;
         Loss = o.LossKind;
         if (Loss == AdversarialLossKind.Wgan && (o.Lr is null && o.Beta1 is null))
         {
@@ -50,8 +55,8 @@ public sealed class GanStepper : IDisposable
         {
             // A fixed reference batch (Salimans et al. §3.4), captured through G before each G forward.
             var gen = new torch.Generator((ulong)(o.Seed + 7919));
-            _vbnReferenceZ = torch.randn([Math.Max(o.Batch, 16), o.ZDim], generator: gen);
-            if (o.Conditional) _vbnReferenceLabels = torch.randint(0, o.NumClasses, [_vbnReferenceZ.shape[0]], generator: gen, dtype: ScalarType.Int64);
+            _vbnReferenceZ = torch.randn([Math.Max(o.Batch, 16), o.ZDim], generator: gen).to(Device);
+            if (o.Conditional) _vbnReferenceLabels = torch.randint(0, o.NumClasses, [_vbnReferenceZ.shape[0]], generator: gen, dtype: ScalarType.Int64).to(Device);
         }
     }
 
@@ -59,8 +64,9 @@ public sealed class GanStepper : IDisposable
     /// generator makes a run reproducible while other runs draw from the global one on other threads.</summary>
     public torch.Generator? Rng { get; init; }
 
-    public Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: Rng);
-    public Tensor? SampleLabels(long n) => Options.Conditional ? torch.randint(0, Options.NumClasses, [n], generator: Rng, dtype: ScalarType.Int64) : null;
+    // Drawn where the generator is (a torch.Generator(seed) is a CPU one), then moved: the same draws on every device.
+    public Tensor SampleZ(long n) => torch.randn([n, Options.ZDim], generator: Rng).to(Device);
+    public Tensor? SampleLabels(long n) => Options.Conditional ? torch.randint(0, Options.NumClasses, [n], generator: Rng, dtype: ScalarType.Int64).to(Device) : null;
 
     /// <summary>Captures the VBN reference statistics (no-op without VBN).</summary>
     public void CaptureReference(LatentGenerator g)
@@ -101,7 +107,7 @@ public sealed class GanStepper : IDisposable
             var realLogits = D.Forward(realIn, yReal);
             var fakeLogits = D.Forward(fakeIn, yFake);
             var lossD = AdversarialLosses.Discriminator(Loss, realLogits, fakeLogits, o.RealLabel);
-            Tensor penalty = torch.zeros(1);
+            Tensor penalty = torch.zeros(1, device: Device);
             if (Loss == AdversarialLossKind.WganGp)
                 penalty = Penalties.GradientPenalty(x => D.Forward(x, yReal), realIn, fakeIn, o.GpLambda, generator: Rng);
             // Lazy R1 (Karras et al. 2020): every R1Every-th D step, with γ scaled by the interval.

@@ -28,9 +28,10 @@ public sealed class GenerationTrainer : GanTrainer<IReadOnlyList<Tensor>, Genera
 
     public GenerationTrainer(GenerationOptions o, LabelledImageSet data) : base(o, o.Family)
     {
-        o.RequireCpu(o.Family);
         _data = data;
         (G, D, GEma) = Build(o);
+        // Moved before the stepper makes the optimisers over their parameters.
+        G.to(Device); D.to(Device); GEma?.to(Device);
         Network("G", G); Network("D", D);
         if (GEma is not null) Network("G_ema", GEma);
         // The EMA is the loop's (Ema above), so the stepper gets none.
@@ -42,7 +43,7 @@ public sealed class GenerationTrainer : GanTrainer<IReadOnlyList<Tensor>, Genera
     public override void SetInput(IReadOnlyList<Tensor> indices) => _indices = indices;
 
     public override IReadOnlyDictionary<string, double> OptimizeParameters() =>
-        _stepper.Iterate(_indices.Select(idx => (_data.Batch(idx), Options.Conditional ? _data.BatchLabels(idx) : null)).ToList());
+        _stepper.Iterate(_indices.Select(idx => (_data.Batch(idx).to(Device), Options.Conditional ? _data.BatchLabels(idx)?.to(Device) : null)).ToList());
 
     public override void Restore(TrainingState state) => _stepper.Step = state.Step;
 
@@ -71,7 +72,8 @@ public sealed class GenerationTrainer : GanTrainer<IReadOnlyList<Tensor>, Genera
     {
         using var scope = EvalScope.Of(g);
         var (z, labels) = GridInputs(o);
-        var images = g.Generate(z, labels);
+        var device = g.parameters().First().device;
+        var images = g.Generate(z.to(device), labels?.to(device)).cpu();
         return Enumerable.Range(0, (int)images.shape[0]).Select(i => images[i]).ToList();
     }
 

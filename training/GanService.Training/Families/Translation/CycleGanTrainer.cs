@@ -77,7 +77,7 @@ public sealed class CycleGanTrainer : TranslationTrainer<CycleGanOptions>
         // G step (D_A, D_B frozen).
         NetworkParameters.SetRequiresGrad(false, DA, DB);
         _optG.zero_grad();
-        Tensor idtA = torch.zeros(1), idtB = torch.zeros(1);
+        Tensor idtA = torch.zeros(1, device: Device), idtB = torch.zeros(1, device: Device);
         if (o.LambdaIdentity > 0)
         {
             idtA = nn.functional.l1_loss(GA.forward(realB), realB) * (o.LambdaB * o.LambdaIdentity);
@@ -87,7 +87,7 @@ public sealed class CycleGanTrainer : TranslationTrainer<CycleGanOptions>
         var gB = _gan.Generator(DB.forward(fakeA));
         var cycA = nn.functional.l1_loss(recA, realA) * o.LambdaA;
         var cycB = nn.functional.l1_loss(recB, realB) * o.LambdaB;
-        var lossG = gA + gB + cycA + cycB + idtA.to(Device) + idtB.to(Device);
+        var lossG = gA + gB + cycA + cycB + idtA + idtB;
         lossG.backward();
         _optG.step();
 
