@@ -12,6 +12,9 @@
 # Usage: scripts/gpu-check.sh            environment: GPU_CHECK_REQUESTS (200 per model and side),
 #                                         GPU_CHECK_CLIENTS (16), GPU_CHECK_MODELS (models/),
 #                                         GPU_CHECK_CONFIGS ("heuristic:true exhaustive:true heuristic:false")
+#        GPU_CHECK_API=DIR scripts/gpu-check.sh   serves from DIR, a self-contained linux-x64 publish of the API with
+#                                         the CUDA build of ONNX Runtime (scripts/pack-gpu-train.sh --api makes it), for
+#                                         a GPU machine without .NET: no SDK needed, nothing published there.
 #        GPU_CHECK_SELF_TEST=1 scripts/gpu-check.sh   runs everything with the "CUDA" side on CPU, to test this script on a
 #                                         machine without a GPU; the table goes to stdout only, never to bench/gpu.md.
 set -euo pipefail
@@ -34,7 +37,13 @@ models=$(cd "${GPU_CHECK_MODELS:-$repo/models}" && pwd)
 configs=${GPU_CHECK_CONFIGS:-"heuristic:true exhaustive:true heuristic:false"}
 [[ "$requests" =~ ^[0-9]+$ && "$requests" -ge 1 && "$requests" -le 100000 ]] || fail "GPU_CHECK_REQUESTS must be 1…100000"
 [[ "$clients" =~ ^[0-9]+$ && "$clients" -ge 1 && "$clients" -le 256 ]] || fail "GPU_CHECK_CLIENTS must be 1…256"
-for tool in dotnet python3 curl; do command -v $tool > /dev/null || fail "$tool is required"; done
+api=${GPU_CHECK_API:-}
+if [[ -n "$api" ]]; then
+  [[ -x "$api/GanService.Api" ]] || fail "GPU_CHECK_API=$api holds no GanService.Api executable (a self-contained publish: scripts/pack-gpu-train.sh --api)"
+  api=$(cd "$api" && pwd)
+  needed=(python3 curl)
+else needed=(dotnet python3 curl); fi
+for tool in "${needed[@]}"; do command -v $tool > /dev/null || fail "$tool is required"; done
 probe="python3 $repo/scripts/serve_probe.py"
 work=$(mktemp -d)
 servers=()
@@ -42,16 +51,22 @@ cleanup() { for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; don
 trap cleanup EXIT
 
 # 2. Publish: linux-x64 + GanUseGpu takes Microsoft.ML.OnnxRuntime.Gpu.Linux (no Windows DLLs).
-echo "gpu-check: publishing (dotnet publish src/GanService.Api -r linux-x64 -p:GanUseGpu=true)…"
-dotnet publish "$repo/src/GanService.Api" -c Release -r linux-x64 --self-contained false -p:GanUseGpu=true \
-  -o "$work/publish" > "$work/publish.log" 2>&1 || { tail -20 "$work/publish.log"; fail "publish failed"; }
+if [[ -n "$api" ]]; then
+  echo "gpu-check: serving the publish in $api"
+  server=("$api/GanService.Api")
+else
+  echo "gpu-check: publishing (dotnet publish src/GanService.Api -r linux-x64 -p:GanUseGpu=true)…"
+  dotnet publish "$repo/src/GanService.Api" -c Release -r linux-x64 --self-contained false -p:GanUseGpu=true \
+    -o "$work/publish" > "$work/publish.log" 2>&1 || { tail -20 "$work/publish.log"; fail "publish failed"; }
+  server=(dotnet "$work/publish/GanService.Api.dll")
+fi
 
 # Starts the API on a loopback port with Gan__* settings; waits (bounded) for readiness; sets ready_s (seconds).
 # Not called in $(…): the server's pid must land in this shell's list, for the cleanup.
 serve() {
   local port=$1; shift
   env "$@" Gan__ModelsPath="$models" Serilog__MinimumLevel__Default=Warning ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    dotnet "$work/publish/GanService.Api.dll" > "$work/server-$port.log" 2>&1 &
+    "${server[@]}" > "$work/server-$port.log" 2>&1 &
   servers+=($!)
   local start=$(date +%s.%N)
   $probe wait "http://127.0.0.1:$port" --timeout 900 > "$work/ready-$port.json" || { tail -20 "$work/server-$port.log"; fail "server on port $port did not get ready"; }

@@ -61,4 +61,22 @@ public class GpuPackagingTests
         }
         finally { Directory.Delete(bin, recursive: true); }
     }
+
+    [Fact]
+    public void Gpu_check_given_a_folder_without_the_api_publish_refuses_it_before_publishing_anything()
+    {
+        // GPU_CHECK_API is the way in on a GPU machine without .NET: a folder that is not a self-contained publish must be
+        // named as the problem at once, not end in a missing dotnet or a server that never starts.
+        var empty = Path.Combine(Path.GetTempPath(), "gan-gpucheck-api-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(empty);
+        try
+        {
+            var (exit, output) = Run("/bin/bash", ["scripts/gpu-check.sh"],
+                new Dictionary<string, string> { ["GPU_CHECK_SELF_TEST"] = "1", ["GPU_CHECK_API"] = empty }, timeoutMs: 20_000);
+            Assert.Equal(2, exit);
+            Assert.Contains($"GPU_CHECK_API={empty} holds no GanService.Api executable", output);
+            Assert.DoesNotContain("publishing", output);
+        }
+        finally { Directory.Delete(empty, recursive: true); }
+    }
 }
