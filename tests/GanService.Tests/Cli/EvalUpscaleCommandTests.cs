@@ -17,7 +17,7 @@ public sealed class EvalUpscaleCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>A stand-in emoji source: a coloured disc and bar per key, drawn at any size.</summary>
-    private sealed class DiscStyle : IEmojiStyle
+    internal sealed class DiscStyle : IEmojiStyle
     {
         public string Name => "discs";
         public IReadOnlyCollection<string> Keys { get; } = [.. Enumerable.Range(0, 60).Select(i => $"1f6{i:x2}")];
