@@ -38,11 +38,12 @@ public static class TrainPerceptualCommand
             int seedValue = parse.GetValue(seed);
             torch.manual_seed(seedValue);
             using var classifier = new PerceptualClassifier(train.ClassNames.Length, 3, parse.GetValue(width));
-            var accuracy = classifier.Train(train, test, parse.GetValue(epochs), Console.Out, seedValue);
+            var stdout = parse.InvocationConfiguration.Output;
+            var accuracy = classifier.Train(train, test, parse.GetValue(epochs), stdout, seedValue);
             string path = parse.GetValue(output)!;
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             classifier.features.save(path);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {path}: features of a {train.ClassNames.Length}-class classifier ({string.Join(", ", train.ClassNames)}), {train.Count} training images at {px}², held-out accuracy {accuracy[^1]:P1}"));
             return 0;
         });

@@ -75,7 +75,7 @@ public class SrGanNetworkTests(ITestOutputHelper log)
         var where = changed.nonzero(); // (K, 2) output rows and columns
         Assert.True(where.shape[0] > 0, "the change reached no output pixel");
         // In input pixels: output pixel p covers input [p / s, (p + 1) / s).
-        long reach = (where / scale - c).abs().max().item<long>();
+        long reach = (where.div(scale, rounding_mode: RoundingMode.floor) - c).abs().max().item<long>();
         log.WriteLine($"{arch} ×{scale}: reach {reach} input pixels, radius {radius}");
         Assert.True(reach <= radius, $"reach {reach} > radius {radius}");
     }

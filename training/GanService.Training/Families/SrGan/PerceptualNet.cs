@@ -10,23 +10,32 @@ namespace GanService.Training.Families.SrGan;
 /// small VGG-shaped network trained here (<c>gan train-perceptual</c>: OpenMoji group classification on the emoji
 /// training split) and frozen during super-resolution training. It is deliberately not one of the metrics/ classifiers,
 /// so the feature distance `gan eval upscale` reports stays independent of what the generator was trained against.
-/// Two 3×3 convs per stage with ReLU and a 2×2 max-pool between stages, widths w, 2w, 4w; the features are the last conv's
-/// output before its ReLU (as ESRGAN takes VGG's, which keeps the negative responses the ReLU would zero), (B, 4w, H/4,
-/// W/4) — fully convolutional, so it runs on any crop. Input RGB in [0, 1] (the super-resolution range).
-/// Children conv1_1 … conv3_2 (the checkpoint keys of the saved features).
+/// VGG-BN's shape: two 3×3 convs per stage, each followed by BatchNorm (VGG19-BN; without it this small network, trained a
+/// few epochs, only learnt the class prior) and ReLU, a 2×2 max-pool between stages, widths w, 2w, 4w; the features are
+/// the last conv's normalised output before its ReLU (as ESRGAN takes VGG's, which keeps the negative responses the ReLU
+/// would zero), (B, 4w, H/4, W/4) — fully convolutional, so it runs on any crop. Frozen, it runs in eval mode (BatchNorm's
+/// running statistics: a fixed affine map per channel). Input RGB in [0, 1] (the super-resolution range).
+/// Children conv1_1 … conv3_2 and bn1_1 … bn3_2 (the checkpoint keys of the saved features).
 /// </summary>
 public sealed class PerceptualFeatures : nn.Module<Tensor, Tensor>
 {
     public readonly Conv2d conv1_1, conv1_2, conv2_1, conv2_2, conv3_1, conv3_2;
+    public readonly BatchNorm2d bn1_1, bn1_2, bn2_1, bn2_2, bn3_1, bn3_2;
 
     public PerceptualFeatures(long channels = 3, long width = 16) : base(nameof(PerceptualFeatures))
     {
-        conv1_1 = new Conv2d(channels, width, 3, padding: 1);
-        conv1_2 = new Conv2d(width, width, 3, padding: 1);
-        conv2_1 = new Conv2d(width, width * 2, 3, padding: 1);
-        conv2_2 = new Conv2d(width * 2, width * 2, 3, padding: 1);
-        conv3_1 = new Conv2d(width * 2, width * 4, 3, padding: 1);
-        conv3_2 = new Conv2d(width * 4, width * 4, 3, padding: 1);
+        conv1_1 = new Conv2d(channels, width, 3, padding: 1, bias: false);
+        bn1_1 = new BatchNorm2d(width);
+        conv1_2 = new Conv2d(width, width, 3, padding: 1, bias: false);
+        bn1_2 = new BatchNorm2d(width);
+        conv2_1 = new Conv2d(width, width * 2, 3, padding: 1, bias: false);
+        bn2_1 = new BatchNorm2d(width * 2);
+        conv2_2 = new Conv2d(width * 2, width * 2, 3, padding: 1, bias: false);
+        bn2_2 = new BatchNorm2d(width * 2);
+        conv3_1 = new Conv2d(width * 2, width * 4, 3, padding: 1, bias: false);
+        bn3_1 = new BatchNorm2d(width * 4);
+        conv3_2 = new Conv2d(width * 4, width * 4, 3, padding: 1, bias: false);
+        bn3_2 = new BatchNorm2d(width * 4);
         Width = width;
         RegisterComponents();
     }
@@ -37,11 +46,11 @@ public sealed class PerceptualFeatures : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var f = conv1_2.forward(conv1_1.forward(x).relu()).relu();
+        var f = bn1_2.forward(conv1_2.forward(bn1_1.forward(conv1_1.forward(x)).relu())).relu();
         f = nn.functional.max_pool2d(f, 2);
-        f = conv2_2.forward(conv2_1.forward(f).relu()).relu();
+        f = bn2_2.forward(conv2_2.forward(bn2_1.forward(conv2_1.forward(f)).relu())).relu();
         f = nn.functional.max_pool2d(f, 2);
-        return conv3_2.forward(conv3_1.forward(f).relu()).MoveToOuterDisposeScope();
+        return bn3_2.forward(conv3_2.forward(bn3_1.forward(conv3_1.forward(f)).relu())).MoveToOuterDisposeScope();
     }
 
     /// <summary>The frozen feature network of a run: its saved weights, no gradients to its own parameters.</summary>
@@ -54,7 +63,7 @@ public sealed class PerceptualFeatures : nn.Module<Tensor, Tensor>
         return f;
     }
 
-    /// <summary>No gradients to its parameters, eval mode (it has no normalisation or dropout, so the mode changes nothing).</summary>
+    /// <summary>No gradients to its parameters, eval mode (BatchNorm's running statistics, never updated).</summary>
     public static void Freeze(PerceptualFeatures f)
     {
         foreach (var p in f.parameters()) p.requires_grad = false;
