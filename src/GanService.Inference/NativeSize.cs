@@ -28,7 +28,8 @@ public sealed record NativePlan(int RunWidth, int RunHeight, int PaddedWidth, in
 /// <summary>
 /// Runs a fully convolutional translator or upscaler at an image's own size. The image is padded to the network's size
 /// multiple by repeating its edge pixels (always valid, unlike reflection, for pads larger than the image) and the output
-/// cropped back. Above <see cref="InferenceLimits.MaxNativePixels"/> a model that declares a tile margin runs tile by
+/// cropped back. Above <see cref="InferenceLimits.MaxNativePixels"/> (counted on the output: an upscaler's ×s output has s²
+/// times its input's pixels) a model that declares a tile margin runs tile by
 /// tile: each tile's window reaches <see cref="ImageSpec.TileMargin"/> pixels (rounded up to the size multiple) into its
 /// neighbours and only the tile's own region of the output is kept, so with a margin that covers the network's receptive
 /// field the stitched image equals the untiled run and memory is bounded by one window, whatever the image size. (Blending
@@ -70,7 +71,7 @@ public static class NativeSize
     {
         if (!spec.AnySize) throw new ArgumentException("the model takes one size only");
         int k = spec.SizeMultiple!.Value;
-        long pixels = (long)width * height;
+        long pixels = OutputPixels(spec, width, height);
         if (pixels <= limits.MaxNativePixels)
             return new NativePlan(width, height, RoundUp(width, k), RoundUp(height, k), 1, false);
         if (spec.TileMargin is not null)
@@ -84,13 +85,18 @@ public static class NativeSize
         return new NativePlan(w, h, RoundUp(w, k), RoundUp(h, k), 1, true);
     }
 
-    /// <summary>The side of a tile's own region: the limit's square side, rounded down to the size multiple, less the
-    /// margins on both sides, so one window stays within the native-size limit.</summary>
+    /// <summary>The pixels of the output a <paramref name="width"/> × <paramref name="height"/> input gives (its own for a
+    /// translator, scale² times as many for an upscaler): what the native-size limit bounds, because an upscaler's last
+    /// layers hold feature maps of its output's size (RRDBNet: 64 channels of it, 4 GB for a 1024² input at ×4).</summary>
+    public static long OutputPixels(ImageSpec spec, int width, int height) => (long)width * height * spec.Scale * spec.Scale;
+
+    /// <summary>The side of a tile's own region: the input side whose output is the limit's square side, rounded down to
+    /// the size multiple, less the margins on both sides, so one window's output stays within the native-size limit.</summary>
     public static int TileSize(ImageSpec spec, InferenceLimits limits)
     {
         int k = spec.SizeMultiple!.Value;
         int margin = RoundUp(spec.TileMargin ?? 0, k);
-        int side = (int)Math.Sqrt(limits.MaxNativePixels) / k * k;
+        int side = (int)(Math.Sqrt(limits.MaxNativePixels) / spec.Scale) / k * k;
         return Math.Max(k, side - 2 * margin);
     }
 
@@ -107,7 +113,7 @@ public static class NativeSize
         int pw = RoundUp(width, k), ph = RoundUp(height, k);
         var padded = pw == width && ph == height ? chw : PadEdges(chw, channels, width, height, pw, ph);
         float[] output;
-        if ((long)width * height <= limits.MaxNativePixels || spec.TileMargin is null)
+        if (OutputPixels(spec, width, height) <= limits.MaxNativePixels || spec.TileMargin is null)
             output = run(padded, pw, ph);
         else
         {

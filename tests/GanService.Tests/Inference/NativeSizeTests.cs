@@ -67,7 +67,7 @@ public class NativeSizeTests(ITestOutputHelper log)
         var tiled = NativeSize.Run(spec, image, w, h, (x, ww, hh) =>
         {
             calls++;
-            Assert.True((long)ww * hh <= small.MaxNativePixels, $"a {ww}×{hh} window exceeds the limit");
+            Assert.True((long)ww * hh * scale * scale <= small.MaxNativePixels, $"a {ww}×{hh} window's ×{scale} output exceeds the limit");
             return BoxFilter(x, 3, ww, hh, scale);
         }, small, default);
         Assert.Equal(3 * w * scale * h * scale, whole.Length);
