@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Trains emoji-upscale-x4 (issue 29): the srgan family's ESRGAN recipe (RRDBNet, VGG-style D, relativistic GAN, L1 +
-# perceptual loss on a feature network trained here) at a size this CPU can train — nf 32, 2 RRDB blocks, growth 16,
-# batch 8 of 64² HR / 16² LR random crops — on the training split only, so the 402 held-out emoji stay held out.
+# perceptual loss on a feature network trained here) small enough to train on a CPU in about an hour — nf 32, 2 RRDB
+# blocks, growth 16, batch 8 of 64² HR / 16² LR random crops — on the training split only, so the 402 held-out emoji
+# stay held out.
 #   gan datasets emoji --layout sr --a openmoji --size 256 --scale 4 --out DATA_DIR     # once: HR 256², LR 64² (bicubic)
 #   gan datasets emoji --layout groups --size 64 --out GROUPS_DIR                        # once: the feature network's classes
-#   gan train-perceptual --data GROUPS_DIR --out FEATURES --epochs 4                     # the perceptual loss's features
+#   gan train-perceptual --data GROUPS_DIR --size 32 --epochs 8 --out FEATURES           # the perceptual loss's features
 #   scripts/train-emoji-upscale.sh DATA_DIR RUN_DIR [MINUTES=75] --feature-net FEATURES               # a new run
 #   scripts/train-emoji-upscale.sh DATA_DIR RUN_DIR [MINUTES] --resume [--pretrain-steps N …]         # continue it
-# The PSNR-oriented phase (L1 only) needs no feature network: a run may start with --set perceptualWeight=0 while the
-# feature network trains, and turn it on when it resumes into the adversarial phase (--resume --feature-net FEATURES
-# --set perceptualWeight=1): the feature file is read at every start. Runs under scripts/keep-training.sh, so a crash
+# The PSNR-oriented phase (L1 only) needs no feature network: a run may start with --max-steps 1000 (= the PSNR steps)
+# while the feature network trains, and resume into the adversarial phase with --resume --feature-net FEATURES
+# --max-steps N: the feature file is read at every start. Runs under scripts/keep-training.sh, so a crash
 # resumes from the last checkpoint (every 3 minutes) until MINUTES are spent; one libtorch thread. GAN selects the
 # `gan` command (default: dotnet run of the CLI project). Progress: RUN_DIR/metrics.jsonl (phase, l1, percep, g_gan,
 # d_real, d_fake) and RUN_DIR/samples/. Then:

@@ -43,7 +43,7 @@ public sealed class SrGanTrainer : GanTrainer<SrBatch, SrGanOptions>
         D = Network("D", new VggStyleDiscriminator(3, o.HrSize, o.Ndf));
         // F is read from its file at every start, resumes included, and not saved with the checkpoint (it is never
         // trained): so a run may turn the perceptual loss on when it resumes into the adversarial phase.
-        if (o.PerceptualWeight > 0) F = Owned(PerceptualFeatures.Load(o.FeatureNet, 3, o.FeatureWidth));
+        if (o.PerceptualWeight > 0 && !string.IsNullOrEmpty(o.FeatureNet)) F = Owned(PerceptualFeatures.Load(o.FeatureNet, 3, o.FeatureWidth));
         foreach (var m in Networks.Values) m.to(Device);
         F?.to(Device);
         _optG = Optimizer("G", new ScalarSafeAdam(G.parameters(), o.LrPretrain, o.Beta1, o.Beta2));
@@ -59,8 +59,11 @@ public sealed class SrGanTrainer : GanTrainer<SrBatch, SrGanOptions>
         if (o.HrSize % o.Scale != 0 || o.HrSize / o.Scale % SizeMultiple(o) != 0) return $"hrSize {o.HrSize} must be a multiple of the scale {o.Scale} (and its LR crop of the size multiple {SizeMultiple(o)})";
         try { VggStyleDiscriminator.Stages(o.HrSize); } catch (ArgumentException e) { return e.Message; }
         if (!o.Relativistic && !o.Loss.Equals("standard", StringComparison.OrdinalIgnoreCase)) return $"loss '{o.Loss}' must be relativistic (ESRGAN) or standard (SRGAN)";
-        if (o.PerceptualWeight > 0 && string.IsNullOrEmpty(o.FeatureNet))
-            return "perceptualWeight > 0 needs --feature-net FILE (a feature network from `gan train-perceptual`), or --set perceptualWeight=0";
+        // A run that ends within the PSNR-oriented phase computes no perceptual loss, so it needs no feature network.
+        bool psnrOnly = o.MaxSteps > 0 && o.MaxSteps <= o.PretrainSteps;
+        if (o.PerceptualWeight > 0 && string.IsNullOrEmpty(o.FeatureNet) && !psnrOnly)
+            return "the adversarial phase's perceptual loss needs --feature-net FILE (a feature network from `gan train-perceptual`); " +
+                "or --set perceptualWeight=0, or --max-steps within --pretrain-steps";
         if (o.EmaBeta is < 0 or >= 1) return $"emaBeta {o.EmaBeta} must be in [0, 1)";
         return null;
     }
@@ -137,8 +140,9 @@ public sealed class SrGanTrainer : GanTrainer<SrBatch, SrGanOptions>
         NetworkParameters.SetRequiresGrad(false, D);
         _optG.zero_grad();
         var total = l1 * Options.PixelWeight;
-        if (F is not null)
+        if (Options.PerceptualWeight > 0)
         {
+            if (F is null) throw new InvalidOperationException("the adversarial phase's perceptual loss needs a feature network (featureNet)");
             var percep = nn.functional.l1_loss(F.forward(sr), F.forward(hr)); // F(hr) has no graph: HR and F's weights need no gradient
             total = total + percep * Options.PerceptualWeight;
             losses["percep"] = percep.item<float>();
