@@ -1,4 +1,6 @@
 using GanService.Contracts;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace GanService.Inference;
 
@@ -135,6 +137,60 @@ public static class NativeSize
                 }
         }
         return pw == width && ph == height ? output : Crop(output, channels, pw * s, ph * s, 0, 0, width * s, height * s);
+    }
+
+    /// <summary>
+    /// The tiled run of <see cref="Run"/> written tile by tile straight into the output image (8-bit, the same bytes
+    /// <see cref="ImageCodec.FromTensor"/> makes of <see cref="Run"/>'s result), so the whole output never exists as floats:
+    /// a 2048² input at ×4 would otherwise hold an 8192² float image (805 MB) beside its 8-bit copy (201 MB). Memory is
+    /// the image, the input and one window's buffers.
+    /// </summary>
+    public static Image<Rgb24> RunTiledToImage(ImageSpec spec, float[] chw, int width, int height, Func<float[], int, int, float[]> run,
+        InferenceLimits limits, CancellationToken ct)
+    {
+        int k = spec.SizeMultiple ?? throw new ArgumentException("the model takes one size only");
+        if (spec.TileMargin is null) throw new ArgumentException("the model declares no tile margin");
+        int channels = spec.Channels, s = spec.Scale;
+        int pw = RoundUp(width, k), ph = RoundUp(height, k);
+        var padded = pw == width && ph == height ? chw : PadEdges(chw, channels, width, height, pw, ph);
+        int tile = TileSize(spec, limits), margin = RoundUp(spec.TileMargin.Value, k);
+        float min = spec.RangeMin, scale = PixelNormalization.ToBytesScale(spec.RangeMin, spec.RangeMax);
+        var image = new Image<Rgb24>(width * s, height * s);
+        try
+        {
+            for (int y0 = 0; y0 < ph; y0 += tile)
+                for (int x0 = 0; x0 < pw; x0 += tile)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    int x1 = Math.Min(pw, x0 + tile), y1 = Math.Min(ph, y0 + tile);
+                    int wx0 = Math.Max(0, x0 - margin), wy0 = Math.Max(0, y0 - margin);
+                    int wx1 = Math.Min(pw, x1 + margin), wy1 = Math.Min(ph, y1 + margin);
+                    var result = run(Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0), wx1 - wx0, wy1 - wy0);
+                    // The tile's own region of the window's (C, wh·s, ww·s) output, inside the unpadded image.
+                    int rw = (wx1 - wx0) * s, plane = rw * (wy1 - wy0) * s;
+                    int ox0 = x0 * s, ox1 = Math.Min(x1, width) * s, oy0 = y0 * s, oy1 = Math.Min(y1, height) * s;
+                    image.ProcessPixelRows(rows =>
+                    {
+                        for (int oy = oy0; oy < oy1; oy++)
+                        {
+                            var row = rows.GetRowSpan(oy);
+                            int at = (oy - wy0 * s) * rw - wx0 * s;
+                            for (int ox = ox0; ox < ox1; ox++)
+                            {
+                                byte r = PixelNormalization.ToByte(result[at + ox], min, scale);
+                                row[ox] = channels == 1 ? new Rgb24(r, r, r)
+                                    : new Rgb24(r, PixelNormalization.ToByte(result[plane + at + ox], min, scale), PixelNormalization.ToByte(result[2 * plane + at + ox], min, scale));
+                            }
+                        }
+                    });
+                }
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
     }
 
     /// <summary>(C, h, w) → (C, ph, pw) with the last column and row repeated.</summary>

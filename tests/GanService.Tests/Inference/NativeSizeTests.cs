@@ -77,6 +77,27 @@ public class NativeSizeTests(ITestOutputHelper log)
         Assert.Equal(whole, tiled);
     }
 
+    [Theory]
+    [InlineData(1, 3, 103, 77)]
+    [InlineData(2, 3, 62, 50)]
+    [InlineData(4, 1, 61, 45)]
+    public void Tiles_written_straight_into_the_image_give_the_bytes_of_the_float_output(int scale, int channels, int w, int h)
+    {
+        // Sizes that are not multiples of 2 are padded and cropped back: the tiles at the right and bottom edges.
+        var spec = new ImageSpec(channels, 16, 16, SizeMultiple: 2, TileMargin: 1, OutputScale: scale == 1 ? null : scale);
+        var image = Noise(channels, w, h, 4);
+        var small = new InferenceLimits { MaxNativePixels = 24 * 24 * scale * scale };
+        Assert.True(NativeSize.Plan(spec, w, h, small).Tiles > 4);
+        float[] Filter(float[] x, int ww, int hh) => BoxFilter(x, channels, ww, hh, scale);
+        var floats = NativeSize.Run(spec, image, w, h, Filter, small, default);
+        using var expected = ImageCodec.FromTensor(floats, spec with { Width = w * scale, Height = h * scale });
+        using var direct = NativeSize.RunTiledToImage(spec, image, w, h, Filter, small, default);
+        Assert.Equal((w * scale, h * scale), (direct.Width, direct.Height));
+        for (int y = 0; y < expected.Height; y++)
+            for (int x = 0; x < expected.Width; x++)
+                Assert.True(expected[x, y] == direct[x, y], $"pixel ({x}, {y}): {direct[x, y]} instead of {expected[x, y]}");
+    }
+
     [Fact]
     public void Tiles_without_the_margin_leave_seams()
     {
