@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using GanService.Api.Hosting;
 using GanService.Contracts;
 using GanService.Inference;
 using SixLabors.ImageSharp;
@@ -9,40 +10,85 @@ using SixLabors.ImageSharp.Processing;
 namespace GanService.Bench;
 
 /// <summary>
-/// `upscale --model M --lr DIR [--size 2048]`: a large upscale through the inference library the service and
-/// `gan upscale` run (GanPipelines.Translate at the image's own size, tiled above the native-size limit), on a mosaic of
-/// the LR images in DIR (the held-out emoji of `gan datasets emoji --layout sr`). First, in a fresh process, the
-/// size² request with the service's default limits: wall time, tiles, and the process's peak resident memory (VmHWM)
-/// against what it held with the model loaded. Then, on a size a whole run can also do (size/4 → ×4), the tiled output
-/// against the untiled one: max |Δ| over every output value before the bytes are written, and over the 8-bit images.
+/// `upscale --model M --lr DIR [--size 2048] [--service-setting Gan:Key=value …]`: a large upscale request through the
+/// service — the API in-process on a loopback port with its default settings (Gan:MaxNativePixels, Gan:MaxImagePixels,
+/// Gan:RequestTimeoutSeconds) except those given, serving a copy of the model — on a
+/// size² PNG mosaic of the LR images in DIR (the held-out emoji of `gan datasets emoji --layout sr`): POST /upscale/{model}
+/// after a small warm-up request; wall time, response size and the process's peak resident memory (VmHWM: server and
+/// client together) against what it held before the request. Then, through the inference library the service runs, on a
+/// size both a whole run and the default tiling do (size/4 → ×4), the tiled output against the untiled one: max |Δ|
+/// over every output value, and over the 8-bit images the service would send.
 /// </summary>
 public static class UpscaleBench
 {
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         string model = Arg(args, "--model") ?? throw new ArgumentException("--model DIR");
         string lr = Arg(args, "--lr") ?? throw new ArgumentException("--lr DIR (LR images)");
         int size = int.Parse(Arg(args, "--size") ?? "2048", CultureInfo.InvariantCulture);
-        using var m = OnnxModel.Load(model, new SessionFactory("cpu"));
-        var spec = m.Manifest.Image;
-        if (spec.Scale == 1 || spec.TileMargin is null) throw new ArgumentException($"'{m.Manifest.Name}' is not a tiled upscaler");
-        var limits = InferenceLimits.Default;
-        using var mosaic = Mosaic(lr, size);
-        // Warm-up on a small image, so the large run's time is the run's.
-        using (var small = mosaic.Clone(c => c.Crop(64, 64))) GanPipelines.Translate(m, small, ResizePolicy.Stretch, null, default, limits: limits).Dispose();
-        long loaded = Rss();
-        var plan = NativeSize.Plan(spec, size, size, limits);
-        var clock = Stopwatch.StartNew();
-        using (var output = GanPipelines.Translate(m, mosaic, ResizePolicy.Stretch, null, default, limits: limits))
+        // The service's settings as they come, except what --service-setting gives (e.g. Gan:RequestTimeoutSeconds=600).
+        string[] settings = [.. args.Select((a, i) => (a, i)).Where(p => p.a == "--service-setting" && p.i + 1 < args.Length).Select(p => "--" + args[p.i + 1])];
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(model));
+        string dir = Path.Combine(Path.GetTempPath(), $"gan-bench-upscale-{Environment.ProcessId}");
+        ServiceLoad.CopyDirectory(model, Path.Combine(dir, name));
+        try
         {
-            clock.Stop();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {size}×{size} → {output.Width}×{output.Height} | {plan.Tiles} tiles of ≤ {NativeSize.TileSize(spec, limits)}² input (margin {spec.TileMargin}) | {clock.Elapsed.TotalSeconds:F1} s | {Peak() / 1048576.0:F0} MiB (with the model loaded: {loaded / 1048576.0:F0} MiB) |"));
+            byte[] png, small;
+            using (var mosaic = Mosaic(lr, size))
+            {
+                png = ImageCodec.Encode(mosaic);
+                using var corner = mosaic.Clone(c => c.Crop(64, 64));
+                small = ImageCodec.Encode(corner);
+            }
+            await using (var app = GanApi.Build([$"--Gan:ModelsPath={dir}", "--Gan:Device=cpu", "--urls=http://127.0.0.1:0",
+                "--environment=Production", "--Serilog:MinimumLevel:Default=Warning", .. settings]))
+            {
+                await app.StartAsync();
+                using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First() + "/"), Timeout = TimeSpan.FromMinutes(30) };
+                await ServiceLoad.WaitReadyAsync(http);
+                if ((await Post(http, name, small)).Status != 200) throw new InvalidOperationException("the warm-up request failed"); // the session's first run, the encoder
+                long before = Status("VmRSS:");
+                var clock = Stopwatch.StartNew();
+                var (status, result) = await Post(http, name, png);
+                clock.Stop();
+                string settingsText = settings.Length == 0 ? "defaults" : string.Join(" ", settings);
+                if (status != 200)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| POST /upscale/{name}, {size}×{size} ({settingsText}) | {status}: {System.Text.Encoding.UTF8.GetString(result)} | {clock.Elapsed.TotalSeconds:F1} s | {Status("VmHWM:") / 1048576.0:F0} MiB |"));
+                    return 1;
+                }
+                var info = Image.Identify(result);
+                var spec = ModelManifest.Load(Path.Combine(dir, name, "model.json")).Image;
+                var plan = NativeSize.Plan(spec, size, size, InferenceLimits.Default);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| POST /upscale/{name}, {size}×{size} PNG ({png.Length / 1048576.0:F1} MiB; {settingsText}) | {info.Width}×{info.Height} PNG ({result.Length / 1048576.0:F1} MiB) | {plan.Tiles} tiles of ≤ {NativeSize.TileSize(spec, InferenceLimits.Default)}² input (margin {spec.TileMargin}) | {clock.Elapsed.TotalSeconds:F1} s | {Status("VmHWM:") / 1048576.0:F0} MiB (before the request: {before / 1048576.0:F0} MiB) |"));
+                await app.StopAsync();
+            }
+            if (args.Contains("--no-compare")) return 0;
+            using var m = OnnxModel.Load(Path.Combine(dir, name), new SessionFactory("cpu"));
+            using var part = Image.Load<Rgb24>(png);
+            part.Mutate(c => c.Crop(size / 4, size / 4));
+            Compare(m, part);
+            return 0;
         }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 
-        // Tiled against whole on a size both can do: the mosaic's top-left quarter side, ×scale.
-        int side = size / 4;
-        using var part = mosaic.Clone(c => c.Crop(side, side));
+    private static async Task<(int Status, byte[] Body)> Post(HttpClient http, string model, byte[] png)
+    {
+        using var content = new ByteArrayContent(png);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        using var response = await http.PostAsync($"upscale/{model}", content);
+        return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    /// <summary>The tiled run with the default limits against a whole run, on an image both can do.</summary>
+    private static void Compare(OnnxModel m, Image<Rgb24> part)
+    {
+        var spec = m.Manifest.Image;
+        int side = part.Width;
+        var limits = InferenceLimits.Default;
         var pixels = ImageCodec.ToTensor(part, spec with { Width = side, Height = side });
         float[] Run(float[] window, int w, int h) => m.Main.Run([NamedTensor.Of("image", window, 1, spec.Channels, h, w)], default)["output"].Floats!;
         var wholeLimits = limits with { MaxNativePixels = NativeSize.OutputPixels(spec, side, side) };
@@ -61,8 +107,7 @@ public static class UpscaleBench
                 worst = Math.Max(worst, d);
             }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {side}×{side} → {side * spec.Scale}² tiled ({NativeSize.Plan(spec, side, side, limits).Tiles} tiles) vs whole | max |Δ| {max:E2} over {whole.Length:N0} output values | {differ} of {wholeImage.Width * wholeImage.Height:N0} pixels differ in the PNG, by at most {worst} |"));
-        return 0;
+            $"| {side}×{side} → {side * spec.Scale}² tiled ({NativeSize.Plan(spec, side, side, limits).Tiles} tiles) vs whole | max |Δ| {max:E2} over {whole.Length:N0} output values | {differ} of {wholeImage.Width * wholeImage.Height:N0} pixels differ in the 8-bit image, by at most {worst} |"));
     }
 
     /// <summary>A size² mosaic of the folder's images (in name order, repeated as needed), each at its own size.</summary>
@@ -86,9 +131,6 @@ public static class UpscaleBench
         }
         return mosaic;
     }
-
-    private static long Rss() => Status("VmRSS:");
-    private static long Peak() => Status("VmHWM:");
 
     /// <summary>A /proc/self/status line in bytes (Linux).</summary>
     private static long Status(string key) =>
