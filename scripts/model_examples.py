@@ -10,6 +10,7 @@ is Debian's dataset-fashion-mnist):
     gan datasets emoji --out DATA/emoji-om-tw --layout unaligned --a openmoji --b twemoji --size 64
     gan datasets shapes --out DATA/shapes --layout aligned --size 64 --count 800 --seed 0
     gan datasets shapes --out DATA/shapes-heldout --layout domains --size 32 --count 30 --seed 99
+    gan datasets emoji --out DATA/emoji-sr --layout sr --a openmoji --size 256 --scale 4
 
 then: python3 scripts/model_examples.py DATA [--models models]
 """
@@ -101,6 +102,8 @@ def main():
     copy_examples([(om_tw / "testA" / f"{k}.png", f"{i}-{k}-openmoji.png") for i, k in enumerate(EMOJI, 1)], models / "openmoji2twemoji" / "examples")
     copy_examples([(om_tw / "testB" / f"{k}.png", f"{i}-{k}-twemoji.png") for i, k in enumerate(EMOJI, 1)], models / "twemoji2openmoji" / "examples")
     copy_examples([(om_tw / "testA" / f"{k}.png", f"{i}-{k}-openmoji.png") for i, k in enumerate(EMOJI, 1)], models / "emoji-style" / "examples")
+    # emoji-upscale-x4: the 64² low-resolution inputs (HR 256² downsampled ×4, bicubic) of the same held-out emoji.
+    copy_examples([(data / "emoji-sr" / "test" / "LR" / f"{k}.png", f"{i}-{k}-64px.png") for i, k in enumerate(EMOJI, 1)], models / "emoji-upscale-x4" / "examples")
 
     # shapes2color-pix2pix: the outlines (left halves) of the recipe's first test pairs; samples.png shows all 16.
     outlines = models / "shapes2color-pix2pix" / "examples"

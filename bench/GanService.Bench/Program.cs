@@ -11,8 +11,11 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project bench/GanService.Bench [-- --iterations 20 --threads 2]
 // `results` writes bench/RESULTS.md (runtimes, roofline, service under load): scripts/bench-results.sh.
 // `fuzz` posts the hostile image corpus to the API and writes bench/fuzz.md (`fuzz --help` lists its options).
+// `upscale --model M --lr DIR` times a 2048² POST /upscale through the API in-process and compares tiles with a whole
+// run (bench/upscale.md).
 if (args.FirstOrDefault() == "results") return await ResultsRun.MainAsync(args[1..]);
 if (args.FirstOrDefault() == "fuzz") return await FuzzCommand.Create().Parse(args[1..]).InvokeAsync();
+if (args.FirstOrDefault() == "upscale") return await UpscaleBench.RunAsync(args[1..]);
 
 int iterations = Arg("--iterations", 10), threads = Arg("--threads", Environment.ProcessorCount);
 torch.set_num_threads(threads);

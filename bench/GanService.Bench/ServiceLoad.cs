@@ -154,7 +154,7 @@ public static class ServiceLoad
             total > 0 ? 1 - inference / total : double.NaN, ok.Count > 0 ? inference / ok.Count : double.NaN, medians);
     }
 
-    private static async Task WaitReadyAsync(HttpClient http)
+    internal static async Task WaitReadyAsync(HttpClient http)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromMinutes(5))
@@ -186,7 +186,7 @@ public static class ServiceLoad
         return ImageCodec.Encode(image);
     }
 
-    private static void CopyDirectory(string from, string to)
+    internal static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));

@@ -41,9 +41,10 @@ public sealed class GanOptions
 
     [Range(16, 1 << 16)] public int ImageAllocationLimitMegabytes { get; set; } = 512;
 
-    /// <summary>Largest image (width × height) a model that takes any size runs whole at its own size; above it, tile by
-    /// tile where the model declares a tile margin, else scaled down to this many pixels and back. Bounds the memory of
-    /// one native-size run (a ResNet CycleGAN at 1 MP holds about 1 GB of activations).</summary>
+    /// <summary>Largest output (width × height; an upscaler's is its input times the scale²) a model that takes any size
+    /// makes whole at the image's own size; above it, tile by tile where the model declares a tile margin, else scaled
+    /// down to fit and back. Bounds the memory of one native-size run (a ResNet CycleGAN at 1 MP holds about 1 GB of
+    /// activations; a ×4 upscaler runs windows of 256² input pixels).</summary>
     [Range(4096, 64L << 20)] public long MaxNativePixels { get; set; } = 1024 * 1024;
 
     /// <summary>The inference limits this service runs with: the library's, with the native-size limit set here.</summary>

@@ -126,10 +126,14 @@ public static class GanPipelines
                 pixels = ImageCodec.ToTensor(scaled ?? input, spec with { Width = plan.RunWidth, Height = plan.RunHeight });
         }
         finally { scaled?.Dispose(); }
+        float[] Window(float[] window, int w, int h) => RunTranslation(model, window, w, h, targetIndex, ct);
+        if (plan.Tiled)
+            // Tiles go straight into the 8-bit image (inference and denormalisation in one stage).
+            using (StageTimings.Measure(timings, StageTimings.Inference))
+                return NativeSize.RunTiledToImage(spec, pixels, plan.RunWidth, plan.RunHeight, Window, limits, ct);
         float[] output;
         using (StageTimings.Measure(timings, StageTimings.Inference))
-            output = NativeSize.Run(spec, pixels, plan.RunWidth, plan.RunHeight,
-                (window, w, h) => RunTranslation(model, window, w, h, targetIndex, ct), limits, ct);
+            output = NativeSize.Run(spec, pixels, plan.RunWidth, plan.RunHeight, Window, limits, ct);
         Image<Rgb24> result;
         using (StageTimings.Measure(timings, StageTimings.Denormalise))
             result = ImageCodec.FromTensor(output, spec with { Width = plan.RunWidth * s, Height = plan.RunHeight * s });

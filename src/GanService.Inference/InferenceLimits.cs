@@ -24,9 +24,10 @@ public sealed record InferenceLimits
     public float MinPsi { get; init; } = -1f;
     public float MaxPsi { get; init; } = 2f;
 
-    /// <summary>Largest image (width × height, before padding) a model that takes any size runs whole at its own size:
-    /// a ResNet CycleGAN generator holds a few 256-channel maps of a quarter of it at once (≈1 GB at this size). A larger
-    /// image runs tile by tile where the model declares a tile margin, else scaled down to this many pixels
+    /// <summary>Largest output (width × height, before padding; an upscaler's is its input's times the scale²) a model
+    /// that takes any size makes whole at the image's own size: a ResNet CycleGAN generator holds a few 256-channel maps
+    /// of a quarter of it at once (≈1 GB at this size), an RRDBNet upscaler a few 32–64-channel maps of its output. A
+    /// larger image runs tile by tile where the model declares a tile margin, else scaled down to fit
     /// (<see cref="NativeSize"/>).</summary>
     public long MaxNativePixels { get; init; } = 1024 * 1024;
 

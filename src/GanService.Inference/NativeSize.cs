@@ -1,4 +1,6 @@
 using GanService.Contracts;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace GanService.Inference;
 
@@ -28,7 +30,8 @@ public sealed record NativePlan(int RunWidth, int RunHeight, int PaddedWidth, in
 /// <summary>
 /// Runs a fully convolutional translator or upscaler at an image's own size. The image is padded to the network's size
 /// multiple by repeating its edge pixels (always valid, unlike reflection, for pads larger than the image) and the output
-/// cropped back. Above <see cref="InferenceLimits.MaxNativePixels"/> a model that declares a tile margin runs tile by
+/// cropped back. Above <see cref="InferenceLimits.MaxNativePixels"/> (counted on the output: an upscaler's ×s output has s²
+/// times its input's pixels) a model that declares a tile margin runs tile by
 /// tile: each tile's window reaches <see cref="ImageSpec.TileMargin"/> pixels (rounded up to the size multiple) into its
 /// neighbours and only the tile's own region of the output is kept, so with a margin that covers the network's receptive
 /// field the stitched image equals the untiled run and memory is bounded by one window, whatever the image size. (Blending
@@ -70,7 +73,7 @@ public static class NativeSize
     {
         if (!spec.AnySize) throw new ArgumentException("the model takes one size only");
         int k = spec.SizeMultiple!.Value;
-        long pixels = (long)width * height;
+        long pixels = OutputPixels(spec, width, height);
         if (pixels <= limits.MaxNativePixels)
             return new NativePlan(width, height, RoundUp(width, k), RoundUp(height, k), 1, false);
         if (spec.TileMargin is not null)
@@ -84,13 +87,18 @@ public static class NativeSize
         return new NativePlan(w, h, RoundUp(w, k), RoundUp(h, k), 1, true);
     }
 
-    /// <summary>The side of a tile's own region: the limit's square side, rounded down to the size multiple, less the
-    /// margins on both sides, so one window stays within the native-size limit.</summary>
+    /// <summary>The pixels of the output a <paramref name="width"/> × <paramref name="height"/> input gives (its own for a
+    /// translator, scale² times as many for an upscaler): what the native-size limit bounds, because an upscaler's last
+    /// layers hold feature maps of its output's size (RRDBNet: 64 channels of it, 4 GB for a 1024² input at ×4).</summary>
+    public static long OutputPixels(ImageSpec spec, int width, int height) => (long)width * height * spec.Scale * spec.Scale;
+
+    /// <summary>The side of a tile's own region: the input side whose output is the limit's square side, rounded down to
+    /// the size multiple, less the margins on both sides, so one window's output stays within the native-size limit.</summary>
     public static int TileSize(ImageSpec spec, InferenceLimits limits)
     {
         int k = spec.SizeMultiple!.Value;
         int margin = RoundUp(spec.TileMargin ?? 0, k);
-        int side = (int)Math.Sqrt(limits.MaxNativePixels) / k * k;
+        int side = (int)(Math.Sqrt(limits.MaxNativePixels) / spec.Scale) / k * k;
         return Math.Max(k, side - 2 * margin);
     }
 
@@ -107,7 +115,7 @@ public static class NativeSize
         int pw = RoundUp(width, k), ph = RoundUp(height, k);
         var padded = pw == width && ph == height ? chw : PadEdges(chw, channels, width, height, pw, ph);
         float[] output;
-        if ((long)width * height <= limits.MaxNativePixels || spec.TileMargin is null)
+        if (OutputPixels(spec, width, height) <= limits.MaxNativePixels || spec.TileMargin is null)
             output = run(padded, pw, ph);
         else
         {
@@ -129,6 +137,60 @@ public static class NativeSize
                 }
         }
         return pw == width && ph == height ? output : Crop(output, channels, pw * s, ph * s, 0, 0, width * s, height * s);
+    }
+
+    /// <summary>
+    /// The tiled run of <see cref="Run"/> written tile by tile straight into the output image (8-bit, the same bytes
+    /// <see cref="ImageCodec.FromTensor"/> makes of <see cref="Run"/>'s result), so the whole output never exists as floats:
+    /// a 2048² input at ×4 would otherwise hold an 8192² float image (805 MB) beside its 8-bit copy (201 MB). Memory is
+    /// the image, the input and one window's buffers.
+    /// </summary>
+    public static Image<Rgb24> RunTiledToImage(ImageSpec spec, float[] chw, int width, int height, Func<float[], int, int, float[]> run,
+        InferenceLimits limits, CancellationToken ct)
+    {
+        int k = spec.SizeMultiple ?? throw new ArgumentException("the model takes one size only");
+        if (spec.TileMargin is null) throw new ArgumentException("the model declares no tile margin");
+        int channels = spec.Channels, s = spec.Scale;
+        int pw = RoundUp(width, k), ph = RoundUp(height, k);
+        var padded = pw == width && ph == height ? chw : PadEdges(chw, channels, width, height, pw, ph);
+        int tile = TileSize(spec, limits), margin = RoundUp(spec.TileMargin.Value, k);
+        float min = spec.RangeMin, scale = PixelNormalization.ToBytesScale(spec.RangeMin, spec.RangeMax);
+        var image = new Image<Rgb24>(width * s, height * s);
+        try
+        {
+            for (int y0 = 0; y0 < ph; y0 += tile)
+                for (int x0 = 0; x0 < pw; x0 += tile)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    int x1 = Math.Min(pw, x0 + tile), y1 = Math.Min(ph, y0 + tile);
+                    int wx0 = Math.Max(0, x0 - margin), wy0 = Math.Max(0, y0 - margin);
+                    int wx1 = Math.Min(pw, x1 + margin), wy1 = Math.Min(ph, y1 + margin);
+                    var result = run(Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0), wx1 - wx0, wy1 - wy0);
+                    // The tile's own region of the window's (C, wh·s, ww·s) output, inside the unpadded image.
+                    int rw = (wx1 - wx0) * s, plane = rw * (wy1 - wy0) * s;
+                    int ox0 = x0 * s, ox1 = Math.Min(x1, width) * s, oy0 = y0 * s, oy1 = Math.Min(y1, height) * s;
+                    image.ProcessPixelRows(rows =>
+                    {
+                        for (int oy = oy0; oy < oy1; oy++)
+                        {
+                            var row = rows.GetRowSpan(oy);
+                            int at = (oy - wy0 * s) * rw - wx0 * s;
+                            for (int ox = ox0; ox < ox1; ox++)
+                            {
+                                byte r = PixelNormalization.ToByte(result[at + ox], min, scale);
+                                row[ox] = channels == 1 ? new Rgb24(r, r, r)
+                                    : new Rgb24(r, PixelNormalization.ToByte(result[plane + at + ox], min, scale), PixelNormalization.ToByte(result[2 * plane + at + ox], min, scale));
+                            }
+                        }
+                    });
+                }
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
     }
 
     /// <summary>(C, h, w) → (C, ph, pw) with the last column and row repeated.</summary>

@@ -10,6 +10,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(PackageCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(TrainPerceptualCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TranslateCommand.Create());
 root.Subcommands.Add(TranslateCommand.CreateUpscale());

@@ -67,7 +67,7 @@ public class NativeSizeTests(ITestOutputHelper log)
         var tiled = NativeSize.Run(spec, image, w, h, (x, ww, hh) =>
         {
             calls++;
-            Assert.True((long)ww * hh <= small.MaxNativePixels, $"a {ww}×{hh} window exceeds the limit");
+            Assert.True((long)ww * hh * scale * scale <= small.MaxNativePixels, $"a {ww}×{hh} window's ×{scale} output exceeds the limit");
             return BoxFilter(x, 3, ww, hh, scale);
         }, small, default);
         Assert.Equal(3 * w * scale * h * scale, whole.Length);
@@ -75,6 +75,27 @@ public class NativeSizeTests(ITestOutputHelper log)
         Assert.Equal(NativeSize.Plan(spec, w, h, small).Tiles, calls);
         // The same arithmetic per output pixel: equal bit for bit, not just close.
         Assert.Equal(whole, tiled);
+    }
+
+    [Theory]
+    [InlineData(1, 3, 103, 77)]
+    [InlineData(2, 3, 62, 50)]
+    [InlineData(4, 1, 61, 45)]
+    public void Tiles_written_straight_into_the_image_give_the_bytes_of_the_float_output(int scale, int channels, int w, int h)
+    {
+        // Sizes that are not multiples of 2 are padded and cropped back: the tiles at the right and bottom edges.
+        var spec = new ImageSpec(channels, 16, 16, SizeMultiple: 2, TileMargin: 1, OutputScale: scale == 1 ? null : scale);
+        var image = Noise(channels, w, h, 4);
+        var small = new InferenceLimits { MaxNativePixels = 24 * 24 * scale * scale };
+        Assert.True(NativeSize.Plan(spec, w, h, small).Tiles > 4);
+        float[] Filter(float[] x, int ww, int hh) => BoxFilter(x, channels, ww, hh, scale);
+        var floats = NativeSize.Run(spec, image, w, h, Filter, small, default);
+        using var expected = ImageCodec.FromTensor(floats, spec with { Width = w * scale, Height = h * scale });
+        using var direct = NativeSize.RunTiledToImage(spec, image, w, h, Filter, small, default);
+        Assert.Equal((w * scale, h * scale), (direct.Width, direct.Height));
+        for (int y = 0; y < expected.Height; y++)
+            for (int x = 0; x < expected.Width; x++)
+                Assert.True(expected[x, y] == direct[x, y], $"pixel ({x}, {y}): {direct[x, y]} instead of {expected[x, y]}");
     }
 
     [Fact]

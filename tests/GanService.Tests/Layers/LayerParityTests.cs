@@ -139,6 +139,12 @@ public class LayerParityTests(ITestOutputHelper log)
         AssertParity(new Pad2d(l, r, t, b, reflect), Input(l + r, 2, 3, 8, 7), $"{(reflect ? "Reflection" : "Zero")}Pad2d ({l},{r},{t},{b})");
 
     [Theory]
+    [InlineData(2, 3)]
+    [InlineData(3, 2)]
+    public void PixelShuffle_matches_onnx(int factor, int channels) =>
+        AssertParity(new PixelShuffle(factor), Input(factor, 2, channels * factor * factor, 5, 6), $"PixelShuffle x{factor}");
+
+    [Theory]
     [InlineData(2, UpsampleMethod.Nearest)]
     [InlineData(3, UpsampleMethod.Nearest)]
     [InlineData(2, UpsampleMethod.Bilinear)]

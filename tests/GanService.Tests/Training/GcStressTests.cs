@@ -17,7 +17,7 @@ public sealed class GcStressTests(ITestOutputHelper log) : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("gan-stress").FullName;
     public void Dispose() { if (Directory.Exists(_root)) Directory.Delete(_root, true); }
 
-    public static TheoryData<string> Families => ["pix2pix", "cyclegan", "stargan", "cgan", "stylegan2", "infogan", "aae", "ali", "biggan", "progan", "stackgan"];
+    public static TheoryData<string> Families => ["pix2pix", "cyclegan", "stargan", "cgan", "stylegan2", "infogan", "aae", "ali", "biggan", "progan", "stackgan", "srgan"];
 
     private static string Run(string family, string root, int steps) => family switch
     {
@@ -31,6 +31,7 @@ public sealed class GcStressTests(ITestOutputHelper log) : IDisposable
         "biggan" => RunBigGan(root, steps),
         "progan" => RunProGan(root, steps),
         "stackgan" => GanService.Tests.Families.StackGan.StackGanRegressionTests.RunPhases(root, steps / 3),
+        "srgan" => GanService.Tests.Families.SrGan.SrGanTrainingTests.RunSrGan(root, steps),
         _ => throw new ArgumentException(family),
     };
 

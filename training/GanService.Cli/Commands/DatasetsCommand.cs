@@ -57,6 +57,8 @@ public static class DatasetsCommand
         var output = new Option<string>("--out") { Description = "folder to write", Required = true };
         var layout = new Option<string>("--layout") { Description = "aligned (pix2pix: train|test/A, B), unaligned (CycleGAN: trainA, trainB, testA, testB), domains (StarGAN: train|test/<style>), groups (OpenMoji colour, train|test/<group>: the classes of the emoji content classifier), sr (super-resolution: train|test/HR at --size and LR, HR downsampled ×--scale bicubic; style --a)", DefaultValueFactory = _ => "aligned" };
         var scale = new Option<int>("--scale") { Description = "sr: how many times smaller LR is than HR", DefaultValueFactory = _ => 4 };
+        var degrade = new Option<bool>("--degrade") { Description = "sr: LR degraded as Real-ESRGAN does (blur σ 0.2–3, bicubic, noise σ 1–30/255, JPEG quality 30–95; seeded per file, parameters in LR/degradations.csv)" };
+        var degradeSeed = new Option<int>("--degrade-seed") { Description = "sr --degrade: the seed the per-file draws start from", DefaultValueFactory = _ => 0 };
         var source = new Option<string>("--source") { Description = "aligned pair: openmoji-line2color (A = OpenMoji line art, B = OpenMoji colour)", DefaultValueFactory = _ => "openmoji-line2color" };
         var a = new Option<string>("--a") { Description = "unaligned: style of domain A (" + string.Join(", ", EmojiSources.Styles) + ")", DefaultValueFactory = _ => "openmoji" };
         var b = new Option<string>("--b") { Description = "unaligned: style of domain B", DefaultValueFactory = _ => "twemoji" };
@@ -64,7 +66,7 @@ public static class DatasetsCommand
         var size = new Option<int>("--size") { Description = "image size in pixels", DefaultValueFactory = _ => 64 };
         var cmd = new Command("emoji", "emoji drawn in several styles (OpenMoji colour and line art, Twemoji, Fluent flat/modern, Noto), on white, split by code point: "
             + "the same emoji are held out in every style")
-        { output, layout, source, a, b, styles, size, scale, EmojiCache, NotoFont, Jobs };
+        { output, layout, source, a, b, styles, size, scale, degrade, degradeSeed, EmojiCache, NotoFont, Jobs };
         cmd.SetAction(parse => RunEmoji(parse, () =>
         {
             var s = Settings(parse);
@@ -83,7 +85,8 @@ public static class DatasetsCommand
                     .Select(n => EmojiSources.Open(n, s)).ToArray() is { Length: >= 2 } list ? list : throw new ArgumentException("--styles needs at least two styles"),
                     outDir, px, jobs, Console.Out),
                 "groups" => Groups(s, outDir, px, jobs),
-                "sr" => EmojiDatasets.SuperResolution(EmojiSources.Open(parse.GetValue(a)!, s), outDir, px, parse.GetValue(scale), jobs, Console.Out),
+                "sr" => EmojiDatasets.SuperResolution(EmojiSources.Open(parse.GetValue(a)!, s), outDir, px, parse.GetValue(scale), jobs, Console.Out,
+                    parse.GetValue(degrade) ? parse.GetValue(degradeSeed) : null),
                 var l => throw new ArgumentException($"unknown --layout '{l}'; known: aligned, unaligned, domains, groups, sr"),
             };
         }, parse.GetValue(output)!));

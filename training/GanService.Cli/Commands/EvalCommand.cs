@@ -165,6 +165,9 @@ public sealed class FeatureExtractor : IDisposable
         (_height, _width) = dims.Length == 4 ? (dims[2], dims[3]) : (-1, -1);
     }
 
+    /// <summary>The side of the extractor's fixed square input (32 for the emoji classifiers); null when it takes any size.</summary>
+    public int? InputSize => _height > 0 && _height == _width ? (int)_height : null;
+
     /// <summary>The images at the extractor's input size (unchanged when it takes any size or they already match).</summary>
     public Tensor Fit(Tensor images)
     {

@@ -27,7 +27,8 @@ public static class TranslateCommand
         var output = new Option<string>("--out") { Description = "output PNG (single image) or folder; with several targets, the PNG grid", Required = true };
         var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels); several (a,b,c) or all: one grid, a row per input: the input, then each target's output" };
         var resize = new Option<string?>("--resize") { Description = "native (the image's own size; the default for models that take any size) | fit | crop (the default for the others) | stretch" };
-        var cmd = new Command(name, description) { model, models, input, output, target, resize };
+        var nativePixels = new Option<long>("--max-native-pixels") { Description = "largest output made whole at the image's own size; above it, tile by tile (the service's Gan:MaxNativePixels)", DefaultValueFactory = _ => InferenceLimits.Default.MaxNativePixels };
+        var cmd = new Command(name, description) { model, models, input, output, target, resize, nativePixels };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
@@ -46,9 +47,10 @@ public static class TranslateCommand
             if (GanPipelines.TranslateProblem(m, targetIndex) is { } problem) throw new ArgumentException(problem);
             bool toFolder = Directory.Exists(inPath) || Directory.Exists(outPath);
             if (toFolder) Directory.CreateDirectory(outPath);
+            var limits = InferenceLimits.Default with { MaxNativePixels = parse.GetValue(nativePixels) };
             foreach (var f in files)
             {
-                var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy, size);
+                var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy, size, limits);
                 var dest = toFolder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(f) + ".png") : outPath;
                 File.WriteAllBytes(dest, png);
                 stdout.WriteLine($"{f} → {dest}");
@@ -96,9 +98,10 @@ public static class TranslateCommand
         : ModelLabels.TryParse(text, model.Manifest.Labels, "--target", out var index, out var error) ? index : throw new ArgumentException(error);
 
     /// <summary>Image file bytes (PNG/JPEG/WebP, through the same structural intake as uploads) → PNG bytes.</summary>
-    public static byte[] Translate(OnnxModel model, byte[] imageBytes, int? targetIndex, ResizePolicy policy, SizeMode size = SizeMode.Auto)
+    public static byte[] Translate(OnnxModel model, byte[] imageBytes, int? targetIndex, ResizePolicy policy, SizeMode size = SizeMode.Auto,
+        InferenceLimits? limits = null)
     {
         using var decoded = ImageCodec.Decode(imageBytes, new ImageLimits());
-        return ImageGrid.Encode([GanPipelines.Translate(model, decoded, policy, targetIndex, CancellationToken.None, size: size)], 1);
+        return ImageGrid.Encode([GanPipelines.Translate(model, decoded, policy, targetIndex, CancellationToken.None, size: size, limits: limits)], 1);
     }
 }

@@ -49,7 +49,9 @@ public static class ZooCommand
             string headline = File.Exists(card) ? Headline(File.ReadAllText(card)) ?? "—" : "—";
             string data = m.Training?.Data is { Length: > 0 } d ? d : "—";
             string time = m.Training?.Duration is { Length: > 0 } t ? t : "—";
-            sb.AppendLine($"| `{m.Name}` | {m.Family} | {m.Task} | {m.Image.Width}×{m.Image.Height} | {Cell(data)} | {Cell(time)} | {Cell(headline)} |");
+            // An upscaler takes any size: its resolution is the factor, not the warm-up size in its manifest.
+            string resolution = m.Image.Scale > 1 ? $"any size, ×{m.Image.Scale}" : $"{m.Image.Width}×{m.Image.Height}";
+            sb.AppendLine($"| `{m.Name}` | {m.Family} | {m.Task} | {resolution} | {Cell(data)} | {Cell(time)} | {Cell(headline)} |");
         }
         return sb.ToString();
     }

@@ -24,6 +24,7 @@ public static class GanFamilies
         new Translation.Pix2PixFamily(),
         new Translation.CycleGanFamily(),
         new Translation.StarGanFamily(),
+        new SrGan.SrGanFamily(),
         new ExportOnlyFamily(new Pix2Pix.UnetExportFamily()),
         new ImportOnlyFamily("esrgan", "ESRGAN / Real-ESRGAN upscaler (RRDBNet; BasicSR or original ESRGAN key layout): import only", new Import.EsrganImporter()),
     ];

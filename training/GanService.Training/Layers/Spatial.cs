@@ -56,6 +56,17 @@ public sealed class Upsample(long scale, UpsampleMethod mode) : Layer(nameof(Ups
     }
 }
 
+/// <summary>PyTorch's pixel_shuffle: (B, C·r², H, W) → (B, C, H·r, W·r), output channel c at offset (i, j) read from
+/// input channel c·r² + i·r + j (SRGAN's sub-pixel upsampling, Shi et al. 2016). ONNX: DepthToSpace in CRD mode, which
+/// orders the channels the same way (its default DCR mode puts the block offsets first and is another tensor).</summary>
+public sealed class PixelShuffle(long factor) : Layer(nameof(PixelShuffle))
+{
+    public long Factor { get; } = factor;
+    public override Tensor forward(Tensor x) => nn.functional.pixel_shuffle(x, Factor);
+    public override string Emit(OnnxGraphBuilder g, string input) =>
+        g.Node("DepthToSpace", [input], ("blocksize", Factor), ("mode", "CRD"));
+}
+
 /// <summary>(B, …) → (B, prod(…)). ONNX: Flatten(axis=1).</summary>
 public sealed class Flatten() : Layer(nameof(Flatten))
 {

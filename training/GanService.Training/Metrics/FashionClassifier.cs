@@ -45,7 +45,11 @@ public sealed class FashionClassifier : nn.Module, IOnnxGraphModule
     public static readonly OnnxIo[] Inputs = [new("image", [-1, 1, 32, 32])];
     public static readonly OnnxIo[] Outputs = [new("features", [-1, 128]), new("logits", [-1, 10])];
 
-    public static double Accuracy(FashionClassifier c, LabelledImageSet test)
+    public static double Accuracy(FashionClassifier c, LabelledImageSet test) => Accuracy(c, x => c.Forward(x).Logits, test);
+
+    /// <summary>Held-out accuracy of any classifier <paramref name="c"/> whose logits <paramref name="logits"/> computes
+    /// from images in [-1, 1].</summary>
+    public static double Accuracy(nn.Module c, Func<Tensor, Tensor> logits, LabelledImageSet test)
     {
         c.eval();
         using var _ = torch.no_grad();
@@ -54,14 +58,19 @@ public sealed class FashionClassifier : nn.Module, IOnnxGraphModule
         {
             using var scope = torch.NewDisposeScope();
             var idx = torch.arange(i, Math.Min(test.Count, i + 500), dtype: ScalarType.Int64);
-            var pred = c.Forward(test.Batch(idx)).Logits.argmax(1);
+            var pred = logits(test.Batch(idx)).argmax(1);
             correct += pred.eq(test.BatchLabels(idx)!).sum().item<long>();
         }
         return (double)correct / test.Count;
     }
 
     /// <summary>Adam 1e-3 (3e-4 in the last epoch when training ≥ 3), batch 128, light augmentation (random horizontal flip); returns test accuracy per epoch.</summary>
-    public static List<double> Train(FashionClassifier c, LabelledImageSet train, LabelledImageSet test, int epochs, TextWriter log, int seed = 0)
+    public static List<double> Train(FashionClassifier c, LabelledImageSet train, LabelledImageSet test, int epochs, TextWriter log, int seed = 0) =>
+        Train(c, x => c.Forward(x).Logits, train, test, epochs, log, seed);
+
+    /// <summary>The same recipe for any classifier <paramref name="c"/> whose logits <paramref name="logits"/> computes
+    /// from images in [-1, 1] (the super-resolution perceptual network's).</summary>
+    public static List<double> Train(nn.Module c, Func<Tensor, Tensor> logits, LabelledImageSet train, LabelledImageSet test, int epochs, TextWriter log, int seed = 0)
     {
         torch.manual_seed(seed);
         var opt = new Training.ScalarSafeAdam(c.parameters(), 1e-3);
@@ -80,13 +89,13 @@ public sealed class FashionClassifier : nn.Module, IOnnxGraphModule
                 var idx = perm.narrow(0, i, batch);
                 var x = train.Batch(idx);
                 if (torch.rand(1).item<float>() < 0.5f) x = x.flip(3);
-                var loss = nn.functional.cross_entropy(c.Forward(x).Logits, train.BatchLabels(idx)!);
+                var loss = nn.functional.cross_entropy(logits(x), train.BatchLabels(idx)!);
                 opt.zero_grad();
                 loss.backward();
                 opt.step();
                 if (i / batch % 100 == 0) log.WriteLine($"epoch {e + 1} step {i / batch}: loss {loss.item<float>():F3}");
             }
-            accs.Add(Accuracy(c, test));
+            accs.Add(Accuracy(c, logits, test));
             log.WriteLine($"epoch {e + 1}: test accuracy {accs[^1]:P2}");
         }
         return accs;

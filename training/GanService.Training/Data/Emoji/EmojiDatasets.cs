@@ -42,9 +42,11 @@ public static class EmojiDatasets
     /// <summary>
     /// Super-resolution pairs with exact ground truth: each emoji rendered at <paramref name="size"/> (phase/HR) and the
     /// same image downsampled ×<paramref name="scale"/> with a known kernel (phase/LR: ImageSharp's bicubic, Keys a = −0.5,
-    /// the kernel of the papers' MATLAB imresize), same file names. The split is the emoji split every layout uses.
+    /// the kernel of the papers' MATLAB imresize), same file names. The split is the emoji split every layout uses. With
+    /// <paramref name="degradeSeed"/>, LR is the degraded variant instead (<see cref="SrDegradation"/>: blur, downsample,
+    /// noise, JPEG, seeded per file; the parameters in phase/LR/degradations.csv).
     /// </summary>
-    public static Result SuperResolution(IEmojiStyle style, string outDir, int size, int scale, int parallelism = 2, TextWriter? log = null)
+    public static Result SuperResolution(IEmojiStyle style, string outDir, int size, int scale, int parallelism = 2, TextWriter? log = null, int? degradeSeed = null)
     {
         if (scale is < 2 or > 8 || size % scale != 0) throw new ArgumentException($"--scale {scale} must be 2…8 and divide --size {size}");
         var (train, test) = Split(style.Keys);
@@ -52,16 +54,29 @@ public static class EmojiDatasets
         foreach (var (phase, set) in new[] { ("train", train), ("test", test) })
             jobs.AddRange(set.Select(k => (style, k, Path.Combine(outDir, phase, "HR", k + ".png"))));
         Write(jobs, size, parallelism, log);
+        var degradations = new Dictionary<string, StringBuilder>();
         foreach (var (_, _, hrPath) in jobs)
         {
-            var lrPath = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(hrPath))!, "LR", Path.GetFileName(hrPath));
-            Directory.CreateDirectory(Path.GetDirectoryName(lrPath)!);
+            var lrDir = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(hrPath))!, "LR");
+            var lrPath = Path.Combine(lrDir, Path.GetFileName(hrPath));
+            Directory.CreateDirectory(lrDir);
             using var hr = Image.Load<Rgb24>(hrPath);
+            if (degradeSeed is { } seed)
+            {
+                var (p, rng) = SrDegradation.Draw(Path.GetFileName(hrPath), seed);
+                using var degraded = SrDegradation.Apply(hr, scale, p, rng);
+                degraded.SaveAsPng(lrPath);
+                if (!degradations.TryGetValue(lrDir, out var csv)) degradations[lrDir] = csv = new StringBuilder("file,blur_sigma,noise_sigma,jpeg_quality\n");
+                csv.Append(Path.GetFileName(lrPath)).Append(',').Append(p.ToCsv()).Append('\n');
+                continue;
+            }
             using var lr = Downsample(hr, scale);
             lr.SaveAsPng(lrPath);
         }
+        foreach (var (dir, csv) in degradations) File.WriteAllText(Path.Combine(dir, SrDegradation.CsvFile), csv.ToString());
         Describe(outDir, "sr", [style], size, train.Length, test.Length,
-            $"HR = {style.Name} at {size}², LR = HR downsampled ×{scale} (bicubic, Keys a = −0.5), same file names");
+            $"HR = {style.Name} at {size}², LR = HR downsampled ×{scale} (bicubic, Keys a = −0.5), same file names" +
+            (degradeSeed is { } s ? $"; LR degraded (seed {s}): {SrDegradation.Description}" : ""));
         return new Result(train.Length, test.Length);
     }
 

@@ -71,6 +71,15 @@ public sealed class RrdbNet : Layer
         using (g.Scope("conv_last")) return conv_last.Emit(g, feat);
     }
 
+    /// <summary>BasicSR's initialisation for training (rrdbnet_arch.py): the five convs of every dense block Kaiming-normal
+    /// × 0.1 with zero biases (default_init_weights(…, 0.1)), so each block starts close to the identity; conv_first, the
+    /// trunk conv and the upsampling convs keep PyTorch's default.</summary>
+    public void InitializeAsBasicSr(torch.Generator? generator = null)
+    {
+        foreach (var (_, m) in body.named_modules())
+            if (m is Conv2d c) BasicSrInit.Scaled(c, 0.1, generator);
+    }
+
     /// <summary>PyTorch's pixel_unshuffle for any height and width: (B, C, H, W) → (B, C, H/r, r, W/r, r) → (B, C, r, r,
     /// H/r, W/r) → (B, C·r², H/r, W/r), channel c·r² + i·r + j. (ONNX SpaceToDepth orders the block offsets before the
     /// channels, so it is not the same tensor.)</summary>
