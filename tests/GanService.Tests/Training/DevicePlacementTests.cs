@@ -27,6 +27,8 @@ public partial class DevicePlacementTests
         ["Families/BigGan/BigGanTrainer.cs"] = ["var z = torch.tensor(SeedLatent.Batch(", "var labels = torch.tensor(seeds.Select("],
         // The same for gan / dcgan / cgan: GenerationTrainer.Samples moves them to G's device.
         ["Families/Gan/GenerationTrainer.cs"] = ["var z = torch.tensor(SeedLatent.Batch(", "Tensor? labels = o.Conditional ? torch.tensor(seeds.Select("],
+        // BasicSR's init draws on the CPU generator and copy_ writes into the weight wherever it lives (copy_ crosses devices).
+        ["Families/SrGan/SrResNet.cs"] = ["conv.weight.copy_(torch.randn(conv.weight.shape, generator: generator)"],
     };
 
     [GeneratedRegex(@"torch\.(randn|rand|zeros|ones|tensor|arange|full|empty|randint|randperm|normal|linspace|eye)\(")]
