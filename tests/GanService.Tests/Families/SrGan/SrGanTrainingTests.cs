@@ -47,8 +47,17 @@ public sealed class SrGanTrainingTests(ITestOutputHelper log) : IDisposable
 
     internal static SrGanOptions PinnedRun(string root, string arch, string loss) => SrGanNetworkTests.Tiny(arch) with
     {
-        Data = Path.Combine(WriteData(root), "train"), Out = Path.Combine(root, $"{arch}-{loss}"), Loss = loss, BatchSize = 4, Ndf = 4,
-        PretrainSteps = 2, PerceptualWeight = 1, FeatureNet = WriteFeatureNet(root), FeatureWidth = 4, SampleCount = 2, CheckpointMinutes = 100,
+        Data = Path.Combine(WriteData(root), "train"),
+        Out = Path.Combine(root, $"{arch}-{loss}"),
+        Loss = loss,
+        BatchSize = 4,
+        Ndf = 4,
+        PretrainSteps = 2,
+        PerceptualWeight = 1,
+        FeatureNet = WriteFeatureNet(root),
+        FeatureWidth = 4,
+        SampleCount = 2,
+        CheckpointMinutes = 100,
     };
 
     /// <summary>Trains <paramref name="steps"/> steps of <see cref="PinnedRun"/>'s run; returns the run folder.</summary>
@@ -152,8 +161,18 @@ public sealed class SrGanTrainingTests(ITestOutputHelper log) : IDisposable
         // Whole 32² images (the crop is the image; flips and transposes still drawn), ×4.
         var o = SrGanNetworkTests.Tiny("srresnet") with
         {
-            Nf = 16, Nb = 1, HrSize = 32, BatchSize = 8, PretrainSteps = 10_000, LrPretrain = 1e-3, EmaBeta = 0, SampleCount = 2, MaxSteps = 150,
-            Data = Path.Combine(data, "train"), Out = Path.Combine(_root, "learn"), CheckpointMinutes = 100,
+            Nf = 16,
+            Nb = 1,
+            HrSize = 32,
+            BatchSize = 8,
+            PretrainSteps = 10_000,
+            LrPretrain = 1e-3,
+            EmaBeta = 0,
+            SampleCount = 2,
+            MaxSteps = 150,
+            Data = Path.Combine(data, "train"),
+            Out = Path.Combine(_root, "learn"),
+            CheckpointMinutes = 100,
         };
         var pairs = EvalUpscaleCommand.Pairs(Path.Combine(data, "test"), null);
         (double Psnr, double Ssim, double BicubicPsnr, double BicubicSsim) Score(SrGanTrainer t, string name)

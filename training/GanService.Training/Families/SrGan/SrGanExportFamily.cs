@@ -2,8 +2,8 @@ using System.Globalization;
 using GanService.Contracts;
 using GanService.Training.Checkpoints;
 using GanService.Training.Export;
-using GanService.Training.Onnx;
 using GanService.Training.Layers;
+using GanService.Training.Onnx;
 
 namespace GanService.Training.Families.SrGan;
 
