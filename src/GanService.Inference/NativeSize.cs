@@ -121,20 +121,14 @@ public static class NativeSize
         {
             int tile = TileSize(spec, limits), margin = RoundUp(spec.TileMargin.Value, k);
             output = new float[channels * ph * s * pw * s];
-            for (int y0 = 0; y0 < ph; y0 += tile)
-                for (int x0 = 0; x0 < pw; x0 += tile)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    int x1 = Math.Min(pw, x0 + tile), y1 = Math.Min(ph, y0 + tile);
-                    // The window: the tile's region and up to `margin` pixels of its neighbours on each side, inside
-                    // the padded image (at the image's border the network pads as it does for the whole image).
-                    int wx0 = Math.Max(0, x0 - margin), wy0 = Math.Max(0, y0 - margin);
-                    int wx1 = Math.Min(pw, x1 + margin), wy1 = Math.Min(ph, y1 + margin);
-                    var window = Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0);
-                    var result = run(window, wx1 - wx0, wy1 - wy0);
-                    Paste(result, channels, (wx1 - wx0) * s, (wy1 - wy0) * s, (x0 - wx0) * s, (y0 - wy0) * s,
-                        output, pw * s, ph * s, x0 * s, y0 * s, (x1 - x0) * s, (y1 - y0) * s);
-                }
+            foreach (var (x0, y0, x1, y1, wx0, wy0, wx1, wy1) in Windows(pw, ph, tile, margin))
+            {
+                ct.ThrowIfCancellationRequested();
+                var window = Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0);
+                var result = run(window, wx1 - wx0, wy1 - wy0);
+                Paste(result, channels, (wx1 - wx0) * s, (wy1 - wy0) * s, (x0 - wx0) * s, (y0 - wy0) * s,
+                    output, pw * s, ph * s, x0 * s, y0 * s, (x1 - x0) * s, (y1 - y0) * s);
+            }
         }
         return pw == width && ph == height ? output : Crop(output, channels, pw * s, ph * s, 0, 0, width * s, height * s);
     }
@@ -158,32 +152,28 @@ public static class NativeSize
         var image = new Image<Rgb24>(width * s, height * s);
         try
         {
-            for (int y0 = 0; y0 < ph; y0 += tile)
-                for (int x0 = 0; x0 < pw; x0 += tile)
+            foreach (var (x0, y0, x1, y1, wx0, wy0, wx1, wy1) in Windows(pw, ph, tile, margin))
+            {
+                ct.ThrowIfCancellationRequested();
+                var result = run(Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0), wx1 - wx0, wy1 - wy0);
+                // The tile's own region of the window's (C, wh·s, ww·s) output, inside the unpadded image.
+                int rw = (wx1 - wx0) * s, plane = rw * (wy1 - wy0) * s;
+                int ox0 = x0 * s, ox1 = Math.Min(x1, width) * s, oy0 = y0 * s, oy1 = Math.Min(y1, height) * s;
+                image.ProcessPixelRows(rows =>
                 {
-                    ct.ThrowIfCancellationRequested();
-                    int x1 = Math.Min(pw, x0 + tile), y1 = Math.Min(ph, y0 + tile);
-                    int wx0 = Math.Max(0, x0 - margin), wy0 = Math.Max(0, y0 - margin);
-                    int wx1 = Math.Min(pw, x1 + margin), wy1 = Math.Min(ph, y1 + margin);
-                    var result = run(Crop(padded, channels, pw, ph, wx0, wy0, wx1 - wx0, wy1 - wy0), wx1 - wx0, wy1 - wy0);
-                    // The tile's own region of the window's (C, wh·s, ww·s) output, inside the unpadded image.
-                    int rw = (wx1 - wx0) * s, plane = rw * (wy1 - wy0) * s;
-                    int ox0 = x0 * s, ox1 = Math.Min(x1, width) * s, oy0 = y0 * s, oy1 = Math.Min(y1, height) * s;
-                    image.ProcessPixelRows(rows =>
+                    for (int oy = oy0; oy < oy1; oy++)
                     {
-                        for (int oy = oy0; oy < oy1; oy++)
+                        var row = rows.GetRowSpan(oy);
+                        int at = (oy - wy0 * s) * rw - wx0 * s;
+                        for (int ox = ox0; ox < ox1; ox++)
                         {
-                            var row = rows.GetRowSpan(oy);
-                            int at = (oy - wy0 * s) * rw - wx0 * s;
-                            for (int ox = ox0; ox < ox1; ox++)
-                            {
-                                byte r = PixelNormalization.ToByte(result[at + ox], min, scale);
-                                row[ox] = channels == 1 ? new Rgb24(r, r, r)
-                                    : new Rgb24(r, PixelNormalization.ToByte(result[plane + at + ox], min, scale), PixelNormalization.ToByte(result[2 * plane + at + ox], min, scale));
-                            }
+                            byte r = PixelNormalization.ToByte(result[at + ox], min, scale);
+                            row[ox] = channels == 1 ? new Rgb24(r, r, r)
+                                : new Rgb24(r, PixelNormalization.ToByte(result[plane + at + ox], min, scale), PixelNormalization.ToByte(result[2 * plane + at + ox], min, scale));
                         }
-                    });
-                }
+                    }
+                });
+            }
             return image;
         }
         catch
@@ -191,6 +181,19 @@ public static class NativeSize
             image.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The tiles of a (ph, pw) padded image, row by row: each tile's region [x0, x1) × [y0, y1) and its window,
+    /// the region and up to <paramref name="margin"/> pixels of its neighbours on each side, inside the padded image (at
+    /// the image's border the network pads as it does for the whole image).</summary>
+    private static IEnumerable<(int X0, int Y0, int X1, int Y1, int Wx0, int Wy0, int Wx1, int Wy1)> Windows(int pw, int ph, int tile, int margin)
+    {
+        for (int y0 = 0; y0 < ph; y0 += tile)
+            for (int x0 = 0; x0 < pw; x0 += tile)
+            {
+                int x1 = Math.Min(pw, x0 + tile), y1 = Math.Min(ph, y0 + tile);
+                yield return (x0, y0, x1, y1, Math.Max(0, x0 - margin), Math.Max(0, y0 - margin), Math.Min(pw, x1 + margin), Math.Min(ph, y1 + margin));
+            }
     }
 
     /// <summary>(C, h, w) → (C, ph, pw) with the last column and row repeated.</summary>
