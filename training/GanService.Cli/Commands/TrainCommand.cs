@@ -10,7 +10,7 @@ namespace GanService.Cli.Commands;
 /// `gan train &lt;family&gt; …`, one subcommand per trainable family of the registry (<see cref="GanFamilies"/>): its
 /// name, its options record's defaults and its own flags come from the family's descriptor. Every family gets the same
 /// common flags (<see cref="CommonFlags"/>: --data, --out, --batch-size, --max-minutes, --max-steps,
-/// --checkpoint-minutes, --device, --seed) and --resume, --dry-run, --threads, --set; all of them go through the one
+/// --checkpoint-minutes, --device, --seed, --init-from) and --resume, --dry-run, --threads, --set; all of them go through the one
 /// <see cref="OptionsBinder"/>, so any option of the record can also be set with `--set name=value` (names as printed
 /// by --dry-run) and an unknown name is an error everywhere. Help texts show each default from the record itself.
 /// </summary>
@@ -27,6 +27,7 @@ public static class TrainCommand
         new("--checkpoint-minutes", "checkpointMinutes", "time-based checkpoint interval (plus every epoch end)"),
         new("--device", "device", "cpu | cuda | cuda:N"),
         new("--seed", "seed", "random seed (weights, sampling, shuffling)"),
+        new("--init-from", "initFrom", "transfer: start a new run from another run's checkpoint folder of this family (tensors whose names and shapes match, e.g. a 32² StyleGAN2 into a 64² one; fresh optimiser state)"),
     ];
 
     /// <summary>Former spellings: hidden, still accepted, with a note naming the current flag.</summary>

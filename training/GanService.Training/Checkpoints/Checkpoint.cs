@@ -7,6 +7,29 @@ namespace GanService.Training.Checkpoints;
 /// <summary>Where a run stands: enough to resume exactly (with the optimiser state files beside it).</summary>
 public sealed record TrainingState(int Epoch, long Step, double ElapsedSeconds, int Seed = 0);
 
+/// <summary>What <see cref="Checkpoint.Transfer"/> copied into one network: <paramref name="Copied"/> of its
+/// <paramref name="Total"/> tensors; <paramref name="Fresh"/> kept their own values (absent from the checkpoint or of
+/// another shape: <paramref name="OtherShape"/>); <paramref name="Unused"/> are the checkpoint's tensors this network
+/// has no place for.</summary>
+public sealed record TransferReport(string Network, int Copied, int Total, IReadOnlyList<string> Fresh, IReadOnlyList<string> OtherShape, IReadOnlyList<string> Unused)
+{
+    /// <summary>Values (elements of every tensor) copied, and the network's total: a few biases, filters and scalars
+    /// fit any width, so the share of values says whether the checkpoint fits.</summary>
+    public long CopiedValues { get; init; }
+    public long Values { get; init; }
+    public double CopiedShare => Values == 0 ? 1 : (double)CopiedValues / Values;
+
+    /// <summary>One line for the run's log, naming the blocks (first part of each name) that start fresh.</summary>
+    public string Describe()
+    {
+        static string Blocks(IEnumerable<string> names) => string.Join(", ", names.Select(n => n.Split('.')[0]).Distinct());
+        var line = $"init-from: {Network}: {Copied} of {Total} tensors copied ({CopiedShare:P1} of its values)";
+        if (Fresh.Count > 0) line += $"; own initialisation: {Fresh.Count} ({Blocks(Fresh)})";
+        if (Unused.Count > 0) line += $"; not used from the checkpoint: {Unused.Count} ({Blocks(Unused)})";
+        return line;
+    }
+}
+
 /// <summary>
 /// A checkpoint folder: options.json (family + resolved options, so export rebuilds exactly what was trained),
 /// state.json, &lt;module&gt;.weights (TorchSharp module.save) and &lt;optimizer&gt;.optim (every optimiser, or the save
@@ -77,6 +100,66 @@ public static class Checkpoint
 
     public static void LoadModule(string directory, string name, nn.Module module) =>
         module.load(Path.Combine(directory, name + ".weights"));
+
+    /// <summary>Copies into <paramref name="module"/> every tensor of &lt;name&gt;.weights whose name and shape (and
+    /// element type) match one of its parameters or buffers; null when the checkpoint has no such file. The rest of the
+    /// module is left as it is and listed in the report. Used to start a new run from another one
+    /// (<see cref="TrainingLoop.InitFrom{TInput}"/>).</summary>
+    public static TransferReport? Transfer(string directory, string name, nn.Module module)
+    {
+        var path = Path.Combine(directory, name + ".weights");
+        if (!File.Exists(path)) return null;
+        var target = module.state_dict();
+        var copied = new List<string>();
+        var otherShape = new List<string>();
+        var unused = new List<string>();
+        using (var reader = new BinaryReader(File.OpenRead(path)))
+        using (torch.no_grad())
+        {
+            long count = Leb128(reader);
+            for (long i = 0; i < count; i++)
+            {
+                // TorchSharp's module.save layout: the key, then dtype, rank, each dimension (LEB128) and the raw bytes.
+                string key = reader.ReadString();
+                var dtype = (ScalarType)Leb128(reader);
+                var shape = new long[Leb128(reader)];
+                for (int d = 0; d < shape.Length; d++) shape[d] = Leb128(reader);
+                using var source = torch.empty(shape, dtype);
+                long bytes = source.NumberOfElements * source.ElementSize;
+                if (bytes > int.MaxValue) throw new InvalidDataException($"{path}: tensor '{key}' is over 2 GB");
+                var data = reader.ReadBytes((int)bytes);
+                if (data.Length != bytes) throw new InvalidDataException($"{path}: ends inside tensor '{key}'");
+                if (!target.TryGetValue(key, out var t)) { unused.Add(key); continue; }
+                if (t.dtype != dtype || !t.shape.SequenceEqual(shape))
+                {
+                    otherShape.Add($"{key} [{string.Join("×", shape)}] → [{string.Join("×", t.shape)}]");
+                    continue;
+                }
+                source.bytes = data;
+                t.copy_(source);
+                copied.Add(key);
+            }
+        }
+        var fresh = target.Keys.Except(copied).ToList();
+        return new TransferReport(name, copied.Count, target.Count, fresh, otherShape, unused)
+        {
+            CopiedValues = copied.Sum(k => target[k].numel()),
+            Values = target.Values.Sum(t => t.numel()),
+        };
+    }
+
+    // The unsigned LEB128 integers of TorchSharp's format (its own decoder is internal to TorchSharp).
+    private static long Leb128(BinaryReader reader)
+    {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte b = reader.ReadByte();
+            value |= (long)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0) return value;
+        }
+        throw new InvalidDataException("a length in the weights file is not a LEB128 integer");
+    }
 
     public const string OptimizerExtension = ".optim";
 

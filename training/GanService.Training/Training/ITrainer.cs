@@ -68,5 +68,8 @@ public sealed record LoopSettings
     public double CheckpointMinutes { get; init; } = 3;
     /// <summary>Continue from &lt;RunDirectory&gt;/checkpoint (it must exist).</summary>
     public bool Resume { get; init; }
+    /// <summary>A new run (not a resume) starts from this checkpoint folder's weights where names and shapes match
+    /// (<see cref="Checkpoints.Checkpoint.Transfer"/>); "" = the trainer's own initialisation.</summary>
+    public string InitFrom { get; init; } = "";
     public TextWriter? Console { get; init; }
 }

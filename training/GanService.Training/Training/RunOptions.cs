@@ -18,6 +18,9 @@ public abstract record RunOptions
     public long MaxSteps { get; init; }                    // > 0: stop after this many steps in total
     public double MaxMinutes { get; init; }                // > 0: stop after this much time in this session
     public double CheckpointMinutes { get; init; } = 3;    // time-based checkpoint interval (plus every epoch end)
+    // Transfer: a new run starts from another run's checkpoint of the same family (every tensor whose name and shape
+    // match, as NVlabs's resume_pkl copies them); "" = fresh weights. A resume ignores it.
+    public string InitFrom { get; init; } = "";
 
     /// <summary>A family whose step does not move tensors to a GPU refuses any other device before it starts.</summary>
     public void RequireCpu(string family)
@@ -35,7 +38,7 @@ public abstract record RunOptions
     public LoopSettings Loop(object saved, int epochs, bool resume, TextWriter? console, long? maxSteps = null) => new()
     {
         RunDirectory = Out, Options = saved, Seed = Seed, Epochs = epochs, MaxSteps = maxSteps ?? MaxSteps,
-        MaxMinutes = MaxMinutes, CheckpointMinutes = CheckpointMinutes, Resume = resume, Console = console,
+        MaxMinutes = MaxMinutes, CheckpointMinutes = CheckpointMinutes, Resume = resume, Console = console, InitFrom = InitFrom,
     };
 }
 

@@ -30,6 +30,7 @@ public static class TrainingLoop
             state = Restore(trainer, ckpt);
             console.WriteLine($"resumed from {ckpt}: epoch {state.Epoch + 1}, step {state.Step}");
         }
+        else if (restored is null && s.InitFrom.Length > 0) InitFrom(trainer, s.InitFrom, console);
         using var run = new TrainingRun(s.RunDirectory, TimeSpan.FromMinutes(s.CheckpointMinutes), state.ElapsedSeconds, console);
         long perEpoch = Math.Max(1, data.StepsPerEpoch);
         long maxSteps = s.MaxSteps > 0 ? s.MaxSteps : long.MaxValue;
@@ -115,6 +116,35 @@ public static class TrainingLoop
         trainer.Restore(state);
         trainer.Augmentation?.Reseed(state.Step);
         return state;
+    }
+
+    /// <summary>Transfer learning (StyleGAN2-ADA's resume_pkl for a new run): every network of the trainer takes the
+    /// tensors of the same name and shape from another run's checkpoint of the same family, so a 64² StyleGAN2 starts
+    /// from a 32² run's mapping and 4²…32² blocks; what is not there, or has another shape, keeps the trainer's own
+    /// initialisation and is listed. Optimiser state, step count and EMA ramp-up start fresh, as in NVlabs's
+    /// training_loop (cur_nimg starts at 0 unless told otherwise). A network that takes under 1 % of its values (only
+    /// biases, filters and scalars, which fit any width) is an error: the checkpoint does not fit this run.</summary>
+    public const double MinimumTransferShare = 0.01;
+
+    public static IReadOnlyList<TransferReport> InitFrom<TInput>(ITrainer<TInput> trainer, string checkpointDirectory, TextWriter console)
+    {
+        if (!File.Exists(Path.Combine(checkpointDirectory, Checkpoint.StateFile)))
+            throw new ArgumentException($"--init-from: no checkpoint in '{checkpointDirectory}' (a run's checkpoint folder, with {Checkpoint.StateFile})");
+        string family = Checkpoint.ReadFamily(checkpointDirectory);
+        if (!family.Equals(trainer.Family, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"--init-from: '{checkpointDirectory}' is a {family} checkpoint, not {trainer.Family}");
+        var reports = new List<TransferReport>();
+        foreach (var (name, m) in trainer.Networks)
+        {
+            var report = Checkpoint.Transfer(checkpointDirectory, name, m);
+            if (report is null) { console.WriteLine($"init-from: {name}: not in the checkpoint; own initialisation"); continue; }
+            if (report.CopiedShare < MinimumTransferShare)
+                throw new ArgumentException($"--init-from: '{checkpointDirectory}' fits {report.CopiedShare:P1} of {name}'s values ({report.Copied} of " +
+                    $"{report.Total} tensors by name and shape); it is another architecture");
+            console.WriteLine(report.Describe());
+            reports.Add(report);
+        }
+        return reports;
     }
 
     private static void SaveSamples<TInput>(TrainingRun run, ITrainer<TInput> trainer, TInput sample, int epoch)
