@@ -47,8 +47,14 @@ public sealed class GanOptions
     /// activations; a ×4 upscaler runs windows of 256² input pixels).</summary>
     [Range(4096, 64L << 20)] public long MaxNativePixels { get; set; } = 1024 * 1024;
 
-    /// <summary>The inference limits this service runs with: the library's, with the native-size limit set here.</summary>
-    public InferenceLimits Limits() => InferenceLimits.Default with { MaxNativePixels = MaxNativePixels };
+    /// <summary>Largest output one image may make at its own size (an upscaler's: its input times the scale²); a larger one
+    /// is refused with 413 before any work. Tiling bounds a run's working memory, not its result: the 8-bit output image
+    /// (3 bytes a pixel), its encoding and the time grow with it. 8192² by default (a 2048² upload to a ×4 model).</summary>
+    [Range(4096, 1L << 30)] public long MaxOutputPixels { get; set; } = InferenceLimits.Default.MaxOutputPixels;
+
+    /// <summary>The inference limits this service runs with: the library's, with the native-size limit and output cap set
+    /// here.</summary>
+    public InferenceLimits Limits() => InferenceLimits.Default with { MaxNativePixels = MaxNativePixels, MaxOutputPixels = MaxOutputPixels };
 
     /// <summary>Hard deadline for decoding one image's pixels. A decode that overruns is abandoned: the request gets 422
     /// and its inference slot back at once, while the decode finishes (or not) on its own thread.</summary>

@@ -93,7 +93,9 @@ public static class GanPipelines
     /// <param name="size">Auto: a model that takes any size (<see cref="ImageSpec.AnySize"/>) runs the image at its own
     /// size (<see cref="NativeSize"/>; <paramref name="policy"/> does not apply) and returns it at that size times the
     /// model's output scale; other models, and <see cref="SizeMode.Model"/>, resize it to the model's size.</param>
-    /// <param name="limits">The native-size limit (<see cref="InferenceLimits.MaxNativePixels"/>); null: the default.</param>
+    /// <param name="limits">The native-size limit (<see cref="InferenceLimits.MaxNativePixels"/>) and the output cap
+    /// (<see cref="InferenceLimits.MaxOutputPixels"/>: a larger output is an <see cref="ImageRejectedException"/>,
+    /// TooLarge, before any work); null: the defaults.</param>
     public static Image<Rgb24> Translate(OnnxModel model, Image<Rgb24> input, ResizePolicy policy, int? targetIndex, CancellationToken ct,
         StageTimings? timings = null, SizeMode size = SizeMode.Auto, InferenceLimits? limits = null)
     {
@@ -108,14 +110,16 @@ public static class GanPipelines
             return ImageCodec.FromTensor(output, spec with { Width = spec.Width * spec.Scale, Height = spec.Height * spec.Scale });
     }
 
-    /// <summary>The image at its own size (scaled down first where <see cref="NativeSize.Plan"/> says so, and the result
+    /// <summary>The image at its own size, refused when its output would pass the output cap (scaled down first where <see cref="NativeSize.Plan"/> says so, and the result
     /// scaled back up to the image's size times the model's scale).</summary>
     private static Image<Rgb24> TranslateNative(OnnxModel model, Image<Rgb24> input, int? targetIndex, CancellationToken ct, StageTimings? timings,
         InferenceLimits limits)
     {
         var spec = model.Manifest.Image;
-        var plan = NativeSize.Plan(spec, input.Width, input.Height, limits);
         int s = spec.Scale;
+        if (limits.OutputProblem(input.Width, input.Height, (long)input.Width * s, (long)input.Height * s) is { } tooLarge)
+            throw new ImageRejectedException(ImageRejection.TooLarge, tooLarge);
+        var plan = NativeSize.Plan(spec, input.Width, input.Height, limits);
         Image<Rgb24>? scaled = null;
         float[] pixels;
         try

@@ -31,6 +31,18 @@ public sealed record InferenceLimits
     /// (<see cref="NativeSize"/>).</summary>
     public long MaxNativePixels { get; init; } = 1024 * 1024;
 
+    /// <summary>Largest output an image may make at its own size (width × height × scale²): tiling bounds the memory of
+    /// the run, not of its result, so this bounds the 8-bit output image, its encoding and the time. 8192² by default: a
+    /// 2048² upload to a ×4 upscaler (about 2 minutes on a CPU) passes; the largest upload the service accepts, 16 MP, would
+    /// make 256 MP (768 MB before encoding) and is refused.</summary>
+    public long MaxOutputPixels { get; init; } = 8192L * 8192;
+
+    /// <summary>Why an image of <paramref name="width"/> × <paramref name="height"/> making <paramref name="outputWidth"/> ×
+    /// <paramref name="outputHeight"/> is refused, or null.</summary>
+    public string? OutputProblem(int width, int height, long outputWidth, long outputHeight) =>
+        outputWidth * outputHeight <= MaxOutputPixels ? null
+            : $"{width}×{height} would make a {outputWidth}×{outputHeight} output ({outputWidth * outputHeight:N0} pixels), over the cap of {MaxOutputPixels:N0} output pixels";
+
     public string? CountProblem(int count, string name = "count") =>
         count >= 1 && count <= MaxCount ? null : $"{name} must be 1…{MaxCount} images, got {count}";
 

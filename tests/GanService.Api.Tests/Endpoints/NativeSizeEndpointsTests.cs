@@ -16,10 +16,12 @@ public sealed class NativeSizeEndpointsTests(ITestOutputHelper log) : IDisposabl
     private readonly string _models = FixtureModels.CreateFolder(FixtureModels.AnySize, FixtureModels.Upscale, FixtureModels.Translate);
     private readonly List<GanApiFactory> _factories = [];
 
-    private HttpClient Client(long? maxNativePixels = null)
+    private HttpClient Client(long? maxNativePixels = null, long? maxOutputPixels = null)
     {
-        var factory = new GanApiFactory(_models, maxNativePixels is null ? null
-            : new Dictionary<string, string?> { ["Gan:MaxNativePixels"] = maxNativePixels.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var settings = new Dictionary<string, string?>();
+        if (maxNativePixels is { } n) settings["Gan:MaxNativePixels"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (maxOutputPixels is { } o) settings["Gan:MaxOutputPixels"] = o.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var factory = new GanApiFactory(_models, settings.Count == 0 ? null : settings);
         _factories.Add(factory);
         return factory.CreateClient();
     }
@@ -52,6 +54,22 @@ public sealed class NativeSizeEndpointsTests(ITestOutputHelper log) : IDisposabl
             Assert.Equal((100, 62), (image.Width, image.Height));
         await TestHttp.AssertProblem(await client.PostAsync("/upscale/anysize", TestHttp.Multipart(FixtureModels.Png(20, 20))),
             HttpStatusCode.BadRequest, "use POST /translate/anysize");
+    }
+
+    [Fact]
+    public async Task An_output_over_the_cap_is_refused_with_413_before_any_work_and_one_at_the_cap_is_made()
+    {
+        // ×2: a 64×50 upload makes 128×100 = 12,800 output pixels. The cap counts the output, not the upload.
+        var client = Client(maxOutputPixels: 128 * 100);
+        using (var image = await TestHttp.AssertImage(await client.PostAsync("/upscale/upscale2", TestHttp.Multipart(FixtureModels.Png(64, 50)))))
+            Assert.Equal((128, 100), (image.Width, image.Height));
+        await TestHttp.AssertProblem(await client.PostAsync("/upscale/upscale2", TestHttp.Multipart(FixtureModels.Png(64, 51))),
+            HttpStatusCode.RequestEntityTooLarge, "64×51 would make a 128×102 output (13,056 pixels), over the cap of 12,800 output pixels");
+        // A translator's output is its input: the same cap, at scale 1. At the model's own size (size=fit) the output is fixed.
+        await TestHttp.AssertProblem(await client.PostAsync("/translate/anysize", TestHttp.Multipart(FixtureModels.Png(130, 100))),
+            HttpStatusCode.RequestEntityTooLarge, "over the cap of 12,800 output pixels");
+        using (var fit = await TestHttp.AssertImage(await client.PostAsync("/upscale/upscale2?size=fit", TestHttp.Multipart(FixtureModels.Png(200, 200)))))
+            Assert.True(fit.Width * fit.Height <= 128 * 100);
     }
 
     [Theory]

@@ -28,7 +28,8 @@ public static class TranslateCommand
         var target = new Option<string?>("--target") { Description = "target domain, by name or index (StarGAN models; one of the manifest labels); several (a,b,c) or all: one grid, a row per input: the input, then each target's output" };
         var resize = new Option<string?>("--resize") { Description = "native (the image's own size; the default for models that take any size) | fit | crop (the default for the others) | stretch" };
         var nativePixels = new Option<long>("--max-native-pixels") { Description = "largest output made whole at the image's own size; above it, tile by tile (the service's Gan:MaxNativePixels)", DefaultValueFactory = _ => InferenceLimits.Default.MaxNativePixels };
-        var cmd = new Command(name, description) { model, models, input, output, target, resize, nativePixels };
+        var outputPixels = new Option<long>("--max-output-pixels") { Description = "largest output one image may make at its own size (width × height × scale²); a larger one is refused (the service's Gan:MaxOutputPixels)", DefaultValueFactory = _ => InferenceLimits.Default.MaxOutputPixels };
+        var cmd = new Command(name, description) { model, models, input, output, target, resize, nativePixels, outputPixels };
         cmd.SetAction(parse => ModelArguments.Run(parse, stdout =>
         {
             using var m = ModelArguments.Open(parse, model, models);
@@ -47,7 +48,7 @@ public static class TranslateCommand
             if (GanPipelines.TranslateProblem(m, targetIndex) is { } problem) throw new ArgumentException(problem);
             bool toFolder = Directory.Exists(inPath) || Directory.Exists(outPath);
             if (toFolder) Directory.CreateDirectory(outPath);
-            var limits = InferenceLimits.Default with { MaxNativePixels = parse.GetValue(nativePixels) };
+            var limits = InferenceLimits.Default with { MaxNativePixels = parse.GetValue(nativePixels), MaxOutputPixels = parse.GetValue(outputPixels) };
             foreach (var f in files)
             {
                 var png = Translate(m, File.ReadAllBytes(f), targetIndex, policy, size, limits);

@@ -19,10 +19,15 @@ public sealed record TransferReport(string Network, int Copied, int Total, IRead
     public long Values { get; init; }
     public double CopiedShare => Values == 0 ? 1 : (double)CopiedValues / Values;
 
-    /// <summary>One line for the run's log, naming the blocks (first part of each name) that start fresh.</summary>
+    /// <summary>One line for the run's log, naming the blocks that keep their own initialisation.</summary>
     public string Describe()
     {
-        static string Blocks(IEnumerable<string> names) => string.Join(", ", names.Select(n => n.Split('.')[0]).Distinct());
+        // "synthesis.b64.conv0.weight" → "synthesis.b64": the tensor's name without its last part, at most two parts deep.
+        static string Blocks(IEnumerable<string> names) => string.Join(", ", names.Select(n =>
+        {
+            var parts = n.Split('.');
+            return string.Join('.', parts.Take(Math.Clamp(parts.Length - 1, 1, 2)));
+        }).Distinct());
         var line = $"init-from: {Network}: {Copied} of {Total} tensors copied ({CopiedShare:P1} of its values)";
         if (Fresh.Count > 0) line += $"; own initialisation: {Fresh.Count} ({Blocks(Fresh)})";
         if (Unused.Count > 0) line += $"; not used from the checkpoint: {Unused.Count} ({Blocks(Unused)})";
