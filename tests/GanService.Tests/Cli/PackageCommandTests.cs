@@ -106,6 +106,50 @@ public class PackageCommandTests
         Assert.Equal(0f, ModelManifest.Load(Path.Combine(tmp.Path, "conv", "model.json")).Image.RangeMin);
     }
 
+    /// <summary>An upscaler exported with dynamic height and width (as ESRGAN's are): the scale comes from the
+    /// validation run, --size-multiple makes it served at any size and is checked with a second, non-square run.</summary>
+    [Fact]
+    public void A_dynamic_upscaler_gets_its_scale_from_a_run_and_serves_any_size_with_size_multiple()
+    {
+        using var tmp = new TempDir();
+        torch.manual_seed(4);
+        var (_, graphs) = FamilyRegistry.Get("srgan").BuildExport("sr", null,
+            new Dictionary<string, string> { ["nf"] = "4", ["nb"] = "1", ["gc"] = "2" });
+        string onnx = Path.Combine(tmp.Path, "sr.onnx");
+        OnnxExporter.Save(graphs[0].Model, onnx);
+
+        // Without --size-multiple: one size, the output 4× it.
+        var one = Gan("--onnx", onnx, "--name", "sr1", "--task", "translate", "--size", "16", "--range", "0,1", "--models", tmp.Path);
+        Assert.True(one.Exit == 0, one.Err);
+        Assert.Contains("output scale ×4", one.Out);
+        var fixedSize = ModelManifest.Load(Path.Combine(tmp.Path, "sr1", "model.json"));
+        Assert.Equal(new ImageSpec(3, 16, 16, 0, 1, SizeMultiple: null, TileMargin: null, OutputScale: 4), fixedSize.Image);
+        Assert.Equal([-1L, 3, 64, 64], fixedSize.Graphs[0].Outputs[0].Shape);
+
+        var (exit, output, error) = Gan("--onnx", onnx, "--name", "sr", "--task", "translate", "--size", "16", "--range", "0,1",
+            "--size-multiple", "1", "--tile-margin", "8", "--models", tmp.Path);
+        Assert.True(exit == 0, error);
+        Assert.Contains("any size whose sides are multiples of 1 (--size-multiple; checked with a 17×16 run)", output);
+        var m = ModelManifest.Load(Path.Combine(tmp.Path, "sr", "model.json"));
+        Assert.Equal(new ImageSpec(3, 16, 16, 0, 1, SizeMultiple: 1, TileMargin: 8, OutputScale: 4), m.Image);
+        Assert.Equal([-1L, 3, -1, -1], m.Graphs[0].Inputs[0].Shape);
+        using var model = ModelArguments.Open(Path.Combine(tmp.Path, "sr"));
+        using var png = new MemoryStream();
+        using (var img = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(23, 11)) SixLabors.ImageSharp.ImageExtensions.SaveAsPng(img, png);
+        using var result = SixLabors.ImageSharp.Image.Load(TranslateCommand.Translate(model, png.ToArray(), null, ResizePolicy.Crop));
+        Assert.Equal((92, 44), (result.Width, result.Height));
+
+        // What cannot be: a size the multiple does not divide, a margin without the multiple, a fixed graph.
+        Assert.Contains("must be 1…4096 and divide the size 16×16", Gan("--onnx", onnx, "--name", "x", "--task", "translate", "--size", "16",
+            "--range", "0,1", "--size-multiple", "3", "--models", tmp.Path).Err);
+        Assert.Contains("--tile-margin needs --size-multiple", Gan("--onnx", onnx, "--name", "x", "--task", "translate", "--size", "16",
+            "--range", "0,1", "--tile-margin", "3", "--models", tmp.Path).Err);
+        string fixedOnnx = Pix2PixOnnx(tmp.Path, dynamicSpatial: false);
+        Assert.Contains("re-export it with dynamic height and width", Gan("--onnx", fixedOnnx, "--name", "x", "--task", "translate",
+            "--size-multiple", "4", "--models", tmp.Path).Err);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "x")));
+    }
+
     [Fact]
     public void A_file_that_is_not_onnx_gives_one_error_line()
     {

@@ -24,9 +24,11 @@ public static class PackageCommand
         var latent = new Option<int?>("--latent") { Description = "latent size, when the graph's latent dimension is dynamic" };
         var models = new Option<string>("--models") { Description = "model repository folder", DefaultValueFactory = _ => "models" };
         var licence = new Option<string?>("--licence") { Description = "the weights' licence, recorded in model.json" };
+        var multiple = new Option<int?>("--size-multiple") { Description = "translate graphs with dynamic height/width: serve any image whose sides are multiples of this (the network's total stride, e.g. 4 for a ResNet CycleGAN, 1 for ESRGAN ×4) at its own size; --size is then the size it was trained at" };
+        var margin = new Option<int?>("--tile-margin") { Description = "with --size-multiple: the receptive-field margin in input pixels, so images over the native-size limit run tile by tile (only for networks without instance norm or other global statistics)" };
         var cmd = new Command("package", "serve a foreign ONNX file: infer its tensor roles and shapes, validate it once, write model.json")
         {
-            onnx, name, task, size, range, labels, latent, models, licence,
+            onnx, name, task, size, range, labels, latent, models, licence, multiple, margin,
         };
         cmd.SetAction(parse =>
         {
@@ -36,7 +38,7 @@ public static class PackageCommand
             {
                 var request = new ForeignOnnxRequest(parse.GetValue(onnx)!, parse.GetValue(name)!, parse.GetValue(task)!, parse.GetValue(models)!,
                     parse.GetValue(size), ParseRange(parse.GetValue(range)), ImportCommand.SplitLabels(parse.GetValue(labels)), parse.GetValue(latent),
-                    parse.GetValue(licence));
+                    parse.GetValue(licence), parse.GetValue(multiple), parse.GetValue(margin));
                 var (dir, inferred) = ForeignOnnxPackager.Package(request);
                 foreach (var line in inferred) output.WriteLine($"inferred: {line}");
                 output.WriteLine($"wrote {Path.Combine(dir, "model.onnx")} and {Path.Combine(dir, "model.json")}");

@@ -7,8 +7,13 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace GanService.Training.Export;
 
 /// <summary>What `gan package` asks for: the file, the model's name, task and folder, and what the graph may leave open.</summary>
+/// <param name="SizeMultiple">Translate graphs with dynamic height and width: serve any image whose sides are multiples
+/// of this (the network's total stride) at its own size, <paramref name="Size"/> being the size it was trained at.</param>
+/// <param name="TileMargin">With <paramref name="SizeMultiple"/>: the receptive-field margin in input pixels that lets a
+/// large image run tile by tile (only for networks without global statistics such as instance norm).</param>
 public sealed record ForeignOnnxRequest(string OnnxPath, string Name, string Task, string ModelsDir, int? Size = null,
-    (float Min, float Max)? Range = null, IReadOnlyList<string>? Labels = null, int? Latent = null, string? Licence = null);
+    (float Min, float Max)? Range = null, IReadOnlyList<string>? Labels = null, int? Latent = null, string? Licence = null,
+    int? SizeMultiple = null, int? TileMargin = null);
 
 /// <summary>
 /// Serves an ONNX file someone exported themselves (`gan package`): the graph's inputs and outputs say most of the
@@ -39,7 +44,16 @@ public static class ForeignOnnxPackager
             if (channels is not (1 or 3)) throw new ArgumentException($"output '{outName}' has {Dim(channels)} channels; served images have 1 or 3 (a dynamic channel count cannot be served)");
 
             var inputs = r.Task == ModelTasks.Translate ? TranslateInputs(session, channels, r, inferred) : GenerateInputs(session, r, inferred);
-            var (height, width) = SpatialSize(outMeta, inputs.FirstOrDefault(i => i.Spec.Role == TensorRoles.Image)?.Meta, r.Size, inferred);
+            var imageInput = inputs.FirstOrDefault(i => i.Spec.Role == TensorRoles.Image)?.Meta;
+            bool dynamic = imageInput is not null && (imageInput.Dimensions[2] <= 0 || imageInput.Dimensions[3] <= 0);
+            if (r.SizeMultiple is not null && !dynamic)
+                throw new ArgumentException(imageInput is null ? "--size-multiple applies to translate graphs (an image input) only"
+                    : $"--size-multiple: the graph's image input is fixed at {Shape(imageInput.Dimensions)}; re-export it with dynamic height and width (dynamic_axes)");
+            if (r.TileMargin is not null && r.SizeMultiple is null) throw new ArgumentException("--tile-margin needs --size-multiple");
+            var (height, width) = SpatialSize(outMeta, imageInput, r.Size, inferred);
+            if (r.SizeMultiple is { } k && (k is < 1 or > 4096 || height % k != 0 || width % k != 0))
+                throw new ArgumentException($"--size-multiple {k} must be 1…4096 and divide the size {width}×{height}");
+            if (r.TileMargin is { } m && m is < 0 or > 1024) throw new ArgumentException($"--tile-margin {m} must be 0…1024");
             var (min, max) = Range(r, outName, inferred);
             var batch = outMeta.Dimensions[0] > 0 ? outMeta.Dimensions[0] : -1L;
             if (batch > 0) inferred.Add($"the graph has a fixed batch of {batch} (exported without dynamic_axes)");
@@ -48,12 +62,31 @@ public static class ForeignOnnxPackager
             {
                 Shape = i.Spec.Role == TensorRoles.Image ? [i.Meta.Dimensions[0] > 0 ? i.Meta.Dimensions[0] : -1, channels, height, width] : i.Spec.Shape,
             }).ToArray();
-            var outSpec = new TensorSpec(outName, [batch, channels, height, width], "float32", TensorRoles.Image);
-            Validate(session, specs, outSpec);
-            inferred.Add("validated: one run on zeros gave a finite (1, " + $"{channels}, {height}, {width}) image");
+            // The output's size comes from the graph where it is fixed, else from a run: an upscaler's is its input's
+            // times a whole scale, in both directions.
+            var (outHeight, outWidth) = Validate(session, specs, outName);
+            int scale = ScaleOf(height, width, outHeight, outWidth, outMeta);
+            inferred.Add($"validated: one run on zeros gave a finite (1, {channels}, {outHeight}, {outWidth}) image" +
+                (scale > 1 ? $": output scale ×{scale}" : ""));
+            if (r.SizeMultiple is { } multiple)
+            {
+                // A second run at another size (one multiple wider, non-square) shows the graph really takes any size.
+                var other = specs.Select(t => t.Role == TensorRoles.Image ? t with { Shape = [t.Shape[0], channels, height, width + multiple] } : t).ToArray();
+                var (h2, w2) = Validate(session, other, outName);
+                if (h2 != height * scale || w2 != (width + multiple) * scale)
+                    throw new InvalidDataException($"--size-multiple {multiple}: a {width + multiple}×{height} input gave {w2}×{h2}, not {(width + multiple) * scale}×{height * scale}");
+                inferred.Add($"any size whose sides are multiples of {multiple} (--size-multiple; checked with a {width + multiple}×{height} run)" +
+                    (r.TileMargin is { } tm ? $", tile by tile with a margin of {tm} input pixels (--tile-margin, as declared)" : ""));
+                specs = specs.Select(t => t.Role == TensorRoles.Image ? t with { Shape = [t.Shape[0], channels, -1, -1] } : t).ToArray();
+            }
+            var outSpec = new TensorSpec(outName, r.SizeMultiple is null ? [batch, channels, outHeight, outWidth] : [batch, channels, -1, -1], "float32", TensorRoles.Image);
 
             string sha = ModelManifest.Sha256Of(r.OnnxPath);
-            manifest = ManifestDraft.Of(r.Name, "onnx", [new GraphSpec("model", "model.onnx", sha, specs, [outSpec])], (min, max)) with
+            var free = r.SizeMultiple is { } km ? new FreeSize(height, width, km, r.TileMargin, scale > 1 ? scale : null) : null;
+            manifest = ManifestDraft.Of(r.Name, "onnx", [new GraphSpec("model", "model.onnx", sha, specs, [outSpec])], (min, max), free);
+            // A fixed-size upscaler: the manifest's size is its input's, the output that times the scale.
+            if (free is null && scale > 1) manifest = manifest with { Image = new ImageSpec(channels, height, width, min, max, OutputScale: scale) };
+            manifest = manifest with
             {
                 Labels = r.Labels?.ToArray() ?? [],
                 License = r.Licence ?? "unspecified (pass --licence with the weights' licence)",
@@ -131,10 +164,12 @@ public static class ForeignOnnxPackager
         return labels.Count;
     }
 
+    /// <summary>The image size the model takes: its image input's (or, for a generator, its output's) where the graph
+    /// fixes it, else --size.</summary>
     private static (int Height, int Width) SpatialSize(NodeMetadata output, NodeMetadata? input, int? size, List<string> inferred)
     {
-        int h = output.Dimensions[2], w = output.Dimensions[3];
-        if (input is not null && (h <= 0 || w <= 0)) (h, w) = (h > 0 ? h : input.Dimensions[2], w > 0 ? w : input.Dimensions[3]);
+        var d = (input ?? output).Dimensions;
+        int h = d[2], w = d[3];
         if (h > 0 && w > 0)
         {
             if (size is { } s && (s != h || s != w)) throw new ArgumentException($"--size {s} contradicts the graph's fixed {h}×{w}");
@@ -145,6 +180,19 @@ public static class ForeignOnnxPackager
         if (n is < 1 or > 4096) throw new ArgumentException($"--size {n} must be 1…4096");
         inferred.Add($"size {n}×{n} (--size; the graph's spatial dims are dynamic)");
         return (n, n);
+    }
+
+    /// <summary>The output's size over the input's: 1 for a translator, a whole factor for an upscaler, the same in both
+    /// directions; anything else cannot be served.</summary>
+    private static int ScaleOf(int height, int width, int outHeight, int outWidth, NodeMetadata outMeta)
+    {
+        if (outHeight % height != 0 || outWidth % width != 0 || outHeight / height != outWidth / width || outHeight < height)
+            throw new ArgumentException($"the output ({outWidth}×{outHeight}) is not the input ({width}×{height}) times a whole scale; " +
+                "served translate models keep the size or multiply it by a whole factor");
+        int scale = outHeight / height;
+        if (scale > 16) throw new ArgumentException($"output scale ×{scale} is over ×16");
+        if (outMeta.Dimensions[2] > 0 && outMeta.Dimensions[2] != outHeight) throw new InvalidDataException($"the graph declares an output height of {outMeta.Dimensions[2]} but made {outHeight}");
+        return scale;
     }
 
     /// <summary>The image range from the op that produces the output (Tanh → [-1, 1], Sigmoid → [0, 1]), else --range.</summary>
@@ -180,8 +228,9 @@ public static class ForeignOnnxPackager
         return null;
     }
 
-    /// <summary>One run on zeros (batch 1; label 0): the graph must load, accept the declared shapes and give a finite image.</summary>
-    private static void Validate(InferenceSession s, TensorSpec[] inputs, TensorSpec output)
+    /// <summary>One run on zeros (batch 1; label 0): the graph must load, accept the declared shapes and give a finite
+    /// (1, C, H', W') image; returns (H', W').</summary>
+    private static (int Height, int Width) Validate(InferenceSession s, TensorSpec[] inputs, string output)
     {
         var values = new List<OrtValue>();
         try
@@ -194,16 +243,15 @@ public static class ForeignOnnxPackager
             }
             using var run = new RunOptions();
             IDisposableReadOnlyCollection<OrtValue> results;
-            try { results = s.Run(run, inputs.Select(i => i.Name).ToArray(), values, [output.Name]); }
+            try { results = s.Run(run, inputs.Select(i => i.Name).ToArray(), values, [output]); }
             catch (OnnxRuntimeException e) { throw new InvalidDataException($"the graph failed its validation run on zeros: {e.Message}"); }
             using (results)
             {
                 var shape = results[0].GetTensorTypeAndShape().Shape;
-                long[] expected = [1, .. output.Shape.Skip(1)];
-                if (!shape.SequenceEqual(expected))
-                    throw new InvalidDataException($"the validation run gave {Shape(shape)}, not the declared {Shape(expected)}");
+                if (shape.Length != 4 || shape[0] != 1) throw new InvalidDataException($"the validation run gave {Shape(shape)}, not one (1, C, H, W) image");
                 foreach (var v in results[0].GetTensorDataAsSpan<float>())
                     if (!float.IsFinite(v)) throw new InvalidDataException("the validation run on zeros gave NaN or infinite values");
+                return ((int)shape[2], (int)shape[3]);
             }
         }
         finally { foreach (var v in values) v.Dispose(); }
