@@ -2,7 +2,7 @@
 # Trains emoji-upscale-x4 (issue 29): the srgan family's ESRGAN recipe (RRDBNet, VGG-style D, relativistic GAN, L1 +
 # perceptual loss on a feature network trained here) small enough to train on a CPU in about an hour — nf 32, 2 RRDB
 # blocks, growth 16, batch 8 of 64² HR / 16² LR random crops — on the training split only, so the 402 held-out emoji
-# stay held out.
+# stay held out. On pairs made with --degrade (blurred, noisy, JPEG'd LR) the same recipe makes emoji-upscale-x4-real.
 #   gan datasets emoji --layout sr --a openmoji --size 256 --scale 4 --out DATA_DIR     # once: HR 256², LR 64² (bicubic)
 #   gan datasets emoji --layout groups --size 64 --out GROUPS_DIR                        # once: the feature network's classes
 #   gan train-perceptual --data GROUPS_DIR --size 32 --epochs 8 --out FEATURES           # the perceptual loss's features
@@ -22,9 +22,13 @@ run=${2:?RUN_DIR}
 minutes=${3:-75}
 shift $(( $# < 3 ? $# : 3 ))
 read -ra gan <<< "${GAN:-dotnet run --project training/GanService.Cli --}"
+# The same recipe on the degraded pairs (gan datasets emoji --layout sr --degrade, which leaves LR/degradations.csv) is
+# emoji-upscale-x4-real; the description says which data it was, at every start (a resume sets it again).
+lr="LR 64² bicubic"
+[ -f "$data/train/LR/degradations.csv" ] && lr="LR 64² degraded as Real-ESRGAN does (blur, bicubic ×4, noise, JPEG; --degrade)"
 exec "$(dirname "$0")/keep-training.sh" --minutes "$minutes" -- "${gan[@]}" train srgan \
   --data "$data/train" --arch rrdb --scale 4 --nf 32 --nb 2 --gc 16 --hr-size 64 --batch-size 8 --ndf 32 \
   --pretrain-steps 1000 --set emaBeta=0.995 --threads 1 --checkpoint-minutes 3 \
-  --set "dataDescription=OpenMoji 17.0.0 colour emoji, training split (gan datasets emoji --layout sr --size 256 --scale 4: HR 256², LR 64² bicubic; 4,093 pairs)" \
+  --set "dataDescription=OpenMoji 17.0.0 colour emoji, training split (gan datasets emoji --layout sr --size 256 --scale 4: HR 256², $lr; 4,093 pairs)" \
   --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
   --out "$run" "$@"
