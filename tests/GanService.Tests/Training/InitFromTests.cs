@@ -22,6 +22,16 @@ public class InitFromTests
     private static StyleGanImageFolder Data(int size) =>
         StyleGanImageFolder.FromTensor(torch.rand([8, 3, size, size], generator: new torch.Generator(5)) * 2 - 1);
 
+    /// <summary>A small 8² run of <paramref name="steps"/> steps in ROOT/s8; returns its checkpoint folder.</summary>
+    private static string TrainSource(string root, int steps)
+    {
+        string small = Path.Combine(root, "s8");
+        using (var data = Data(8))
+        using (var trainer = new StyleGan2Trainer(Tiny(small, 8) with { MaxSteps = steps }))
+            trainer.Train(data, resume: false, TextWriter.Null);
+        return Path.Combine(small, TrainingRun.CheckpointFolder);
+    }
+
     private static Dictionary<string, float[]> Values(nn.Module m) =>
         m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().flatten().to_type(ScalarType.Float32).data<float>().ToArray());
 
@@ -31,14 +41,11 @@ public class InitFromTests
         var root = Path.Combine(Path.GetTempPath(), "init-from-" + Guid.NewGuid().ToString("N"));
         try
         {
-            string small = Path.Combine(root, "s8"), large = Path.Combine(root, "s16");
-            using (var data = Data(8))
-            using (var trainer = new StyleGan2Trainer(Tiny(small, 8) with { MaxSteps = 3 }))
-                trainer.Train(data, resume: false, TextWriter.Null);
-            var source = Path.Combine(small, TrainingRun.CheckpointFolder);
+            string large = Path.Combine(root, "s16");
+            var source = TrainSource(root, 3);
             Dictionary<string, float[]> g8, gEma8, d8;
             double p8;
-            using (var s = new StyleGan2Trainer(Tiny(small, 8)))
+            using (var s = new StyleGan2Trainer(Tiny(Path.GetDirectoryName(source)!, 8)))
             {
                 TrainingLoop.Restore(s, source);
                 (g8, gEma8, d8) = (Values(s.G), Values(s.GEma), Values(s.D));
@@ -90,11 +97,8 @@ public class InitFromTests
         var root = Path.Combine(Path.GetTempPath(), "init-from-" + Guid.NewGuid().ToString("N"));
         try
         {
-            string small = Path.Combine(root, "s8"), large = Path.Combine(root, "s16");
-            using (var data = Data(8))
-            using (var trainer = new StyleGan2Trainer(Tiny(small, 8) with { MaxSteps = 2 }))
-                trainer.Train(data, resume: false, TextWriter.Null);
-            var source = Path.Combine(small, TrainingRun.CheckpointFolder);
+            string large = Path.Combine(root, "s16");
+            var source = TrainSource(root, 2);
             using var data16 = Data(16);
             var log = new StringWriter();
             using (var trainer = new StyleGan2Trainer(Tiny(large, 16) with { InitFrom = source, MaxSteps = 2 }))
@@ -121,11 +125,7 @@ public class InitFromTests
         var root = Path.Combine(Path.GetTempPath(), "init-from-" + Guid.NewGuid().ToString("N"));
         try
         {
-            string small = Path.Combine(root, "s8");
-            using (var data = Data(8))
-            using (var trainer = new StyleGan2Trainer(Tiny(small, 8) with { MaxSteps = 1 }))
-                trainer.Train(data, resume: false, TextWriter.Null);
-            var source = Path.Combine(small, TrainingRun.CheckpointFolder);
+            var source = TrainSource(root, 1);
 
             using var target = new StyleGan2Trainer(Tiny(Path.Combine(root, "t"), 8));
             var missing = Assert.Throws<ArgumentException>(() => TrainingLoop.InitFrom(target, Path.Combine(root, "nothing"), TextWriter.Null));
