@@ -20,19 +20,27 @@ public sealed class ScalarSafeAdam : Adam
     }
 
     /// <summary>Writes the optimizer state in TorchSharp's Adam format (type name "Adam").</summary>
+    /// <remarks>The helper Adam holds copies of this optimizer's state (TorchSharp 0.107's
+    /// <c>Adam.State.LoadStateDict</c> copies) and is disposed here, never left to its finalizer. Left to it, it crashed
+    /// a run's checkpoint with "Tensor invalid -- empty handle" in <c>Adam.State.SaveStateDict</c>: once
+    /// <c>save_state_dict</c> has read the state list, nothing uses the helper itself, so a collection during the write
+    /// may finalize it, and TorchSharp's <c>~Optimizer</c> → <c>Adam.Dispose(false)</c> disposes every state tensor
+    /// (whatever <c>disposing</c> is) while the write is still saving them. <c>using</c> keeps it alive to the end of
+    /// the write and frees its copies at once.</remarks>
     public void SaveAsAdam(string path)
     {
-        var plain = Plain();
-        plain.load_state_dict(state_dict()); // plain now refers to this optimizer's state tensors (not copies): not disposed
+        using var plain = Plain();
+        plain.load_state_dict(state_dict());
         plain.save_state_dict(path);
     }
 
     /// <summary>Reads a state saved by TorchSharp's Adam or by <see cref="SaveAsAdam"/>.</summary>
+    /// <remarks>This optimizer copies the helper's loaded state, so the helper is disposed (see <see cref="SaveAsAdam"/>).</remarks>
     public void LoadAdam(string path)
     {
-        var plain = Plain();
+        using var plain = Plain();
         plain.load_state_dict(path);
-        load_state_dict(plain.state_dict()); // takes over plain's loaded tensors, so plain is not disposed
+        load_state_dict(plain.state_dict());
     }
 
     private Adam Plain()
