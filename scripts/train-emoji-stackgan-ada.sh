@@ -3,7 +3,9 @@
 # discriminators) on the training split only, so the 402 held-out emoji stay held out for `gan eval text`. The recipe
 # is the shipped models/emoji-stackgan's (its card and model.json: Stage-I width 128, Stage-II width 16, 300 encoder +
 # 1,000 Stage-I + 2,500 Stage-II steps, batch 32, KL coefficient 2, the family's defaults otherwise) with one change:
-# ADA (p steered toward r_t = 0.6 at the paper's speed, 'bgc' pipeline; p starts over when Stage II's D begins).
+# ADA (p steered toward r_t = 0.6, 'bgc' pipeline; p starts over when Stage II's D begins). As in
+# scripts/train-emoji-stylegan2-ada.sh, p may move from 0 to 1 in 100 kimg rather than the paper's 500: Stage II sees
+# 80 kimg in all, in which p could otherwise not pass 0.16.
 #   gan datasets emoji-captions --out DATA_DIR --size 64          # once: DATA_DIR/train (4,093) and DATA_DIR/test (402)
 #   scripts/train-emoji-stackgan-ada.sh DATA_DIR RUN_DIR [MINUTES=150]             # a new run
 #   scripts/train-emoji-stackgan-ada.sh DATA_DIR RUN_DIR [MINUTES] --resume        # continue RUN_DIR/checkpoint
@@ -22,7 +24,7 @@ exec "$(dirname "$0")/keep-training.sh" --minutes "$minutes" -- "${gan[@]}" trai
   --data "$data/train" --size 64 --stage-one-size 32 --batch-size 32 --kl 2 \
   --encoder-steps 300 --stage-one-steps 1000 --stage-two-steps 2500 \
   --set stageOneWidth=128 --set stageTwoWidth=16 \
-  --ada true --threads 1 --checkpoint-minutes 3 \
+  --ada true --ada-kimg 100 --threads 1 --checkpoint-minutes 3 \
   --set "dataDescription=OpenMoji 17.0.0 colour emoji with captions (annotation; annotation + tags + group/subgroup words), gan datasets emoji-captions --size 64, train split (4093 emoji)" \
   --set "dataLicense=CC BY-SA 4.0 (OpenMoji – the open-source emoji and icon project, https://openmoji.org)" \
   --out "$run" "$@"
