@@ -14,9 +14,9 @@
 #   SIZE=64 scripts/train-emoji-stylegan2-ada.sh DATA64 RUN64 [MINUTES] --init-from RUN32/checkpoint   # stage 2
 #   SIZE=64 scripts/train-emoji-stylegan2-ada.sh DATA64 RUN64 [MINUTES] --resume               # continue either stage
 # Runs under scripts/keep-training.sh, so a crash resumes from the last checkpoint (every 3 minutes) until MINUTES are
-# spent. THREADS (default 1) libtorch threads. GAN selects the `gan` command (default: dotnet run of the CLI project);
-# GAN_CONV_REMEDY defaults to isa, the faster remedy for StyleGAN2 on a CPU whose oneDNN convolutions are wrong
-# (docs/platform.md). Progress, p and r_t: RUN/metrics.jsonl and RUN/samples/loss_plot.png. Then
+# spent. THREADS (default 1) libtorch threads; GAMMA overrides the R1 γ. GAN selects the `gan` command (default: dotnet
+# run of the CLI project); GAN_CONV_REMEDY defaults to isa, the faster remedy for StyleGAN2 on a CPU whose oneDNN
+# convolutions are wrong (docs/platform.md). Progress, p and r_t: RUN/metrics.jsonl and RUN/samples/loss_plot.png. Then
 # scripts/ship-emoji-stylegan2.sh RUN64 DATA64 STAGING_MODELS_DIR measures it.
 set -euo pipefail
 data=${1:?usage: [SIZE=32|64] train-emoji-stylegan2-ada.sh DATA_DIR RUN_DIR [MINUTES] [--resume | --init-from CHECKPOINT]}
@@ -24,7 +24,7 @@ run=${2:?RUN_DIR}
 minutes=${3:-240}
 shift $(( $# < 3 ? $# : 3 ))
 size=${SIZE:-64}
-gamma=$(awk -v s="$size" 'BEGIN { printf "%.4g", 0.0002 * s * s / 16 }')
+gamma=${GAMMA:-$(awk -v s="$size" 'BEGIN { printf "%.4g", 0.0002 * s * s / 16 }')}
 read -ra gan <<< "${GAN:-dotnet run --project training/GanService.Cli --}"
 export GAN_CONV_REMEDY=${GAN_CONV_REMEDY:-isa}
 exec "$(dirname "$0")/keep-training.sh" --minutes "$minutes" -- "${gan[@]}" train stylegan2 \
