@@ -135,11 +135,17 @@ public sealed class TrainingLoopTests : IDisposable
             Assert.True(File.Exists(Path.Combine(run, "samples", "epoch_003.png")));
             Assert.True(File.Exists(Path.Combine(run, "samples", TrainingRun.LossPlotFile)));
 
+            // A process killed between checkpoints leaves rows past the checkpoint's step; the resumed run logs them again.
+            File.AppendAllLines(Path.Combine(run, "losses.csv"), ["2,21,9.0,0.5,0.5", "2,22,9.5,0.5,0.5"]);
+            File.AppendAllLines(Path.Combine(run, TrainingRun.MetricsFile), ["{\"epoch\":2,\"step\":21,\"seconds\":9.0,\"D\":0.5}"]);
             (exit, output, err) = CommandRunner.Run(TrainCommand.Create(), "toy", "--out", run, "--resume", "--max-steps", "24");
             Assert.True(exit == 0, err + output);
             Assert.Contains("resumed from", output);
             Assert.Equal(24, Checkpoint.ReadState(Path.Combine(run, "checkpoint")).Step);
-            Assert.Equal(24, File.ReadAllLines(Path.Combine(run, TrainingRun.MetricsFile)).Length);
+            Assert.Equal(Enumerable.Range(1, 24).Select(i => (long)i),
+                File.ReadAllLines(Path.Combine(run, TrainingRun.MetricsFile)).Select(l => JsonNode.Parse(l)!["step"]!.GetValue<long>()));
+            Assert.Equal(Enumerable.Range(1, 24).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                File.ReadAllLines(Path.Combine(run, "losses.csv")).Skip(1).Select(l => l.Split(',')[1]));
             Assert.Equal(32, Checkpoint.ReadOptions<ToyGanOptions>(Path.Combine(run, "checkpoint")).Options.BatchSize);
         }
         finally { GanService.Training.Families.GanFamilies.Unregister(ToyGanTrainer.Family); }
@@ -158,6 +164,30 @@ public sealed class TrainingLoopTests : IDisposable
         Assert.Equal((0, 1L, 0.5), (lines[0]["epoch"]!.GetValue<int>(), lines[0]["step"]!.GetValue<long>(), lines[0]["D"]!.GetValue<double>()));
         Assert.True(lines[0].ContainsKey("R1") && lines[0]["R1"] is null);
         Assert.Equal(0.125, lines[1]["R1"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void A_run_continued_from_a_step_drops_the_rows_logged_after_it_and_a_new_run_starts_its_logs_empty()
+    {
+        using (var run = new TrainingRun(_root, TimeSpan.FromMinutes(5), console: TextWriter.Null))
+            for (int step = 1; step <= 5; step++) run.Log(0, step, new Dictionary<string, double> { ["D"] = step, ["G"] = -step });
+        File.AppendAllText(Path.Combine(_root, "losses.csv"), "0,6,1.0,0.5"); // a row cut off mid-write by a kill
+        using (var run = new TrainingRun(_root, TimeSpan.FromMinutes(5), console: TextWriter.Null, keepThroughStep: 3))
+            run.Log(0, 4, new Dictionary<string, double> { ["D"] = 40, ["G"] = -40 });
+        var csv = File.ReadAllLines(Path.Combine(_root, "losses.csv"));
+        Assert.Equal("epoch,step,seconds,D,G", csv[0]);
+        Assert.Equal(["1", "2", "3", "4"], csv.Skip(1).Select(l => l.Split(',')[1]));
+        Assert.EndsWith(",40,-40", csv[4]);
+        var metrics = File.ReadAllLines(Path.Combine(_root, TrainingRun.MetricsFile)).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal([1L, 2, 3, 4], metrics.Select(m => m["step"]!.GetValue<long>()));
+        Assert.Equal(40, metrics[3]["D"]!.GetValue<double>());
+
+        using (var run = new TrainingRun(_root, TimeSpan.FromMinutes(5), console: TextWriter.Null, keepThroughStep: 0))
+            run.Log(0, 1, new Dictionary<string, double> { ["L1"] = 7 });
+        var fresh = File.ReadAllLines(Path.Combine(_root, "losses.csv"));
+        Assert.Equal("epoch,step,seconds,L1", fresh[0]); // the new run's own columns
+        Assert.Equal(["0", "1", "7"], fresh.Skip(1).Single().Split(',').Where((_, i) => i != 2));
+        Assert.Single(File.ReadAllLines(Path.Combine(_root, TrainingRun.MetricsFile)));
     }
 
     [Fact]

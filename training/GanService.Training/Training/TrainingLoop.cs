@@ -31,7 +31,9 @@ public static class TrainingLoop
             console.WriteLine($"resumed from {ckpt}: epoch {state.Epoch + 1}, step {state.Step}");
         }
         else if (restored is null && s.InitFrom.Length > 0) InitFrom(trainer, s.InitFrom, console);
-        using var run = new TrainingRun(s.RunDirectory, TimeSpan.FromMinutes(s.CheckpointMinutes), state.ElapsedSeconds, console);
+        // Rows an earlier process logged past the checkpoint it left (killed between checkpoints) are dropped: the
+        // resumed run logs those steps again. A new run's logs start empty.
+        using var run = new TrainingRun(s.RunDirectory, TimeSpan.FromMinutes(s.CheckpointMinutes), state.ElapsedSeconds, console, keepThroughStep: state.Step);
         long perEpoch = Math.Max(1, data.StepsPerEpoch);
         long maxSteps = s.MaxSteps > 0 ? s.MaxSteps : long.MaxValue;
         long totalSteps = Math.Min(maxSteps, s.Epochs * perEpoch);

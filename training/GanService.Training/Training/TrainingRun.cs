@@ -32,7 +32,11 @@ public sealed class TrainingRun : IDisposable
     public string SamplesDirectory => Path.Combine(Directory, "samples");
     public double ElapsedSeconds => _elapsedBefore + _clock.Elapsed.TotalSeconds;
 
-    public TrainingRun(string directory, TimeSpan checkpointEvery, double elapsedBefore = 0, TextWriter? console = null)
+    /// <param name="keepThroughStep">The step the run continues from (the checkpoint's; 0 for a new run): rows logged
+    /// after it by an earlier process (one killed or crashed between checkpoints) are dropped from losses.csv and
+    /// metrics.jsonl, so a resumed run logs each step once and its loss plot runs forward. Null leaves both files as they
+    /// are.</param>
+    public TrainingRun(string directory, TimeSpan checkpointEvery, double elapsedBefore = 0, TextWriter? console = null, long? keepThroughStep = null)
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
@@ -41,6 +45,11 @@ public sealed class TrainingRun : IDisposable
         _elapsedBefore = elapsedBefore;
         _console = console ?? Console.Out;
         var csvPath = Path.Combine(directory, "losses.csv");
+        if (keepThroughStep is long keep)
+        {
+            TrimLog(csvPath, keep, line => line.Split(',')[1], header: true);
+            TrimLog(Path.Combine(directory, MetricsFile), keep, line => System.Text.Json.Nodes.JsonNode.Parse(line)?["step"]?.ToString(), header: false);
+        }
         bool exists = File.Exists(csvPath);
         if (exists) ReloadHistory(csvPath);
         _csv = new StreamWriter(csvPath, append: true) { AutoFlush = true };
@@ -49,6 +58,27 @@ public sealed class TrainingRun : IDisposable
 
     public const string MetricsFile = "metrics.jsonl";
     public const string LossPlotFile = "loss_plot.png";
+
+    /// <summary>Rewrites a log without its rows past <paramref name="keep"/> (atomically, by a file moved over it); a
+    /// log left with no rows is deleted, so a new run writes its own header. Rows whose step cannot be read are kept.</summary>
+    private static void TrimLog(string path, long keep, Func<string, string?> stepOf, bool header)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path);
+        var rows = lines.Skip(header ? 1 : 0).Where(l => l.Length > 0).ToList();
+        var kept = rows.Where(l => !(long.TryParse(StepOrNull(stepOf, l), NumberStyles.Integer, CultureInfo.InvariantCulture, out long step) && step > keep)).ToList();
+        if (kept.Count == rows.Count) return;
+        if (kept.Count == 0) { File.Delete(path); return; }
+        var tmp = path + ".tmp";
+        File.WriteAllLines(tmp, header ? lines.Take(1).Concat(kept) : kept);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static string? StepOrNull(Func<string, string?> stepOf, string line)
+    {
+        try { return stepOf(line); }
+        catch (Exception e) when (e is IndexOutOfRangeException or System.Text.Json.JsonException) { return null; }
+    }
 
     private void ReloadHistory(string csvPath)
     {
