@@ -111,8 +111,7 @@ public sealed class NodeFactAttribute : FactAttribute
     public NodeFactAttribute()
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        bool ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
-        if (!ci && !path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "node")))) Skip = "Node.js (node, npm) is not installed";
+        Skip = GanService.TestSupport.Prerequisite.SkipUnless(path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, "node"))), "Node.js (node, npm) is not installed");
     }
 }
 

@@ -48,11 +48,11 @@ public sealed class MetricsLintTests
     }
 }
 
-/// <summary>Runs only where promtool is installed (apt-get install prometheus; CI does); skips with a message elsewhere.</summary>
+/// <summary>Runs only where promtool is installed (apt-get install prometheus; CI does); skips with a message elsewhere, never under CI.</summary>
 public sealed class PromtoolFactAttribute : FactAttribute
 {
     public PromtoolFactAttribute()
     {
-        if (!File.Exists(MetricsLintTests.Promtool)) Skip = $"{MetricsLintTests.Promtool} is not installed (apt-get install -y prometheus)";
+        Skip = GanService.TestSupport.Prerequisite.SkipUnless(File.Exists(MetricsLintTests.Promtool), $"{MetricsLintTests.Promtool} is not installed (apt-get install -y prometheus)");
     }
 }
