@@ -47,8 +47,8 @@ public sealed class TrainingRun : IDisposable
         var csvPath = Path.Combine(directory, "losses.csv");
         if (keepThroughStep is long keep)
         {
-            TrimLog(csvPath, keep, line => line.Split(',')[1], header: true);
-            TrimLog(Path.Combine(directory, MetricsFile), keep, line => System.Text.Json.Nodes.JsonNode.Parse(line)?["step"]?.ToString(), header: false);
+            TrimLog(csvPath, keep, CsvStep, header: true);
+            TrimLog(Path.Combine(directory, MetricsFile), keep, JsonStep, header: false);
         }
         bool exists = File.Exists(csvPath);
         if (exists) ReloadHistory(csvPath);
@@ -61,12 +61,12 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>Rewrites a log without its rows past <paramref name="keep"/> (atomically, by a file moved over it); a
     /// log left with no rows is deleted, so a new run writes its own header. Rows whose step cannot be read are kept.</summary>
-    private static void TrimLog(string path, long keep, Func<string, string?> stepOf, bool header)
+    private static void TrimLog(string path, long keep, Func<string, long?> stepOf, bool header)
     {
         if (!File.Exists(path)) return;
         var lines = File.ReadAllLines(path);
         var rows = lines.Skip(header ? 1 : 0).Where(l => l.Length > 0).ToList();
-        var kept = rows.Where(l => !(long.TryParse(StepOrNull(stepOf, l), NumberStyles.Integer, CultureInfo.InvariantCulture, out long step) && step > keep)).ToList();
+        var kept = rows.Where(l => !(stepOf(l) > keep)).ToList();
         if (kept.Count == rows.Count) return;
         if (kept.Count == 0) { File.Delete(path); return; }
         var tmp = path + ".tmp";
@@ -74,10 +74,16 @@ public sealed class TrainingRun : IDisposable
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static string? StepOrNull(Func<string, string?> stepOf, string line)
+    private static long? CsvStep(string row)
     {
-        try { return stepOf(line); }
-        catch (Exception e) when (e is IndexOutOfRangeException or System.Text.Json.JsonException) { return null; }
+        var fields = row.Split(',');
+        return fields.Length > 1 && long.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long step) ? step : null;
+    }
+
+    private static long? JsonStep(string row)
+    {
+        try { return System.Text.Json.Nodes.JsonNode.Parse(row) is System.Text.Json.Nodes.JsonObject o && o["step"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out long step) ? step : null; }
+        catch (System.Text.Json.JsonException) { return null; }
     }
 
     private void ReloadHistory(string csvPath)
