@@ -92,6 +92,57 @@ public class InitFromTests
     }
 
     [Fact]
+    public void Widened_init_from_a_narrower_run_computes_what_it_did_and_its_new_channels_then_train()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "init-from-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // 16² both; channel-base 64 → 128 widens 8² (8 → 16 channels) and 16² (4 → 8); 4² stays at 16 (channel-max).
+            string narrowDir = Path.Combine(root, "narrow");
+            using (var data = Data(16))
+            using (var t = new StyleGan2Trainer(Tiny(narrowDir, 16) with { MaxSteps = 3 }))
+                t.Train(data, resume: false, TextWriter.Null);
+            var source = Path.Combine(narrowDir, TrainingRun.CheckpointFolder);
+            var wideArch = Tiny("", 16).Arch with { ChannelBase = 128 };
+
+            using var narrow = new StyleGan2Trainer(Tiny(narrowDir, 16));
+            TrainingLoop.Restore(narrow, source);
+            using var z = torch.randn([4, 8], generator: new torch.Generator(11));
+            using var images = torch.rand([4, 3, 16, 16], generator: new torch.Generator(12)) * 2 - 1;
+            using var before = narrow.GEma.Generate(z, psi: 0.7);
+            using var dBefore = narrow.D.forward(images);
+
+            var log = new StringWriter();
+            using var wide = new StyleGan2Trainer(Tiny(Path.Combine(root, "wide"), 16) with { Arch = wideArch, MaxSteps = 2 });
+            var reports = TrainingLoop.InitFrom(wide, source, log, widen: true);
+            using var after = wide.GEma.Generate(z, psi: 0.7);
+            using var dAfter = wide.D.forward(images);
+            Assert.True(after.allclose(before, rtol: 1e-4, atol: 1e-5), $"G_ema moved by {(after - before).abs().max().item<float>()}");
+            Assert.True(dAfter.allclose(dBefore, rtol: 1e-4, atol: 1e-5), $"D moved by {(dAfter - dBefore).abs().max().item<float>()}");
+            var g = reports.Single(r => r.Network == "G");
+            Assert.Contains(g.Widened, w => w.StartsWith("synthesis.b16.conv1.weight [4×4×3×3] → [8×8×3×3]", StringComparison.Ordinal));
+            Assert.Empty(g.OtherShape);
+            Assert.Equal(g.Total, g.Copied);
+            Assert.Contains("widened: ", log.ToString());
+
+            // The zero inputs of an old output channel are what training opens up: a few steps move them.
+            static float[] OldRowsNewInputs(StyleGan2Trainer t) =>
+                t.G.state_dict()["synthesis.b16.conv1.weight"].narrow(0, 0, 4).narrow(1, 4, 4).flatten().data<float>().ToArray();
+            Assert.All(OldRowsNewInputs(wide), v => Assert.Equal(0f, v));
+            using var data16 = Data(16);
+            wide.Train(data16, resume: false, TextWriter.Null);
+            Assert.Contains(OldRowsNewInputs(wide), v => v != 0f);
+
+            // Without --init-widen the same checkpoint leaves those layers as initialised (and names them).
+            using var plain = new StyleGan2Trainer(Tiny(Path.Combine(root, "plain"), 16) with { Arch = wideArch });
+            var plainG = TrainingLoop.InitFrom(plain, source, TextWriter.Null).Single(r => r.Network == "G");
+            Assert.Empty(plainG.Widened);
+            Assert.Contains(plainG.OtherShape, s => s.StartsWith("synthesis.b16.conv1.weight", StringComparison.Ordinal));
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void A_new_run_with_init_from_trains_from_step_zero_and_a_resume_does_not_copy_again()
     {
         var root = Path.Combine(Path.GetTempPath(), "init-from-" + Guid.NewGuid().ToString("N"));

@@ -28,6 +28,7 @@ public static class TrainCommand
         new("--device", "device", "cpu | cuda | cuda:N"),
         new("--seed", "seed", "random seed (weights, sampling, shuffling)"),
         new("--init-from", "initFrom", "transfer: start a new run from another run's checkpoint folder of this family (tensors whose names and shapes match, e.g. a 32² StyleGAN2 into a 64² one; fresh optimiser state)"),
+        new("--init-widen", "initWiden", "with --init-from: a layer narrower in that checkpoint (fewer channels) is copied into this run's wider one, its new inputs zero, so the wider network starts computing what the narrower one did (true | false)"),
     ];
 
     /// <summary>Former spellings: hidden, still accepted, with a note naming the current flag.</summary>

@@ -16,6 +16,8 @@ public sealed record TransferReport(string Network, int Copied, int Total, IRead
     /// <summary>Values (elements of every tensor) copied, and the network's total: a few biases, filters and scalars
     /// fit any width, so the share of values says whether the checkpoint fits.</summary>
     public long CopiedValues { get; init; }
+    /// <summary>Tensors copied into a wider one of this network (among <c>Copied</c>), as "name [from] → [to]".</summary>
+    public IReadOnlyList<string> Widened { get; init; } = [];
     public long Values { get; init; }
     public double CopiedShare => Values == 0 ? 1 : (double)CopiedValues / Values;
 
@@ -29,6 +31,7 @@ public sealed record TransferReport(string Network, int Copied, int Total, IRead
             return string.Join('.', parts.Take(Math.Clamp(parts.Length - 1, 1, 2)));
         }).Distinct());
         var line = $"init-from: {Network}: {Copied} of {Total} tensors copied ({CopiedShare:P1} of its values)";
+        if (Widened.Count > 0) line += $"; widened: {Widened.Count} ({Blocks(Widened.Select(w => w.Split(' ')[0]))})";
         if (Fresh.Count > 0) line += $"; own initialisation: {Fresh.Count} ({Blocks(Fresh)})";
         if (Unused.Count > 0) line += $"; not used from the checkpoint: {Unused.Count} ({Blocks(Unused)})";
         return line;
@@ -109,15 +112,25 @@ public static class Checkpoint
     /// <summary>Copies into <paramref name="module"/> every tensor of &lt;name&gt;.weights whose name and shape (and
     /// element type) match one of its parameters or buffers; null when the checkpoint has no such file. The rest of the
     /// module is left as it is and listed in the report. Used to start a new run from another one
-    /// (<see cref="TrainingLoop.InitFrom{TInput}"/>).</summary>
-    public static TransferReport? Transfer(string directory, string name, nn.Module module)
+    /// (<see cref="TrainingLoop.InitFrom{TInput}"/>).
+    /// <para>With <paramref name="widen"/>, a tensor of the same rank that is narrower in the checkpoint in no dimension
+    /// wider (a layer of a run with fewer channels) is widened into this one, Net2WiderNet's idea with a zero fill: the
+    /// checkpoint's values go to the leading slice; the other inputs of the rows it fills (dimension 1 on) are zero, so a
+    /// layer's old outputs ignore the new channels feeding it; its new rows (output channels, biases) keep the module's
+    /// initialisation and start to matter as the zeros above them are trained. A network widened this way computes what
+    /// the narrower one did wherever the new channels are appended after the old ones. With
+    /// <paramref name="fanInScaled"/> (equalized learning rate: 1/√fan-in applied at run time) the copied values are
+    /// multiplied by √(new fan-in / old fan-in) so that their run-time scale is unchanged.</para></summary>
+    public static TransferReport? Transfer(string directory, string name, nn.Module module, bool widen = false, bool fanInScaled = false)
     {
         var path = Path.Combine(directory, name + ".weights");
         if (!File.Exists(path)) return null;
         var target = module.state_dict();
         var copied = new List<string>();
+        var widened = new List<string>();
         var otherShape = new List<string>();
         var unused = new List<string>();
+        long copiedValues = 0;
         using (var reader = new BinaryReader(File.OpenRead(path)))
         using (torch.no_grad())
         {
@@ -135,20 +148,37 @@ public static class Checkpoint
                 var data = reader.ReadBytes((int)bytes);
                 if (data.Length != bytes) throw new InvalidDataException($"{path}: ends inside tensor '{key}'");
                 if (!target.TryGetValue(key, out var t)) { unused.Add(key); continue; }
-                if (t.dtype != dtype || !t.shape.SequenceEqual(shape))
+                bool same = t.dtype == dtype && t.shape.SequenceEqual(shape);
+                bool widens = widen && !same && t.dtype == dtype && shape.Length > 0 && t.shape.Length == shape.Length
+                    && t.shape.Zip(shape).All(d => d.First >= d.Second);
+                if (!same && !widens)
                 {
                     otherShape.Add($"{key} [{string.Join("×", shape)}] → [{string.Join("×", t.shape)}]");
                     continue;
                 }
                 source.bytes = data;
-                t.copy_(source);
-                copied.Add(key);
+                if (same) { t.copy_(source); copied.Add(key); }
+                else
+                {
+                    using var views = torch.NewDisposeScope();
+                    var rows = t.narrow(0, 0, shape[0]);
+                    if (shape.Length > 1) rows.zero_();
+                    double fanIn(long[] s) => s.Skip(1).Aggregate(1.0, (a, d) => a * d);
+                    double scale = fanInScaled && shape.Length > 1 ? Math.Sqrt(fanIn(t.shape) / fanIn(shape)) : 1;
+                    var slice = t;
+                    for (int d = 0; d < shape.Length; d++) slice = slice.narrow(d, 0, shape[d]);
+                    slice.copy_(scale == 1 ? source : source * scale);
+                    widened.Add($"{key} [{string.Join("×", shape)}] → [{string.Join("×", t.shape)}]");
+                    copied.Add(key);
+                }
+                copiedValues += source.numel();
             }
         }
         var fresh = target.Keys.Except(copied).ToList();
         return new TransferReport(name, copied.Count, target.Count, fresh, otherShape, unused)
         {
-            CopiedValues = copied.Sum(k => target[k].numel()),
+            Widened = widened,
+            CopiedValues = copiedValues,
             Values = target.Values.Sum(t => t.numel()),
         };
     }

@@ -35,6 +35,7 @@ public abstract class GanTrainer<TInput, TOptions> : ITrainer<TInput> where TOpt
     /// <summary>The run's adaptive augmentation (<see cref="UseAugmentation"/>), or null.</summary>
     public Tricks.AdaAugment? Augmentation { get; private set; }
     public virtual double EmaBeta => 0;
+    public virtual bool EqualizedLearningRate => false;
     /// <summary>Epochs of a whole run (the loop's limit before --max-steps / --max-minutes).</summary>
     protected abstract int Epochs { get; }
     /// <summary>The run's step limit (≤ 0 = none): the options' <see cref="RunOptions.MaxSteps"/> unless a family's

@@ -25,6 +25,10 @@ public interface ITrainer<in TInput> : IDisposable
     /// <summary>The adaptive augmentation D's inputs go through, if the run has one (also among <see cref="Networks"/>,
     /// so its p is checkpointed): the loop lets it adjust p after every step and logs p and r_t.</summary>
     Tricks.AdaAugment? Augmentation => null;
+    /// <summary>True where every weight of the trainer's networks is stored at unit scale and multiplied at run time by
+    /// 1/√fan-in (the equalized learning rate of ProGAN and StyleGAN): a widened transfer then rescales the weights it
+    /// copies so that they compute what they did at their old fan-in.</summary>
+    bool EqualizedLearningRate => false;
     /// <summary>Where the trainer's networks and step tensors live (the loop checks that device's convolutions first).</summary>
     Device Device => torch.CPU;
 
@@ -71,5 +75,8 @@ public sealed record LoopSettings
     /// <summary>A new run (not a resume) starts from this checkpoint folder's weights where names and shapes match
     /// (<see cref="Checkpoints.Checkpoint.Transfer"/>); "" = the trainer's own initialisation.</summary>
     public string InitFrom { get; init; } = "";
+    /// <summary>With <see cref="InitFrom"/>: tensors narrower in the checkpoint are widened into this run's
+    /// (<see cref="Checkpoints.Checkpoint.Transfer"/>) instead of keeping the trainer's initialisation.</summary>
+    public bool InitWiden { get; init; }
     public TextWriter? Console { get; init; }
 }

@@ -21,6 +21,9 @@ public abstract record RunOptions
     // Transfer: a new run starts from another run's checkpoint of the same family (every tensor whose name and shape
     // match, as NVlabs's resume_pkl copies them); "" = fresh weights. A resume ignores it.
     public string InitFrom { get; init; } = "";
+    // With InitFrom: a tensor the checkpoint holds narrower than this run's network (a wider channel-base, say) is copied
+    // into its leading channels instead of being left as initialised (Checkpoint.Transfer, widen).
+    public bool InitWiden { get; init; }
 
     /// <summary>A family whose step does not move tensors to a GPU refuses any other device before it starts.</summary>
     public void RequireCpu(string family)
@@ -39,6 +42,7 @@ public abstract record RunOptions
     {
         RunDirectory = Out, Options = saved, Seed = Seed, Epochs = epochs, MaxSteps = maxSteps ?? MaxSteps,
         MaxMinutes = MaxMinutes, CheckpointMinutes = CheckpointMinutes, Resume = resume, Console = console, InitFrom = InitFrom,
+        InitWiden = InitWiden,
     };
 }
 

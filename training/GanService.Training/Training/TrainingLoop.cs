@@ -30,7 +30,7 @@ public static class TrainingLoop
             state = Restore(trainer, ckpt);
             console.WriteLine($"resumed from {ckpt}: epoch {state.Epoch + 1}, step {state.Step}");
         }
-        else if (restored is null && s.InitFrom.Length > 0) InitFrom(trainer, s.InitFrom, console);
+        else if (restored is null && s.InitFrom.Length > 0) InitFrom(trainer, s.InitFrom, console, s.InitWiden);
         // Rows an earlier process logged past the checkpoint it left (killed between checkpoints) are dropped: the
         // resumed run logs those steps again. A new run's logs start empty.
         using var run = new TrainingRun(s.RunDirectory, TimeSpan.FromMinutes(s.CheckpointMinutes), state.ElapsedSeconds, console, keepThroughStep: state.Step);
@@ -128,7 +128,7 @@ public static class TrainingLoop
     /// biases, filters and scalars, which fit any width) is an error: the checkpoint does not fit this run.</summary>
     public const double MinimumTransferShare = 0.01;
 
-    public static IReadOnlyList<TransferReport> InitFrom<TInput>(ITrainer<TInput> trainer, string checkpointDirectory, TextWriter console)
+    public static IReadOnlyList<TransferReport> InitFrom<TInput>(ITrainer<TInput> trainer, string checkpointDirectory, TextWriter console, bool widen = false)
     {
         if (!File.Exists(Path.Combine(checkpointDirectory, Checkpoint.StateFile)))
             throw new ArgumentException($"--init-from: no checkpoint in '{checkpointDirectory}' (a run's checkpoint folder, with {Checkpoint.StateFile})");
@@ -138,7 +138,7 @@ public static class TrainingLoop
         var reports = new List<TransferReport>();
         foreach (var (name, m) in trainer.Networks)
         {
-            var report = Checkpoint.Transfer(checkpointDirectory, name, m);
+            var report = Checkpoint.Transfer(checkpointDirectory, name, m, widen, trainer.EqualizedLearningRate);
             if (report is null) { console.WriteLine($"init-from: {name}: not in the checkpoint; own initialisation"); continue; }
             if (report.CopiedShare < MinimumTransferShare)
                 throw new ArgumentException($"--init-from: '{checkpointDirectory}' fits {report.CopiedShare:P1} of {name}'s values ({report.Copied} of " +

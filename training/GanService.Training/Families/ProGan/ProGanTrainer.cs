@@ -34,6 +34,11 @@ public sealed class ProGanTrainer : GanTrainer<StyleGanImageFolder, ProGanOption
     public override double EmaBeta => Options.EmaBeta;
     protected override int Epochs => Options.Epochs;
 
+    /// <summary>ProGAN's layers are equalized throughout (<see cref="EqualizedConv2d"/>), so a widened
+    /// transfer rescales what it copies; the generator's PixelNorm averages over channels, so there a widened network
+    /// starts near the narrower one's function, not at it.</summary>
+    public override bool EqualizedLearningRate => true;
+
     public ProGanTrainer(ProGanOptions o) : base(o, Family)
     {
         if (MinibatchStddev.BatchProblem(o.Batch, o.MbstdGroup) is { } problem) throw new ArgumentException(problem);

@@ -39,6 +39,9 @@ public sealed class StyleGanTrainer : GanTrainer<StyleGanImageFolder, StyleGanOp
     public override double EmaBeta => Options.EmaBeta;
     protected override int Epochs => Options.Epochs;
 
+    /// <summary>StyleGAN's layers are equalized throughout, so a widened transfer rescales what it copies.</summary>
+    public override bool EqualizedLearningRate => true;
+
     public StyleGanTrainer(StyleGanOptions o) : base(o, Family)
     {
         if (Check(o) is { } problem) throw new ArgumentException(problem);

@@ -83,6 +83,10 @@ public sealed class StyleGan2Trainer : GanTrainer<StyleGanImageFolder, StyleGan2
         }
     }
 
+    /// <summary>Every layer here is an equalized-learning-rate one (weights stored at unit scale, 1/√fan-in at run
+    /// time; the modulated convolutions' demodulation cancels any scale), so a widened transfer rescales what it copies.</summary>
+    public override bool EqualizedLearningRate => true;
+
     public StyleGan2Trainer(StyleGan2TrainOptions options) : base(options, Family)
     {
         if (MinibatchStddev.BatchProblem(options.Batch, options.Arch.MbstdGroup) is { } problem) throw new ArgumentException(problem);
