@@ -113,8 +113,8 @@ public static class Checkpoint
     /// element type) match one of its parameters or buffers; null when the checkpoint has no such file. The rest of the
     /// module is left as it is and listed in the report. Used to start a new run from another one
     /// (<see cref="TrainingLoop.InitFrom{TInput}"/>).
-    /// <para>With <paramref name="widen"/>, a tensor of the same rank that is narrower in the checkpoint in no dimension
-    /// wider (a layer of a run with fewer channels) is widened into this one, Net2WiderNet's idea with a zero fill: the
+    /// <para>With <paramref name="widen"/>, a checkpoint tensor of the same rank that is nowhere larger than this run's and
+    /// smaller in some dimension (a layer of a run with fewer channels) is widened into this one, Net2WiderNet's idea with a zero fill: the
     /// checkpoint's values go to the leading slice; the other inputs of the rows it fills (dimension 1 on) are zero, so a
     /// layer's old outputs ignore the new channels feeding it; its new rows (output channels, biases) keep the module's
     /// initialisation and start to matter as the zeros above them are trained. A network widened this way computes what
