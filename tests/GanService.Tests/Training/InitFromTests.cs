@@ -133,6 +133,11 @@ public class InitFromTests
             wide.Train(data16, resume: false, TextWriter.Null);
             Assert.Contains(OldRowsNewInputs(wide), v => v != 0f);
 
+            // --init-widen alone (no --init-from) is a mistake, said before any work.
+            using (var alone = new StyleGan2Trainer(Tiny(Path.Combine(root, "alone"), 16) with { InitWiden = true, MaxSteps = 1 }))
+                Assert.Contains("give --init-from", Assert.Throws<ArgumentException>(() => alone.Train(data16, resume: false, TextWriter.Null)).Message);
+            Assert.False(Directory.Exists(Path.Combine(root, "alone")));
+
             // Without --init-widen the same checkpoint leaves those layers as initialised (and names them).
             using var plain = new StyleGan2Trainer(Tiny(Path.Combine(root, "plain"), 16) with { Arch = wideArch });
             var plainG = TrainingLoop.InitFrom(plain, source, TextWriter.Null).Single(r => r.Network == "G");

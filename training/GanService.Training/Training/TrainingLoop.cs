@@ -20,6 +20,8 @@ public static class TrainingLoop
     public static TrainingState Run<TInput>(ITrainer<TInput> trainer, ITrainingData<TInput> data, LoopSettings s, TrainingState? restored = null)
     {
         var console = s.Console ?? Console.Out;
+        if (s.InitWiden && s.InitFrom.Length == 0)
+            throw new ArgumentException("--init-widen widens what --init-from copies; give --init-from CHECKPOINT as well");
         ConvolutionBackend.Ensure(); // never train on convolutions the probe finds wrong (docs/platform.md)
         ConvolutionBackend.EnsureDevice(trainer.Device); // the same probe on a GPU, under the CUDA training settings
         using var stress = GcStress.FromEnvironment(); // GAN_GC_STRESS=1: collections forced throughout the run
