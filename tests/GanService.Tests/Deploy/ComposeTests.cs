@@ -9,6 +9,8 @@ namespace GanService.Tests.Deploy;
 public class ComposeTests
 {
     public const string DockerCompose = "/usr/bin/docker-compose";
+    /// <summary>The skip reason of <see cref="ComposeFactAttribute"/> and <see cref="ComposeTheoryAttribute"/> (null when present or under CI).</summary>
+    internal static string? SkipReason => GanService.TestSupport.Prerequisite.SkipUnless(File.Exists(DockerCompose), $"{DockerCompose} is not installed (apt-get install -y docker-compose)");
 
     [ComposeTheory]
     [InlineData("")]
@@ -104,7 +106,7 @@ public sealed class ComposeFactAttribute : FactAttribute
 {
     public ComposeFactAttribute()
     {
-        Skip = GanService.TestSupport.Prerequisite.SkipUnless(File.Exists(ComposeTests.DockerCompose), $"{ComposeTests.DockerCompose} is not installed (apt-get install -y docker-compose)");
+        Skip = ComposeTests.SkipReason;
     }
 }
 
@@ -112,6 +114,6 @@ public sealed class ComposeTheoryAttribute : TheoryAttribute
 {
     public ComposeTheoryAttribute()
     {
-        Skip = GanService.TestSupport.Prerequisite.SkipUnless(File.Exists(ComposeTests.DockerCompose), $"{ComposeTests.DockerCompose} is not installed (apt-get install -y docker-compose)");
+        Skip = ComposeTests.SkipReason;
     }
 }
