@@ -113,14 +113,14 @@ public static class Checkpoint
     /// element type) match one of its parameters or buffers; null when the checkpoint has no such file. The rest of the
     /// module is left as it is and listed in the report. Used to start a new run from another one
     /// (<see cref="TrainingLoop.InitFrom{TInput}"/>).
-    /// <para>With <paramref name="widen"/>, a checkpoint tensor of the same rank that is nowhere larger than this run's and
-    /// smaller in some dimension (a layer of a run with fewer channels) is widened into this one, Net2WiderNet's idea with a zero fill: the
-    /// checkpoint's values go to the leading slice; the other inputs of the rows it fills (dimension 1 on) are zero, so a
-    /// layer's old outputs ignore the new channels feeding it; its new rows (output channels, biases) keep the module's
-    /// initialisation and start to matter as the zeros above them are trained. A network widened this way computes what
-    /// the narrower one did wherever the new channels are appended after the old ones. With
-    /// <paramref name="fanInScaled"/> (equalized learning rate: 1/√fan-in applied at run time) the copied values are
-    /// multiplied by √(new fan-in / old fan-in) so that their run-time scale is unchanged.</para></summary>
+    /// <para>With <paramref name="widen"/>, a checkpoint tensor of the same rank that is nowhere larger than this run's
+    /// and smaller in some dimension (a layer of a run with fewer channels) is widened into this one, Net2WiderNet's
+    /// idea with a zero fill: the checkpoint's values go to the leading slice; the other inputs of the rows it fills
+    /// (dimension 1 on) are zero, so a layer's old outputs ignore the new channels feeding it; its new rows (output
+    /// channels, biases) keep the module's initialisation and start to matter as the zeros above them are trained. A
+    /// network widened this way computes what the narrower one did wherever the new channels are appended after the old
+    /// ones. With <paramref name="fanInScaled"/> (equalized learning rate: 1/√fan-in applied at run time) the copied
+    /// values are multiplied by √(new fan-in / old fan-in) so that their run-time scale is unchanged.</para></summary>
     public static TransferReport? Transfer(string directory, string name, nn.Module module, bool widen = false, bool fanInScaled = false)
     {
         var path = Path.Combine(directory, name + ".weights");

@@ -122,16 +122,18 @@ public static class TrainingLoop
         return state;
     }
 
+    /// <summary>The smallest share of a network's values that <see cref="InitFrom{TInput}"/> must take from the
+    /// checkpoint; below it (only biases, filters and scalars, which fit any width) the checkpoint does not fit this run.</summary>
+    public const double MinimumTransferShare = 0.01;
+
     /// <summary>Transfer learning (StyleGAN2-ADA's resume_pkl for a new run): every network of the trainer takes the
     /// tensors of the same name and shape from another run's checkpoint of the same family, so a 64² StyleGAN2 starts
     /// from a 32² run's mapping and 4²…32² blocks; what is not there, or has another shape, keeps the trainer's own
     /// initialisation and is listed; with <c>widen</c> (--init-widen) a narrower tensor is widened into this run's
     /// (<see cref="Checkpoint.Transfer"/>, rescaled where <see cref="ITrainer{TInput}.EqualizedLearningRate"/>).
-    /// Optimiser state, step count and EMA ramp-up start fresh, as in NVlabs's
-    /// training_loop (cur_nimg starts at 0 unless told otherwise). A network that takes under 1 % of its values (only
-    /// biases, filters and scalars, which fit any width) is an error: the checkpoint does not fit this run.</summary>
-    public const double MinimumTransferShare = 0.01;
-
+    /// Optimiser state, step count and EMA ramp-up start fresh, as in NVlabs's training_loop (cur_nimg starts at 0
+    /// unless told otherwise). A network that takes under <see cref="MinimumTransferShare"/> of its values is an
+    /// error.</summary>
     public static IReadOnlyList<TransferReport> InitFrom<TInput>(ITrainer<TInput> trainer, string checkpointDirectory, TextWriter console, bool widen = false)
     {
         if (!File.Exists(Path.Combine(checkpointDirectory, Checkpoint.StateFile)))
