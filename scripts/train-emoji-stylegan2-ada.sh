@@ -16,10 +16,11 @@
 # Runs under scripts/keep-training.sh, so a crash resumes from the last checkpoint (every 3 minutes) until MINUTES are
 # spent. THREADS (default 1) libtorch threads; GAMMA overrides the R1 γ; CHANNEL_BASE (default 1024: 16 channels at 64²)
 # widens the upper blocks (2048: 64 at 32², 32 at 64², the 32² model's width at each scale), e.g. from a narrower
-# 64² run with --init-from RUN/checkpoint --init-widen true. GAN selects the `gan` command (default: dotnet
-# run of the CLI project); GAN_CONV_REMEDY defaults to isa, the faster remedy for StyleGAN2 on a CPU whose oneDNN
-# convolutions are wrong (docs/platform.md). Progress, p and r_t: RUN/metrics.jsonl and RUN/samples/loss_plot.png. Then
-# scripts/ship-emoji-stylegan2.sh RUN64 DATA64 STAGING_MODELS_DIR measures it.
+# 64² run with --init-from RUN/checkpoint --init-widen true; CHANNEL_MAX (default 64) caps every block's width, so 128
+# widens the 4²…16² blocks of G and D, where a sample's subject is laid out, the same way. GAN selects the `gan`
+# command (default: dotnet run of the CLI project); GAN_CONV_REMEDY defaults to isa, the faster remedy for StyleGAN2 on
+# a CPU whose oneDNN convolutions are wrong (docs/platform.md). Progress, p and r_t: RUN/metrics.jsonl and
+# RUN/samples/loss_plot.png. Then scripts/ship-emoji-stylegan2.sh RUN64 DATA64 STAGING_MODELS_DIR measures it.
 set -euo pipefail
 data=${1:?usage: [SIZE=32|64] train-emoji-stylegan2-ada.sh DATA_DIR RUN_DIR [MINUTES] [--resume | --init-from CHECKPOINT]}
 run=${2:?RUN_DIR}
@@ -30,7 +31,8 @@ gamma=${GAMMA:-$(awk -v s="$size" 'BEGIN { printf "%.4g", 0.0002 * s * s / 16 }'
 read -ra gan <<< "${GAN:-dotnet run --project training/GanService.Cli --}"
 export GAN_CONV_REMEDY=${GAN_CONV_REMEDY:-isa}
 exec "$(dirname "$0")/keep-training.sh" --minutes "$minutes" -- "${gan[@]}" train stylegan2 \
-  --data "$data/train" --size "$size" --channel-base "${CHANNEL_BASE:-1024}" --channel-max 64 --batch-size 16 \
+  --data "$data/train" --size "$size" --channel-base "${CHANNEL_BASE:-1024}" --channel-max "${CHANNEL_MAX:-64}" \
+  --batch-size 16 \
   --gamma "$gamma" --ada true --ada-kimg 100 --augment "" --threads "${THREADS:-1}" --checkpoint-minutes 3 \
   --set "dataDescription=OpenMoji 17.0.0 colour emoji, training split (gan datasets emoji-captions --size $size, train/, 4,093 images)" \
   --set "dataLicense=CC-BY-SA-4.0 (OpenMoji, https://openmoji.org)" \
